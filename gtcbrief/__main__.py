@@ -1,0 +1,23 @@
+"""``python -m gtcbrief`` and the ``gtcbrief`` console script."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        # Fast path: a version check must not pay for importing typer or rich.
+        from gtcbrief import __version__
+
+        sys.stdout.write(f"gtcbrief {__version__}\n")
+        return 0
+    from gtcbrief.cli import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The command line: option parsing and dispatch only.
+
+Each subcommand lives in ``gtcbrief/commands/<name>.py``, declares its
+options with ``Annotated`` and calls one core function. Expected failures
+(:class:`~gtcbrief.errors.GtcbriefError`) become a one-line message and
+exit 2 here, and only here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from gtcbrief import __version__
+from gtcbrief.errors import GtcbriefError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="gtcbrief",
+    help=(
+        "Corpus toolkit for Chinese Markdown conference reports (每日参会快报).\n\n"
+        "Examples:\n\n"
+        "  gtcbrief parse reports/ --format jsonl | jq .title\n\n"
+        "  gtcbrief validate reports/*.md\n\n"
+        "  gtcbrief stats --by track reports/\n\n"
+        "  gtcbrief grep 注意力 reports/\n\n"
+        "  gtcbrief dedupe reports/"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"gtcbrief {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Corpus toolkit for Chinese Markdown conference reports."""
+
+
+# ----------------------------------------------------------------- shared options
+
+PathsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files, directories (searched for *.md) or - for standard input.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option("--config", help="Config file (default: .gtcbrief.toml or [tool.gtcbrief])."),
+]
+DocFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--doc-format", help="Force the document format: auto, brief, notes or markdown."
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", help="Decode input with this encoding (e.g. gb18030)."),
+]
+StdinNameOpt = Annotated[
+    str,
+    typer.Option("--stdin-filename", help="Name to report for input read from -."),
+]
+
+
+def warn(message: str) -> None:
+    """One line on stderr, control characters made visible."""
+    from gtcbrief.render import safe
+
+    sys.stderr.write(f"gtcbrief: {safe(message)}\n")
+    sys.stderr.flush()
+
+
+def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise GtcbriefError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+class Loaded:
+    """Documents of PATHS, streamed; unreadable files are reported and counted."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        config: str | None,
+        doc_format: str | None,
+        encoding: str | None,
+        stdin_filename: str,
+    ) -> None:
+        from dataclasses import replace
+
+        from gtcbrief.config import load_config
+
+        self.paths = list(paths)
+        cfg = load_config(config, self.paths)
+        if doc_format:
+            check_choice("--doc-format", doc_format, ("auto", "brief", "notes", "markdown"))
+            cfg = replace(cfg, doc_format=doc_format)
+        self.config = cfg
+        self.encoding = encoding
+        self.stdin_filename = stdin_filename
+        self.errors = 0
+
+    def _error(self, exc: GtcbriefError) -> None:
+        self.errors += 1
+        warn(str(exc))
+
+    def __iter__(self) -> Iterator[Any]:
+        from gtcbrief.loader import iter_documents
+
+        return iter(
+            iter_documents(
+                self.paths,
+                config=self.config,
+                encoding=self.encoding,
+                stdin_name=self.stdin_filename,
+                on_error=self._error,
+            )
+        )
+
+
+def guarded(fn: F) -> F:
+    """Turn expected failures into exit 2 and a closed pipe into a quiet exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = fn(*args, **kwargs)
+            sys.stdout.flush()
+        except GtcbriefError as exc:
+            warn(str(exc))
+            raise typer.Exit(EXIT_ERROR) from None
+        except BrokenPipeError:
+            # `gtcbrief … | head`: the reader is gone; stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
+        raise typer.Exit(int(code or 0))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the CLI on ``argv``; returns the exit code (never raises)."""
+    try:
+        app(args=list(argv), prog_name="gtcbrief", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.stderr.write("gtcbrief: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug, not the user's fault: say so, briefly
+        if os.environ.get("GTCBRIEF_DEBUG"):
+            raise
+        warn(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; set GTCBRIEF_DEBUG=1 for a traceback)"
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+# Subcommands register themselves on `app` when imported.
+from gtcbrief.commands import parse as _parse  # noqa: E402,F401

@@ -1,0 +1,166 @@
+"""Configuration: the report template and per-project settings.
+
+Settings come from ``[tool.gtcbrief]`` in ``pyproject.toml`` or from a
+``.gtcbrief.toml`` file (top-level keys), discovered upward from the first
+input path, or named with ``--config``. Unknown keys are kept in ``raw`` so a
+command can read its own settings.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gtcbrief.errors import GtcbriefError
+
+#: Fields an entry's sections can map to.
+FIELDS = ("track", "speakers", "description", "implications")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """What a daily brief looks like. The default is the seed brief's template."""
+
+    document_title: str = "每日参会快报"
+    kinds: tuple[str, ...] = (
+        "Talks & Panels",
+        "Full-Day Workshop",
+        "Keynote",
+        "Training Lab",
+        "Poster",
+        "Connect With the Experts",
+        "Fireside Chat",
+        "Panel",
+    )
+    #: (heading text, field) in the required order.
+    sections: tuple[tuple[str, str], ...] = (
+        ("主题", "track"),
+        ("演讲人或相关公司", "speakers"),
+        ("实事描述", "description"),
+        ("对华为的启示", "implications"),
+    )
+    required: tuple[str, ...] = ("主题", "演讲人或相关公司", "实事描述", "对华为的启示")
+    author_prefix: str = "撰稿人"
+    id_pattern: str = r"\d{8}"
+
+    def field_of(self, heading: str) -> str | None:
+        text = heading.strip()
+        for name, fld in self.sections:
+            if name == text:
+                return fld
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    template: Template = field(default_factory=Template)
+    doc_format: str = "auto"
+    path: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+
+DEFAULT = Config()
+
+
+def _template_from(raw: Mapping[str, Any], where: str) -> Template:
+    tpl = Template()
+    data = raw.get("template", {})
+    if not isinstance(data, Mapping):
+        raise GtcbriefError("[template] must be a table", path=where)
+    changes: dict[str, Any] = {}
+    for key in ("document_title", "author_prefix", "id_pattern"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise GtcbriefError(f"template.{key} must be a string", path=where)
+            changes[key] = data[key]
+    for key in ("kinds", "required"):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise GtcbriefError(f"template.{key} must be a list of strings", path=where)
+            changes[key] = tuple(value)
+    if "sections" in data:
+        secs = data["sections"]
+        if not isinstance(secs, Mapping) or not all(
+            isinstance(k, str) and v in FIELDS for k, v in secs.items()
+        ):
+            raise GtcbriefError(
+                "template.sections must map heading text to one of " + ", ".join(FIELDS),
+                path=where,
+            )
+        changes["sections"] = tuple((k, str(v)) for k, v in secs.items())
+    return replace(tpl, **changes)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise GtcbriefError(f"invalid TOML: {exc}", path=str(path)) from None
+    except OSError as exc:
+        raise GtcbriefError(f"cannot read config: {exc.strerror}", path=str(path)) from None
+
+
+def load_config_file(path: Path) -> Config:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("gtcbrief", {})
+    else:
+        section = data.get("tool", {}).get("gtcbrief", data)
+    if not isinstance(section, Mapping):
+        raise GtcbriefError("[tool.gtcbrief] must be a table", path=str(path))
+    doc_format = section.get("format", "auto")
+    if doc_format not in ("auto", "brief", "notes", "markdown"):
+        raise GtcbriefError(
+            f"format must be auto, brief, notes or markdown, not {doc_format!r}", path=str(path)
+        )
+    return Config(
+        template=_template_from(section, str(path)),
+        doc_format=doc_format,
+        path=str(path),
+        raw=dict(section),
+    )
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest ``.gtcbrief.toml`` or ``pyproject.toml`` with ``[tool.gtcbrief]``."""
+    here = start if start.is_dir() else start.parent
+    try:
+        here = here.resolve()
+    except OSError:
+        return None
+    for folder in (here, *here.parents):
+        candidate = folder / ".gtcbrief.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                text = pyproject.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "[tool.gtcbrief" in text:
+                return pyproject
+    return None
+
+
+def load_config(explicit: str | None, paths: Sequence[str]) -> Config:
+    """``--config`` if given, else the config discovered from the first real path."""
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise GtcbriefError("config file not found", path=explicit)
+        return load_config_file(p)
+    for raw in paths:
+        if raw != "-":
+            found = discover(Path(raw))
+            return load_config_file(found) if found else DEFAULT
+    found = discover(Path.cwd())
+    return load_config_file(found) if found else DEFAULT

@@ -1,0 +1,628 @@
+"""The one Markdown-to-dataclass loader every command uses.
+
+mistletoe decides what the Markdown *is* (which lines are headings, lists,
+code, HTML blocks, thematic breaks); the text of fields is then sliced from
+the source lines so it stays exactly as written. Three document formats are
+recognised (or forced by config):
+
+``brief``
+    the daily-brief template: ``## 【kind】title`` entries with ``###``
+    sections and an author line (``撰稿人：name id、…``).
+``notes``
+    free-form notes with a generated TOC and ``<a name>`` anchors; each
+    top-level bullet (a talk) with its children (notes on it) is an entry.
+``markdown``
+    anything else: a document of sections, no entries.
+
+The loader never raises on text: what it cannot read is recorded as a
+:class:`~gtcbrief.model.Problem` for ``validate`` to report.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.config import DEFAULT, Config, Template
+from gtcbrief.model import (
+    Anchor,
+    Author,
+    Comment,
+    DocFormat,
+    Document,
+    Entry,
+    Heading,
+    Link,
+    Problem,
+    Section,
+    Speaker,
+)
+
+if TYPE_CHECKING:
+    from gtcbrief.sources import Source
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ENTRY_HEADING = re.compile(r"^【([^】]*)】\s*(.*)$", re.DOTALL)
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_LINK = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+_ANCHOR = re.compile(r"<a\s[^>]*?\b(?:name|id)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--(.*?)-->")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_TOC_START = re.compile(r"<!--\s*TOC\s+start", re.IGNORECASE)
+_TOC_END = re.compile(r"<!--\s*TOC\s+end", re.IGNORECASE)
+_TRACK_SPLIT = re.compile(r"\s+[-–—]\s+")
+_COMPANY_SUFFIX = re.compile(
+    r"^(?:ltd\.?|limited|inc\.?|llc|l\.l\.c\.|co\.?|corp\.?|corporation|gmbh|ag|s\.a\.|sas|plc"
+    r"|pte\.?\s*ltd\.?|co\.,?\s*ltd\.?)$",
+    re.IGNORECASE,
+)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their ends; ``\\r\\n``, ``\\r`` and ``\\n`` each end one line.
+
+    Unlike :meth:`str.splitlines`, form feeds and Unicode line separators do
+    not start a new line, so numbers agree with editors and ``grep -n``.
+    """
+    lines = _NEWLINE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(slots=True)
+class _Block:
+    """A top-level Markdown block with its 1-based, inclusive line span."""
+
+    kind: str  # heading | paragraph | list | break | code | html | quote | table | other
+    start: int
+    end: int
+    level: int = 0
+    text: str = ""
+    setext: bool = False
+    token: Any = None
+
+
+_KINDS = {
+    "Heading": "heading",
+    "SetextHeading": "heading",
+    "Paragraph": "paragraph",
+    "List": "list",
+    "ThematicBreak": "break",
+    "CodeFence": "code",
+    "BlockCode": "code",
+    "HtmlBlock": "html",
+    "Quote": "quote",
+    "Table": "table",
+}
+
+
+_HTML_READY = False
+
+
+def _mistletoe_document(lines: list[str]) -> Any:
+    """Parse with CommonMark HTML blocks enabled (mistletoe only adds them in a renderer)."""
+    global _HTML_READY
+    from mistletoe import block_token, span_token
+
+    if not _HTML_READY:
+        block_token.add_token(block_token.HtmlBlock)
+        span_token.add_token(span_token.HtmlSpan)
+        _HTML_READY = True
+    return block_token.Document(lines)
+
+
+def _mistletoe_blocks(lines: list[str]) -> list[_Block]:
+    doc = _mistletoe_document([line + "\n" for line in lines])
+    raw: list[tuple[str, int, Any]] = []
+    for token in doc.children or ():
+        number = getattr(token, "line_number", None)
+        if number is None:
+            number = raw[-1][1] if raw else 1
+        raw.append((_KINDS.get(type(token).__name__, "other"), number, token))
+    return _with_ends(raw, lines)
+
+
+def _with_ends(raw: list[tuple[str, int, Any]], lines: list[str]) -> list[_Block]:
+    blocks: list[_Block] = []
+    for i, (kind, start, token) in enumerate(raw):
+        end = raw[i + 1][1] - 1 if i + 1 < len(raw) else len(lines)
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        end = max(end, start)
+        block = _Block(kind, start, end, token=token)
+        if kind == "heading":
+            block.level = int(getattr(token, "level", 1))
+            block.setext = type(token).__name__ == "SetextHeading"
+            block.text = _heading_text(lines, start, end, block.setext)
+        blocks.append(block)
+    return blocks
+
+
+def _fallback_blocks(lines: list[str]) -> list[_Block]:
+    """Line-based blocks for text mistletoe cannot parse (e.g. absurd nesting)."""
+    raw: list[tuple[str, int, Any]] = []
+    previous_blank = True
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            previous_blank = True
+            continue
+        if _ATX.match(line):
+            raw.append(("heading", number, None))
+        elif re.fullmatch(r" {0,3}(?:-[ \t]*){3,}", line) and previous_blank:
+            raw.append(("break", number, None))
+        elif previous_blank:
+            raw.append(("paragraph", number, None))
+        previous_blank = False
+    blocks = _with_ends(raw, lines)
+    for block in blocks:
+        if block.kind == "heading":
+            match = _ATX.match(lines[block.start - 1])
+            block.level = len(match.group(1)) if match else 1
+            block.end = block.start
+    return blocks
+
+
+def _heading_text(lines: list[str], start: int, end: int, setext: bool) -> str:
+    if setext:
+        return " ".join(line.strip() for line in lines[start - 1 : end - 1]).strip()
+    match = _ATX.match(lines[start - 1])
+    return (match.group(2) or "").strip() if match else lines[start - 1].strip()
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _split_top(text: str, seps: str) -> list[str]:
+    """Split at any char of ``seps`` outside (half- or full-width) parentheses."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        if ch in seps and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _role_and_org(inner: str) -> tuple[str | None, str | None]:
+    parts = _split_top(inner, ",，")
+    merged: list[str] = []
+    for part in parts:
+        if merged and _COMPANY_SUFFIX.match(part):
+            merged[-1] = f"{merged[-1]}, {part}"
+        else:
+            merged.append(part)
+    if not merged:
+        return None, None
+    if len(merged) == 1:
+        return None, merged[0]
+    return ", ".join(merged[:-1]), merged[-1]
+
+
+def parse_speaker(raw: str) -> Speaker:
+    """``Name（Role, Organisation）``; the organisation is the last comma part.
+
+    Company suffixes (``Co., Ltd``, ``Inc.``) stay with their company, a
+    half-width parenthesis in the name stays in the name, and a trailing
+    half-width group is used only when no full-width one is present.
+    """
+    text = raw.strip()
+    for close, open_ in (("）", "（"), (")", "(")):
+        if not text.endswith(close):
+            continue
+        depth = 0
+        for i in range(len(text) - 1, -1, -1):
+            ch = text[i]
+            if ch in ")）":
+                depth += 1
+            elif ch in "(（":
+                depth -= 1
+                if depth == 0:
+                    if ch != open_ and close == "）":
+                        break
+                    name = text[:i].strip()
+                    inner = text[i + 1 : -1].strip()
+                    if close == ")" and "," not in inner and "，" not in inner:
+                        break  # "Name (Team)" without a role: keep it as the name
+                    if not name:
+                        break
+                    role, org = _role_and_org(inner)
+                    return Speaker(name=name, role=role, organisation=org, raw=text)
+        break
+    return Speaker(name=text, role=None, organisation=None, raw=text)
+
+
+def parse_speakers(text: str) -> tuple[Speaker, ...]:
+    return tuple(parse_speaker(p) for p in _split_top(text, "、;；\n"))
+
+
+_AUTHOR_PAIR = re.compile(r"([^\d、,，;；]+?)\s*(\d+)")
+
+
+def parse_authors(text: str) -> tuple[Author, ...]:
+    """``赵伟 59843547、张峰 56221517`` (also tolerating ``,`` and ``，``)."""
+    authors: list[Author] = []
+    for piece in _split_top(text, "、,，;；"):
+        pairs = _AUTHOR_PAIR.findall(piece)
+        rest = _AUTHOR_PAIR.sub("", piece).strip()
+        if len(pairs) > 1 and not rest:
+            for name, number in pairs:
+                authors.append(Author(name=name.strip(), id=number, raw=f"{name.strip()} {number}"))
+            continue
+        match = re.fullmatch(r"(.*?)\s*(\d+)?", piece, re.DOTALL)
+        name, number = (match.group(1), match.group(2)) if match else (piece, None)
+        authors.append(Author(name=name.strip() or piece, id=number, raw=piece))
+    return tuple(authors)
+
+
+def _author_match(template: Template, first_line: str) -> re.Match[str] | None:
+    prefix = re.escape(template.author_prefix)
+    return re.match(rf"^\s*{prefix}\s*[：:]?\s*(.*)$", first_line)
+
+
+def _split_track(topic: str) -> tuple[str, str | None]:
+    parts = _TRACK_SPLIT.split(topic, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return parts[0].strip(), parts[1].strip()
+    return topic.strip(), None
+
+
+# --------------------------------------------------------------------------- loader
+
+
+def _text_of(lines: list[str], blocks: Sequence[_Block]) -> tuple[str, int | None, int | None]:
+    """Source text covering ``blocks`` (blank lines between them kept)."""
+    if not blocks:
+        return "", None, None
+    keep: set[int] = set()
+    for block in blocks:
+        keep.update(range(block.start, block.end + 1))
+    first, last = min(keep), max(keep)
+    chunk = [
+        lines[n - 1] if n in keep else "" for n in range(first, last + 1)
+    ]
+    text = "\n".join(chunk).strip()
+    return text, first, last
+
+
+def _entry_from_blocks(
+    path: str,
+    head: _Block,
+    body: list[_Block],
+    lines: list[str],
+    template: Template,
+) -> Entry:
+    heading = head.text
+    match = _ENTRY_HEADING.match(heading)
+    kind, title = (match.group(1).strip(), match.group(2).strip()) if match else (None, heading)
+    authors: tuple[Author, ...] = ()
+    authors_line: int | None = None
+    separator: int | None = None
+    content: list[_Block] = []
+    for block in body:
+        if block.kind == "break":
+            separator = block.start
+            continue
+        if block.kind == "paragraph" and authors_line is None:
+            author = _author_match(template, lines[block.start - 1])
+            if author:
+                rest = [author.group(1), *lines[block.start : block.end]]
+                authors = parse_authors(" ".join(s.strip() for s in rest))
+                authors_line = block.start
+                continue
+        content.append(block)
+
+    sections: list[Section] = []
+    current: _Block | None = None
+    bucket: list[_Block] = []
+
+    def flush() -> None:
+        if current is None:
+            return
+        text, first, last = _text_of(lines, bucket)
+        sections.append(
+            Section(
+                heading=current.text,
+                level=current.level,
+                line=current.start,
+                end_line=last or current.end,
+                text=text,
+                text_line=first,
+                field=template.field_of(current.text),
+            )
+        )
+
+    for block in content:
+        if block.kind == "heading":
+            flush()
+            current, bucket = block, []
+        else:
+            bucket.append(block)
+    flush()
+
+    values: dict[str, Section] = {}
+    for sec in sections:
+        if sec.field and sec.field not in values:
+            values[sec.field] = sec
+    topic = values["track"].text.strip().split("\n")[0].strip() if "track" in values else None
+    track, subtopic = _split_track(topic) if topic else (None, None)
+    speakers = parse_speakers(values["speakers"].text) if "speakers" in values else ()
+    description = values["description"].text if "description" in values else None
+    implications = values["implications"].text if "implications" in values else None
+    end = max([head.end] + [b.end for b in body if b.kind != "break"])
+    return Entry(
+        path=path,
+        line=head.start,
+        end_line=end,
+        kind=kind,
+        title=title,
+        heading=heading,
+        topic=topic or None,
+        track=track or None,
+        subtopic=subtopic,
+        speakers=speakers,
+        description=description or None,
+        implications=implications or None,
+        authors=authors,
+        authors_line=authors_line,
+        sections=tuple(sections),
+        separator_line=separator,
+    )
+
+
+def _demote_setext_separators(blocks: list[_Block]) -> list[_Block]:
+    """``text`` directly over ``---`` is a setext heading to CommonMark.
+
+    In a brief that is nearly always an author line (or a last paragraph)
+    whose separator lost its blank line. Unless the heading text is itself
+    entry-shaped, read it as the paragraph plus the separator it was meant to
+    be; ``validate`` reports the missing blank line.
+    """
+    out: list[_Block] = []
+    for block in blocks:
+        if (
+            block.kind == "heading"
+            and block.setext
+            and block.level == 2
+            and not _ENTRY_HEADING.match(block.text)
+            and block.end > block.start
+        ):
+            out.append(_Block("paragraph", block.start, block.end - 1))
+            out.append(_Block("break", block.end, block.end))
+        else:
+            out.append(block)
+    return out
+
+
+def _brief_entries(path: str, blocks: list[_Block], lines: list[str], template: Template) -> list[Entry]:
+    entries: list[Entry] = []
+    head: _Block | None = None
+    body: list[_Block] = []
+    for block in blocks:
+        if block.kind == "heading" and block.level <= 2:
+            if head is not None:
+                entries.append(_entry_from_blocks(path, head, body, lines, template))
+            head, body = (block, []) if block.level == 2 else (None, [])
+        elif head is not None:
+            body.append(block)
+    if head is not None:
+        entries.append(_entry_from_blocks(path, head, body, lines, template))
+    return entries
+
+
+def _notes_entries(
+    path: str, blocks: list[_Block], lines: list[str], toc: tuple[int, int] | None
+) -> list[Entry]:
+    entries: list[Entry] = []
+    parent: str | None = None
+    for index, block in enumerate(blocks):
+        if block.kind == "heading":
+            parent = block.text
+            continue
+        if block.kind != "list" or (toc and toc[0] <= block.start <= toc[1]):
+            continue
+        items = [
+            getattr(item, "line_number", None) for item in (block.token.children or [])
+        ] if block.token is not None else []
+        starts = [n for n in items if isinstance(n, int)]
+        for i, start in enumerate(starts):
+            end = starts[i + 1] - 1 if i + 1 < len(starts) else block.end
+            while end > start and not lines[end - 1].strip():
+                end -= 1
+            first = _LIST_MARKER.sub("", lines[start - 1], count=1).strip()
+            rest = textwrap.dedent("\n".join(lines[start:end])).strip()
+            entries.append(
+                Entry(
+                    path=path,
+                    line=start,
+                    end_line=end,
+                    kind=None,
+                    title=first,
+                    heading=first,
+                    description=rest or None,
+                    parent=parent,
+                )
+            )
+        del index
+    return entries
+
+
+def _scan_inline(lines: list[str], blocks: list[_Block]) -> tuple[
+    list[Link], list[Anchor], list[Comment], tuple[int, int] | None
+]:
+    code_lines: set[int] = set()
+    for block in blocks:
+        if block.kind == "code":
+            code_lines.update(range(block.start, block.end + 1))
+    links: list[Link] = []
+    anchors: list[Anchor] = []
+    comments: list[Comment] = []
+    toc_start: int | None = None
+    toc: tuple[int, int] | None = None
+    for number, line in enumerate(lines, 1):
+        if number in code_lines or not line:
+            continue
+        masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
+        if "<!--" in masked:
+            for m in _COMMENT.finditer(masked):
+                comments.append(Comment(number, m.start() + 1, m.group(1).strip()))
+            if toc is None and toc_start is None and _TOC_START.search(masked):
+                toc_start = number
+            elif toc is None and toc_start is not None and _TOC_END.search(masked):
+                toc = (toc_start, number)
+        if "[" in masked:
+            for m in _LINK.finditer(masked):
+                links.append(
+                    Link(number, m.start() + 1, m.group(2), m.group(3), image=m.group(1) == "!")
+                )
+        if "<a" in masked or "<A" in masked:
+            for m in _ANCHOR.finditer(masked):
+                name = m.group(1) if m.group(1) is not None else m.group(2)
+                anchors.append(Anchor(number, m.start() + 1, name))
+    return links, anchors, comments, toc
+
+
+def _detect(blocks: list[_Block], template: Template, toc: object, anchors: Sequence[Anchor]) -> DocFormat:
+    names = {name for name, _ in template.sections}
+    for block in blocks:
+        if block.kind != "heading":
+            continue
+        if block.level == 2 and _ENTRY_HEADING.match(block.text):
+            return "brief"
+        if block.level == 3 and block.text in names:
+            return "brief"
+        if block.level == 1 and block.text == template.document_title:
+            return "brief"
+    if toc is not None or anchors:
+        return "notes"
+    return "markdown"
+
+
+def _document_sections(blocks: list[_Block], lines: list[str]) -> list[Section]:
+    heads = [b for b in blocks if b.kind == "heading"]
+    sections: list[Section] = []
+    for i, head in enumerate(heads):
+        # A section runs to the next heading of the same or a higher level.
+        stop = len(lines) + 1
+        for later in heads[i + 1 :]:
+            if later.level <= head.level:
+                stop = later.start
+                break
+        inner = [b for b in blocks if head.end < b.start < stop and b.kind != "heading"]
+        own_stop = next((h.start for h in heads[i + 1 :]), len(lines) + 1)
+        own = [b for b in inner if b.start < own_stop and b.kind != "break"]
+        text, first, _ = _text_of(lines, own)
+        end = max([head.end] + [b.end for b in inner if b.kind != "break"])
+        sections.append(Section(head.text, head.level, head.start, end, text, first))
+    return sections
+
+
+def load_text(
+    text: str,
+    path: str = "<text>",
+    *,
+    config: Config = DEFAULT,
+) -> Document:
+    """Load one document from text. Never raises; problems are recorded."""
+    lines = split_lines(text)
+    problems: list[Problem] = []
+    try:
+        blocks = _mistletoe_blocks(lines)
+    except RecursionError:
+        problems.append(Problem(1, 1, "Markdown nested too deeply to parse; read line by line"))
+        blocks = _fallback_blocks(lines)
+    except ImportError:
+        raise
+    except Exception as exc:  # mistletoe bug on odd input: degrade, never crash
+        problems.append(Problem(1, 1, f"Markdown parser failed ({type(exc).__name__}); read line by line"))
+        blocks = _fallback_blocks(lines)
+    links, anchors, comments, toc = _scan_inline(lines, blocks)
+    template = config.template
+    fmt: DocFormat
+    if config.doc_format in ("brief", "notes", "markdown"):
+        fmt = config.doc_format  # type: ignore[assignment]
+    else:
+        fmt = _detect(blocks, template, toc, anchors)
+    if fmt == "brief":
+        blocks = _demote_setext_separators(blocks)
+    headings = [
+        Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"
+    ]
+    title_block = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
+    if fmt == "brief":
+        entries = _brief_entries(path, blocks, lines, template)
+    elif fmt == "notes":
+        entries = _notes_entries(path, blocks, lines, toc)
+    else:
+        entries = []
+    return Document(
+        path=path,
+        format=fmt,
+        title=title_block.text if title_block else None,
+        title_line=title_block.start if title_block else None,
+        entries=tuple(entries),
+        sections=tuple(_document_sections(blocks, lines)),
+        headings=tuple(headings),
+        links=tuple(links),
+        anchors=tuple(anchors),
+        comments=tuple(comments),
+        thematic_breaks=tuple(b.start for b in blocks if b.kind == "break"),
+        toc=toc,
+        problems=tuple(problems),
+        line_count=len(lines),
+        source=text,
+    )
+
+
+def load_source(source: Source, *, config: Config = DEFAULT) -> Document:
+    return load_text(source.text, source.path, config=config)
+
+
+def load_path(path: str, *, config: Config = DEFAULT, encoding: str | None = None) -> Document:
+    """Read, decode and load one file. Raises :class:`GtcbriefError` on I/O or decoding."""
+    from gtcbrief.sources import read_source
+
+    return load_source(read_source(path, encoding=encoding), config=config)
+
+
+def iter_documents(
+    paths: Iterable[str],
+    *,
+    config: Config = DEFAULT,
+    encoding: str | None = None,
+    stdin_name: str = "-",
+    on_error: Any = None,
+) -> Iterable[Document]:
+    """Load every file of PATHS in order, streaming.
+
+    With ``on_error`` (a callable taking the error) a file that cannot be
+    read is reported and skipped; without it the error propagates.
+    """
+    from gtcbrief.errors import GtcbriefError
+    from gtcbrief.sources import iter_paths, read_source
+
+    for path in iter_paths(list(paths)):
+        try:
+            source = read_source(path, encoding=encoding, stdin_name=stdin_name)
+        except GtcbriefError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
+        yield load_source(source, config=config)

@@ -1,0 +1,216 @@
+"""The data model every command shares: documents, entries and their parts.
+
+All records are frozen dataclasses. Line numbers are 1-based and refer to the
+source file exactly as it is on disk (a BOM or CRLF line ends do not shift them);
+columns are 1-based character offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DocFormat = Literal["brief", "notes", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """One speaker: ``Name（Role, Organisation）``. Role/organisation may be absent."""
+
+    name: str
+    role: str | None
+    organisation: str | None
+    raw: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "organisation": self.organisation,
+            "raw": self.raw,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author of an entry: a name and (normally) an employee id."""
+
+    name: str
+    id: str | None
+    raw: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "id": self.id, "raw": self.raw}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the text under it, up to the next heading of any level.
+
+    ``field`` names the template field the heading maps to (``description`` …)
+    or is ``None`` for a heading the template does not know.
+    """
+
+    heading: str
+    level: int
+    line: int
+    end_line: int
+    text: str
+    text_line: int | None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "heading": self.heading,
+            "level": self.level,
+            "line": self.line,
+            "end_line": self.end_line,
+            "field": self.field,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    line: int
+    text: str
+    setext: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A Markdown link or image (``image=True``) with its position."""
+
+    line: int
+    column: int
+    text: str
+    target: str
+    image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """An HTML anchor ``<a name="…">`` (or ``id="…"``)."""
+
+    line: int
+    column: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """An HTML comment; suppressions (``gtcbrief-disable …``) live in these."""
+
+    line: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the loader could not read as intended (reported by ``validate``)."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One report: a ``## 【kind】title`` block of a brief, or a top-level bullet of notes."""
+
+    path: str
+    line: int
+    end_line: int
+    kind: str | None
+    title: str
+    heading: str
+    topic: str | None = None
+    track: str | None = None
+    subtopic: str | None = None
+    speakers: tuple[Speaker, ...] = ()
+    description: str | None = None
+    implications: str | None = None
+    authors: tuple[Author, ...] = ()
+    authors_line: int | None = None
+    sections: tuple[Section, ...] = ()
+    parent: str | None = None
+    separator_line: int | None = None
+
+    def section(self, field_name: str) -> Section | None:
+        """The first section mapped to template field ``field_name``."""
+        for sec in self.sections:
+            if sec.field == field_name:
+                return sec
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record of ``parse --format jsonl`` (see SPEC: keep keys stable)."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "kind": self.kind,
+            "title": self.title,
+            "track": self.track,
+            "subtopic": self.subtopic,
+            "topic": self.topic,
+            "speakers": [s.to_dict() for s in self.speakers],
+            "description": self.description,
+            "implications": self.implications,
+            "authors": [a.to_dict() for a in self.authors],
+            "authors_line": self.authors_line,
+            "parent": self.parent,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded file: its detected format, title, entries and Markdown parts."""
+
+    path: str
+    format: DocFormat
+    title: str | None
+    title_line: int | None
+    entries: tuple[Entry, ...]
+    sections: tuple[Section, ...]
+    headings: tuple[Heading, ...] = ()
+    links: tuple[Link, ...] = ()
+    anchors: tuple[Anchor, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    thematic_breaks: tuple[int, ...] = ()
+    toc: tuple[int, int] | None = None
+    problems: tuple[Problem, ...] = ()
+    line_count: int = 0
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def lines(self) -> list[str]:
+        from gtcbrief.loader import split_lines
+
+        return split_lines(self.source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document record of ``parse --documents`` (and the golden files)."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "title": self.title,
+            "title_line": self.title_line,
+            "line_count": self.line_count,
+            "entries": [e.to_dict() for e in self.entries],
+            "sections": [s.to_dict() for s in self.sections],
+            "links": [
+                {"line": k.line, "column": k.column, "text": k.text, "target": k.target,
+                 "image": k.image}
+                for k in self.links
+            ],
+            "anchors": [{"line": a.line, "column": a.column, "name": a.name} for a in self.anchors],
+            "thematic_breaks": list(self.thematic_breaks),
+            "toc": list(self.toc) if self.toc else None,
+            "problems": [
+                {"line": p.line, "column": p.column, "message": p.message} for p in self.problems
+            ],
+        }

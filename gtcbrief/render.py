@@ -1,0 +1,157 @@
+"""The one output path: every command hands records here with a format.
+
+``json`` streams one array, ``jsonl`` one object a line, ``csv`` flattens
+lists, ``table`` draws a rich table. Document text is data: it is never
+parsed as rich markup, and control characters (terminal escapes included)
+are made visible before anything reaches a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Make control characters visible (``ESC`` becomes ``\\x1b``) for terminal output."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", text)
+
+
+def default_format(stream: IO[str] | None = None) -> str:
+    """``table`` on a terminal, ``json`` in a pipe."""
+    stream = stream or sys.stdout
+    try:
+        return "table" if stream.isatty() else "json"
+    except (AttributeError, ValueError):
+        return "json"
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console that honours NO_COLOR / FORCE_COLOR and never emits markup."""
+    from rich.console import Console
+
+    force = os.environ.get("FORCE_COLOR")
+    return Console(
+        stderr=stderr,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=True if force not in (None, "", "0") else None,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
+        soft_wrap=False,
+    )
+
+
+def write_json_array(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    """Stream a JSON array, one record per line; returns how many were written."""
+    count = 0
+    out.write("[")
+    for record in records:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(record, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def flatten(value: Any) -> str:
+    """A cell for CSV/table: lists joined with ``; ``, objects by their name or raw text."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(flatten(v) for v in value)
+    if isinstance(value, dict):
+        for key in ("raw", "name", "title", "text"):
+            if key in value:
+                return flatten(value[key])
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def write_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for record in records:
+        writer.writerow([flatten(record.get(c)) for c in columns])
+        count += 1
+    return count
+
+
+def write_table(
+    records: Iterable[Mapping[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    *,
+    title: str | None = None,
+    max_width: int = 60,
+) -> int:
+    """A rich table; ``columns`` is (key, header). Cells are plain, sanitised text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_lines=False, expand=False)
+    for _key, header in columns:
+        table.add_column(header, overflow="fold", max_width=max_width)
+    count = 0
+    for record in records:
+        cells = []
+        for key, _header in columns:
+            cell = safe(flatten(record.get(key)))
+            if len(cell) > 200:
+                cell = cell[:199] + "…"
+            cells.append(Text(cell))
+        table.add_row(*cells)
+        count += 1
+    console().print(table)
+    return count
+
+
+def emit(
+    records: Iterable[Mapping[str, Any]],
+    fmt: str,
+    *,
+    csv_columns: Sequence[str],
+    table_columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    out: IO[str] | None = None,
+) -> int:
+    """Write records in ``fmt``; returns the record count."""
+    stream = out or sys.stdout
+    if fmt == "json":
+        return write_json_array(records, stream)
+    if fmt == "jsonl":
+        return write_jsonl(records, stream)
+    if fmt == "csv":
+        return write_csv(records, csv_columns, stream)
+    return write_table(records, table_columns, title=title)
+
+
+def counting(records: Iterable[Any], counter: list[int]) -> Iterator[Any]:
+    """Pass records through, counting them into ``counter[0]``."""
+    for record in records:
+        counter[0] += 1
+        yield record

@@ -1,0 +1,106 @@
+"""Finding input files and decoding them.
+
+PATHS may be files, directories (walked recursively for ``*.md``, in sorted
+order, without following directory symlinks) or ``-`` for standard input.
+Decoding is strict: UTF-8 with or without a BOM, UTF-16 with a BOM, or the
+encoding named with ``--encoding``; anything else is a one-line error that
+names the file and the byte offset.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gtcbrief.errors import GtcbriefError
+
+MD_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file's display path and its decoded text."""
+
+    path: str
+    text: str
+
+
+def iter_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Expand PATHS into files; ``-`` and paths that are not directories pass through."""
+    seen: set[str] = set()
+    for raw in paths:
+        if raw == "-":
+            yield raw
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            found: list[str] = []
+            for root, dirs, files in os.walk(p, onerror=None, followlinks=False):
+                dirs.sort()
+                for name in files:
+                    if name.lower().endswith(MD_SUFFIXES):
+                        full = os.path.join(root, name)
+                        if os.path.isfile(full):  # skips broken links, sockets…
+                            found.append(full)
+            for full in sorted(found):
+                if full not in seen:
+                    seen.add(full)
+                    yield full
+        elif raw not in seen:  # files, and missing paths that read_source reports
+            seen.add(raw)
+            yield raw
+
+
+def decode(data: bytes, path: str, encoding: str | None = None) -> str:
+    """Bytes to text, strictly. BOMs are removed; line ends are left alone."""
+    if encoding:
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except LookupError:
+            raise GtcbriefError(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise GtcbriefError(
+                f"not valid {encoding} (byte offset {exc.start})", path=path
+            ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise GtcbriefError(f"invalid UTF-16 (byte offset {exc.start})", path=path) from None
+    if b"\x00" in data[:8192]:
+        raise GtcbriefError("binary file (contains NUL bytes), not Markdown", path=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = "; it looks GB18030/GBK-encoded: rerun with --encoding gb18030"
+        except UnicodeDecodeError:
+            pass
+        raise GtcbriefError(
+            f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path
+        ) from None
+
+
+def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-") -> Source:
+    """Read and decode one path (``-`` is standard input)."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        return Source(stdin_name, decode(data, stdin_name, encoding))
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except IsADirectoryError:
+        raise GtcbriefError("is a directory", path=path) from None
+    except FileNotFoundError:
+        what = "broken symbolic link" if os.path.islink(path) else "no such file"
+        raise GtcbriefError(what, path=path) from None
+    except OSError as exc:
+        raise GtcbriefError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return Source(path, decode(data, path, encoding))

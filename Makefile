@@ -35,5 +35,17 @@ types: $(STAMP)
 ## check: lint, types and tests
 check: lint types test
 
+## bench: corpus benchmarks against the peers; rewrites BENCHMARKS.md
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## eval: labelled evaluation of description-mismatch and dedupe
+eval: $(STAMP)
+	$(BIN)/python eval/run.py
+
+## fuzz: long property/fuzz runs over the loader and query parser
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz --hypothesis-profile=fuzz
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -72,9 +72,7 @@ ConfigOpt = Annotated[
 ]
 DocFormatOpt = Annotated[
     str | None,
-    typer.Option(
-        "--doc-format", help="Force the document format: auto, brief, notes or markdown."
-    ),
+    typer.Option("--doc-format", help="Force the document format: auto, brief, notes or markdown."),
 ]
 EncodingOpt = Annotated[
     str | None,

@@ -48,7 +48,9 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _ENTRY_HEADING = re.compile(r"^【([^】]*)】\s*(.*)$", re.DOTALL)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
-_LINK = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
+)
 _ANCHOR = re.compile(r"<a\s[^>]*?\b(?:name|id)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--(.*?)-->")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -113,8 +115,8 @@ def _mistletoe_document(lines: list[str]) -> Any:
     from mistletoe import block_token, span_token
 
     if not _HTML_READY:
-        block_token.add_token(block_token.HtmlBlock)
-        span_token.add_token(span_token.HtmlSpan)
+        block_token.add_token(block_token.HtmlBlock)  # type: ignore[no-untyped-call]
+        span_token.add_token(span_token.HtmlSpan)  # type: ignore[no-untyped-call]
         _HTML_READY = True
     return block_token.Document(lines)
 
@@ -294,11 +296,14 @@ def _text_of(lines: list[str], blocks: Sequence[_Block]) -> tuple[str, int | Non
     for block in blocks:
         keep.update(range(block.start, block.end + 1))
     first, last = min(keep), max(keep)
-    chunk = [
-        lines[n - 1] if n in keep else "" for n in range(first, last + 1)
-    ]
+    chunk = [lines[n - 1] if n in keep else "" for n in range(first, last + 1)]
     text = "\n".join(chunk).strip()
     return text, first, last
+
+
+def _is_comment(lines: list[str], block: _Block) -> bool:
+    text = "\n".join(lines[block.start - 1 : block.end]).strip()
+    return text.startswith("<!--") and text.endswith("-->")
 
 
 def _entry_from_blocks(
@@ -319,6 +324,8 @@ def _entry_from_blocks(
         if block.kind == "break":
             separator = block.start
             continue
+        if block.kind == "html" and _is_comment(lines, block):
+            continue  # suppressions and editor notes are not field text
         if block.kind == "paragraph" and authors_line is None:
             author = _author_match(template, lines[block.start - 1])
             if author:
@@ -410,7 +417,9 @@ def _demote_setext_separators(blocks: list[_Block]) -> list[_Block]:
     return out
 
 
-def _brief_entries(path: str, blocks: list[_Block], lines: list[str], template: Template) -> list[Entry]:
+def _brief_entries(
+    path: str, blocks: list[_Block], lines: list[str], template: Template
+) -> list[Entry]:
     entries: list[Entry] = []
     head: _Block | None = None
     body: list[_Block] = []
@@ -437,9 +446,11 @@ def _notes_entries(
             continue
         if block.kind != "list" or (toc and toc[0] <= block.start <= toc[1]):
             continue
-        items = [
-            getattr(item, "line_number", None) for item in (block.token.children or [])
-        ] if block.token is not None else []
+        items = (
+            [getattr(item, "line_number", None) for item in (block.token.children or [])]
+            if block.token is not None
+            else []
+        )
         starts = [n for n in items if isinstance(n, int)]
         for i, start in enumerate(starts):
             end = starts[i + 1] - 1 if i + 1 < len(starts) else block.end
@@ -463,9 +474,9 @@ def _notes_entries(
     return entries
 
 
-def _scan_inline(lines: list[str], blocks: list[_Block]) -> tuple[
-    list[Link], list[Anchor], list[Comment], tuple[int, int] | None
-]:
+def _scan_inline(
+    lines: list[str], blocks: list[_Block]
+) -> tuple[list[Link], list[Anchor], list[Comment], tuple[int, int] | None]:
     code_lines: set[int] = set()
     for block in blocks:
         if block.kind == "code":
@@ -498,7 +509,9 @@ def _scan_inline(lines: list[str], blocks: list[_Block]) -> tuple[
     return links, anchors, comments, toc
 
 
-def _detect(blocks: list[_Block], template: Template, toc: object, anchors: Sequence[Anchor]) -> DocFormat:
+def _detect(
+    blocks: list[_Block], template: Template, toc: object, anchors: Sequence[Anchor]
+) -> DocFormat:
     names = {name for name, _ in template.sections}
     for block in blocks:
         if block.kind != "heading":
@@ -550,7 +563,9 @@ def load_text(
     except ImportError:
         raise
     except Exception as exc:  # mistletoe bug on odd input: degrade, never crash
-        problems.append(Problem(1, 1, f"Markdown parser failed ({type(exc).__name__}); read line by line"))
+        problems.append(
+            Problem(1, 1, f"Markdown parser failed ({type(exc).__name__}); read line by line")
+        )
         blocks = _fallback_blocks(lines)
     links, anchors, comments, toc = _scan_inline(lines, blocks)
     template = config.template
@@ -559,11 +574,11 @@ def load_text(
         fmt = config.doc_format  # type: ignore[assignment]
     else:
         fmt = _detect(blocks, template, toc, anchors)
+    # Headings as CommonMark sees them (a setext trap included), before the
+    # brief reading below turns a swallowed separator back into one.
+    headings = [Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"]
     if fmt == "brief":
         blocks = _demote_setext_separators(blocks)
-    headings = [
-        Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"
-    ]
     title_block = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
     if fmt == "brief":
         entries = _brief_entries(path, blocks, lines, template)

@@ -168,7 +168,13 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A loaded file: its detected format, title, entries and Markdown parts."""
+    """A loaded file: its detected format, title, entries and Markdown parts.
+
+    ``headings`` are CommonMark's view (a ``---`` under a text line makes a
+    setext heading there, ``setext=True``); ``entries`` and ``sections`` are
+    the brief's reading, where such a swallowed separator is a separator again
+    and its line is in ``thematic_breaks``.
+    """
 
     path: str
     format: DocFormat
@@ -203,8 +209,13 @@ class Document:
             "entries": [e.to_dict() for e in self.entries],
             "sections": [s.to_dict() for s in self.sections],
             "links": [
-                {"line": k.line, "column": k.column, "text": k.text, "target": k.target,
-                 "image": k.image}
+                {
+                    "line": k.line,
+                    "column": k.column,
+                    "text": k.text,
+                    "target": k.target,
+                    "image": k.image,
+                }
                 for k in self.links
             ],
             "anchors": [{"line": a.line, "column": a.column, "name": a.name} for a in self.anchors],

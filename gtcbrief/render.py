@@ -28,8 +28,12 @@ def safe(text: str) -> str:
     """Make control characters visible (``ESC`` becomes ``\\x1b``) for terminal output."""
     if not _CONTROL.search(text):
         return text
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
-                        else f"\\u{ord(m.group(0)):04x}", text)
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
+        ),
+        text,
+    )
 
 
 def default_format(stream: IO[str] | None = None) -> str:
@@ -114,8 +118,12 @@ def write_table(
     from rich.text import Text
 
     table = Table(title=title, show_lines=False, expand=False)
-    for _key, header in columns:
-        table.add_column(header, overflow="fold", max_width=max_width)
+    for index, (_key, header) in enumerate(columns):
+        # The first column is the location (path:line): never folded, so it stays clickable.
+        if index == 0:
+            table.add_column(header, no_wrap=True)
+        else:
+            table.add_column(header, overflow="fold", max_width=max_width)
     count = 0
     for record in records:
         cells = []

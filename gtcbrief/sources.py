@@ -83,9 +83,7 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
             hint = "; it looks GB18030/GBK-encoded: rerun with --encoding gb18030"
         except UnicodeDecodeError:
             pass
-        raise GtcbriefError(
-            f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path
-        ) from None
+        raise GtcbriefError(f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path) from None
 
 
 def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-") -> Source:

@@ -21,12 +21,26 @@ from gtcbrief.cli import (
 )
 
 ENTRY_CSV = (
-    "path", "line", "end_line", "kind", "title", "track", "subtopic", "speakers",
-    "description", "implications", "authors",
+    "path",
+    "line",
+    "end_line",
+    "kind",
+    "title",
+    "track",
+    "subtopic",
+    "speakers",
+    "description",
+    "implications",
+    "authors",
 )
 ENTRY_TABLE = (
-    ("where", "Where"), ("kind", "Kind"), ("title", "Title"), ("topic", "Track"),
-    ("speaker_names", "Speakers"), ("desc", "Desc."), ("author_names", "Authors"),
+    ("where", "Where"),
+    ("kind", "Kind"),
+    ("title", "Title"),
+    ("topic", "Track"),
+    ("speaker_names", "Speakers"),
+    ("desc", "Desc."),
+    ("author_names", "Authors"),
 )
 DOC_CSV = ("path", "format", "title", "entries", "line_count")
 DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entries", "Entries"))
@@ -57,8 +71,11 @@ def parse(
     paths: PathsArg,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="table, json, jsonl or csv (default: table on a "
-                     "terminal, json otherwise)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, jsonl or csv (default: table on a terminal, json otherwise).",
+        ),
     ] = None,
     documents: Annotated[
         bool, typer.Option("--documents", help="One record per document instead of per entry.")
@@ -75,8 +92,13 @@ def parse(
     from gtcbrief.render import FORMATS, default_format, emit
 
     chosen = check_choice("--format", fmt or default_format(), FORMATS)
-    loaded = Loaded(paths, config=config, doc_format=doc_format, encoding=encoding,
-                    stdin_filename=stdin_filename)
+    loaded = Loaded(
+        paths,
+        config=config,
+        doc_format=doc_format,
+        encoding=encoding,
+        stdin_filename=stdin_filename,
+    )
     stats = {"documents": 0, "entries": 0}
 
     def records() -> Iterator[dict[str, Any]]:

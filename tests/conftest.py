@@ -1,0 +1,38 @@
+"""Shared fixtures: stable terminal output, paths to samples and the shared corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+
+settings.register_profile("default", deadline=None, max_examples=200)
+settings.register_profile(
+    "fuzz", deadline=None, max_examples=20_000, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _stable_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Pin width and colour so rich output is the same everywhere; isolate caches."""
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def shared() -> Path:
+    """``../shared`` beside the repo; CI always has it, elsewhere tests skip without it."""
+    if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("../shared is missing in CI")
+        pytest.skip("../shared is not beside this checkout")
+    return SHARED

@@ -1,0 +1,181 @@
+"""`gtcbrief parse` through Typer's runner, and as a real process in a pipeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief import __version__
+from gtcbrief.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = "samples/gtc-daily-brief.md"
+CONTRACT = {
+    "path",
+    "line",
+    "kind",
+    "title",
+    "track",
+    "speakers",
+    "description",
+    "implications",
+    "authors",
+}
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def invoke(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def test_jsonl_gives_one_contract_record_per_entry() -> None:
+    result = invoke("parse", BRIEF, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 19
+    assert all(CONTRACT <= set(r) for r in records)
+    assert records[0]["path"] == BRIEF and records[0]["line"] == 3
+    assert records[14]["speakers"][1]["organisation"] == "AIdong Super AI (Beijing) Co., Ltd."
+
+
+def test_json_is_one_array_and_defaults_off_a_terminal() -> None:
+    result = invoke("parse", "samples/gtc-notes.md")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert isinstance(data, list) and len(data) == 28
+    assert data[0]["line"] == 14
+
+
+def test_documents_mode_describes_whole_files() -> None:
+    result = invoke("parse", "samples/gtc-notes.md", "--documents", "--format", "json")
+    (doc,) = json.loads(result.stdout)
+    assert doc["format"] == "notes" and doc["toc"] == [3, 10]
+    assert {"line": 94, "column": 13, "name": ""} in doc["anchors"]
+
+
+def test_csv_flattens_speakers_and_authors() -> None:
+    result = invoke("parse", BRIEF, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 19
+    assert rows[0]["authors"] == "赵伟 59843547; 张峰 56221517"
+    assert rows[0]["speakers"].startswith("Jerry Wang（Sales & Marketing Director")
+
+
+def test_table_shows_entries_with_locations() -> None:
+    result = invoke("parse", BRIEF, "--format", "table")
+    assert result.exit_code == 0
+    assert "gtc-daily-brief.md:3" in result.stdout
+    assert "19 entries in 1 documents" in result.stderr
+
+
+def test_stdin_with_a_reported_name() -> None:
+    text = (ROOT / BRIEF).read_text(encoding="utf-8")
+    result = invoke("parse", "-", "--stdin-filename", "mine.md", "--format", "jsonl", stdin=text)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 19 and records[0]["path"] == "mine.md"
+
+
+def test_directories_are_walked() -> None:
+    result = invoke("parse", "samples", "--format", "jsonl")
+    paths = {json.loads(line)["path"] for line in result.stdout.splitlines()}
+    assert {"samples/gtc-daily-brief.md", "samples/gtc-notes.md"} <= paths
+
+
+def test_missing_file_is_one_line_and_exit_2_but_others_are_kept() -> None:
+    result = invoke("parse", "nope.md", BRIEF, "--format", "jsonl")
+    assert result.exit_code == 2
+    assert result.stderr == "gtcbrief: nope.md: no such file\n"
+    assert len(result.stdout.splitlines()) == 19
+
+
+def test_bad_format_is_a_usage_error() -> None:
+    result = invoke("parse", BRIEF, "--format", "xml")
+    assert result.exit_code == 2
+    assert "--format must be one of" in result.stderr
+
+
+def test_undecodable_file_names_file_and_offset(tmp_path: Path) -> None:
+    bad = tmp_path / "gbk.md"
+    bad.write_bytes("# 每日参会快报\n".encode("gb18030"))
+    result = invoke("parse", str(bad))
+    assert result.exit_code == 2
+    # 每 is C3 BF in GB18030, which happens to be valid UTF-8: the first bad byte is at 4
+    assert f"{bad}: not valid UTF-8 (byte offset 4); it looks GB18030" in result.stderr
+    ok = invoke("parse", str(bad), "--encoding", "gb18030", "--documents", "--format", "json")
+    assert json.loads(ok.stdout)[0]["title"] == "每日参会快报"
+
+
+def test_markup_and_escapes_in_documents_are_shown_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    hostile = Path("h.md")
+    hostile.write_text(
+        "## 【Keynote】[bold red]boom[/] \x1b[2J\x1b]0;pwned\x07\n", encoding="utf-8"
+    )
+    table = invoke("parse", str(hostile), "--format", "table")
+    assert "[bold red]boom[/]" in table.stdout
+    assert "\x1b" not in table.stdout and "\\x1b[2J" in table.stdout
+    data = json.loads(invoke("parse", str(hostile), "--format", "json").stdout)
+    assert data[0]["title"].startswith("[bold red]boom[/]")
+
+
+def test_version_and_help() -> None:
+    assert invoke("--version").stdout == f"gtcbrief {__version__}\n"
+    help_text = invoke("parse", "--help").stdout
+    assert "Examples" in help_text and "--format" in help_text
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "gtcbrief", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout == f"gtcbrief {__version__}\n"
+
+
+def test_output_works_with_real_jq() -> None:
+    jq = shutil.which("jq")
+    if jq is None:
+        if os.environ.get("CI"):
+            pytest.fail("jq is required in CI (make test installs it)")
+        pytest.skip("jq not installed")
+    parse = subprocess.run(
+        [sys.executable, "-m", "gtcbrief", "parse", BRIEF, "--format", "jsonl"],
+        capture_output=True,
+        check=True,
+    )
+    out = subprocess.run(
+        [jq, "-r", "select(.description == null) | .line"],
+        input=parse.stdout,
+        capture_output=True,
+        check=True,
+    )
+    assert out.stdout.decode().split() == ["201", "213", "223", "233", "243", "253", "263", "273"]
+
+
+def test_closed_pipe_is_quiet() -> None:
+    proc = subprocess.run(
+        f"'{sys.executable}' -m gtcbrief parse samples --format jsonl | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0
+    assert proc.stderr == ""
+    assert json.loads(proc.stdout)["line"] == 3

@@ -1,0 +1,228 @@
+"""The daily-brief format, as the seed brief and its variations define it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gtcbrief.loader import load_path, load_text, parse_authors, parse_speaker
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = ROOT / "samples" / "gtc-daily-brief.md"
+
+
+@pytest.fixture(scope="module")
+def seed():  # type: ignore[no-untyped-def]
+    return load_path(str(BRIEF))
+
+
+def test_the_seed_is_a_brief_with_19_entries(seed) -> None:  # type: ignore[no-untyped-def]
+    assert seed.format == "brief"
+    assert seed.title == "每日参会快报"
+    assert len(seed.entries) == 19
+    assert {e.kind for e in seed.entries} == {"Talks & Panels", "Full-Day Workshop"}
+
+
+def test_entry_lines_are_the_heading_lines(seed) -> None:  # type: ignore[no-untyped-def]
+    source = BRIEF.read_text(encoding="utf-8").split("\n")
+    for entry in seed.entries:
+        assert source[entry.line - 1].startswith("## 【")
+        assert entry.title in source[entry.line - 1]
+
+
+def test_first_entry_fields_match_the_seed_exactly(seed) -> None:  # type: ignore[no-untyped-def]
+    first = seed.entries[0]
+    assert (first.line, first.end_line, first.separator_line) == (3, 17, 19)
+    assert first.kind == "Talks & Panels"
+    assert first.title == "3D 物理真实数字资产加速推动机器人开发进程"
+    assert (first.track, first.subtopic) == ("Robotics", "Robotics Simulation")
+    assert [(s.name, s.role, s.organisation) for s in first.speakers] == [
+        ("Jerry Wang", "Sales & Marketing Director of SpatialVerse", "Manycore Tech"),
+        ("Neo Zhao", "Senior Solution Specialist", "Manycore Tech"),
+    ]
+    assert first.description is not None and first.description.startswith("提出GREATS")
+    assert first.description.endswith("迟滞和累积效应。")
+    assert first.implications is not None and first.implications.startswith("GREATS通过")
+    assert [(a.name, a.id) for a in first.authors] == [("赵伟", "59843547"), ("张峰", "56221517")]
+    assert first.authors_line == 17
+
+
+def test_tracks_keep_slashes_and_parentheses(seed) -> None:  # type: ignore[no-untyped-def]
+    topics = {e.topic for e in seed.entries}
+    assert "Simulation / Modeling / Design - Drug Discovery" in topics
+    nlp = next(e for e in seed.entries if e.track == "Conversational AI")
+    assert nlp.subtopic == "Natural Language Processing (NLP)"
+
+
+def test_tencent_organisations_keep_commas_and_parentheses(seed) -> None:  # type: ignore[no-untyped-def]
+    optix = next(e for e in seed.entries if e.line == 223)
+    assert [(s.name, s.organisation) for s in optix.speakers] == [
+        ("Zhenyuan Zhang", "Tencent Technology Shanghai Co., Ltd"),
+        ("Chao Li", "Tencent Technology (Shenzhen) Co., Ltd"),
+    ]
+    assert optix.speakers[1].role == (
+        "Technical Director of the Frontier Technology Center, "
+        "Tencent Interactive Entertainment Group"
+    )
+
+
+def test_the_four_speakers_of_the_line_233_entry(seed) -> None:  # type: ignore[no-untyped-def]
+    entry = next(e for e in seed.entries if e.line == 233)
+    assert [(s.name, s.role, s.organisation) for s in entry.speakers] == [
+        (
+            "Meiran Peng (Developer Programs)",
+            "Sr. Solutions Engineer for Developer Programs",
+            "NVIDIA",
+        ),
+        ("Dennis Deng", "Chairman", "AIdong Super AI (Beijing) Co., Ltd."),
+        ("Michael Hsu", "Founder, CEO", "PaXini Tech"),
+        ("Qixuan Zhang", "CTO", "Deemos Technologies, Inc."),
+    ]
+
+
+def test_unfinished_entries_have_no_description_and_mostly_no_authors(seed) -> None:  # type: ignore[no-untyped-def]
+    unfinished = seed.entries[11:]
+    assert all(e.description is None and e.implications is None for e in unfinished)
+    assert [len(e.authors) for e in unfinished] == [1, 0, 0, 0, 0, 0, 0, 0]
+    assert all(e.description for e in seed.entries[:11])
+
+
+def test_one_name_with_three_ids_stays_three_people(seed) -> None:  # type: ignore[no-untyped-def]
+    ids = {a.id for e in seed.entries for a in e.authors if a.name == "张峰"}
+    assert ids == {"56221517", "52845277", "55159967"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "role", "org"),
+    [
+        pytest.param(
+            "Mark Moyou（Sr. Data Scientist, NVIDIA）",
+            "Mark Moyou",
+            "Sr. Data Scientist",
+            "NVIDIA",
+            id="plain",
+        ),
+        pytest.param(
+            "Michael Hsu（Founder, CEO, PaXini Tech）",
+            "Michael Hsu",
+            "Founder, CEO",
+            "PaXini Tech",
+            id="role-with-comma",
+        ),
+        pytest.param(
+            "Qixuan Zhang（CTO, Deemos Technologies, Inc.）",
+            "Qixuan Zhang",
+            "CTO",
+            "Deemos Technologies, Inc.",
+            id="inc-suffix",
+        ),
+        pytest.param(
+            "Jensen Huang (CEO, NVIDIA)", "Jensen Huang", "CEO", "NVIDIA", id="half-width-group"
+        ),
+        pytest.param(
+            "Meiran Peng (Developer Programs)",
+            "Meiran Peng (Developer Programs)",
+            None,
+            None,
+            id="half-width-name-only",
+        ),
+        pytest.param(
+            "李雷（首席科学家，某某科技（北京）有限公司）",
+            "李雷",
+            "首席科学家",
+            "某某科技（北京）有限公司",
+            id="chinese-nested",
+        ),
+        pytest.param("Solo（NVIDIA）", "Solo", None, "NVIDIA", id="organisation-only"),
+        pytest.param("NVIDIA", "NVIDIA", None, None, id="bare"),
+        pytest.param("（Unclosed", "（Unclosed", None, None, id="unbalanced"),
+    ],
+)
+def test_speaker_shapes(raw: str, name: str, role: str | None, org: str | None) -> None:
+    speaker = parse_speaker(raw)
+    assert (speaker.name, speaker.role, speaker.organisation) == (name, role, org)
+    assert speaker.raw == raw
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "赵伟 59843547、张峰 56221517",
+            [("赵伟", "59843547"), ("张峰", "56221517")],
+            id="template",
+        ),
+        pytest.param(
+            "韩梅梅 12345678,李雷 87654321",
+            [("韩梅梅", "12345678"), ("李雷", "87654321")],
+            id="half-width-comma",
+        ),
+        pytest.param(
+            "张三12345678 李四 23456789",
+            [("张三", "12345678"), ("李四", "23456789")],
+            id="space-separated",
+        ),
+        pytest.param("王五", [("王五", None)], id="no-id"),
+    ],
+)
+def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert [(a.name, a.id) for a in parse_authors(text)] == expected
+
+
+def test_setext_trap_is_read_as_author_line_and_separator() -> None:
+    doc = load_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】T\n\n### 实事描述\n描述\n\n"
+        "撰稿人：王五 11112222\n---\n\n## 【Talks & Panels】U\n"
+    )
+    assert [e.title for e in doc.entries] == ["T", "U"]
+    assert doc.entries[0].authors[0].id == "11112222"
+    assert doc.entries[0].separator_line == 9
+    assert any(h.setext and h.line == 8 for h in doc.headings)
+    assert 9 in doc.thematic_breaks
+
+
+def test_half_width_colon_in_author_line() -> None:
+    doc = load_text("## 【Keynote】K\n\n撰稿人:王五 11112222\n")
+    assert [(a.name, a.id) for a in doc.entries[0].authors] == [("王五", "11112222")]
+
+
+def test_heading_inside_code_is_not_an_entry() -> None:
+    doc = load_text(
+        "# 每日参会快报\n\n## 【Keynote】K\n\n### 实事描述\n```\n## 【Keynote】no\n```\n"
+    )
+    assert [e.title for e in doc.entries] == ["K"]
+    assert doc.entries[0].description == "```\n## 【Keynote】no\n```"
+
+
+def test_comments_are_not_field_text() -> None:
+    doc = load_text("## 【Keynote】K\n\n### 实事描述\n描述\n<!-- gtcbrief-disable GB501 -->\n")
+    assert doc.entries[0].description == "描述"
+    assert doc.comments[0].text == "gtcbrief-disable GB501"
+
+
+def test_crlf_and_bom_keep_line_numbers() -> None:
+    doc = load_path(str(ROOT / "tests" / "data" / "loader" / "crlf-bom.md"))
+    assert doc.title == "每日参会快报"
+    entry = doc.entries[0]
+    assert (entry.line, entry.authors_line) == (3, 15)
+    assert entry.description == "第一行\n第二行"
+
+
+def test_unknown_sections_are_kept_by_heading() -> None:
+    doc = load_text("## 【Keynote】K\n\n### 备注\n随手记\n")
+    (section,) = doc.entries[0].sections
+    assert (section.heading, section.field, section.text, section.line) == (
+        "备注",
+        None,
+        "随手记",
+        3,
+    )
+
+
+def test_format_can_be_forced_by_config() -> None:
+    from gtcbrief.config import Config
+
+    text = "# 随笔\n\n## 【Keynote】K\n"
+    assert load_text(text).format == "brief"
+    assert load_text(text, config=Config(doc_format="markdown")).entries == ()

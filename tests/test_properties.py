@@ -1,0 +1,79 @@
+"""The loader never raises on any text, and what it returns is consistent."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gtcbrief.loader import load_text, split_lines
+
+# Pieces that make Markdown (and briefs) interesting, mixed with arbitrary text.
+PIECES = st.sampled_from(
+    [
+        "# ",
+        "## ",
+        "### ",
+        "## 【Talks & Panels】",
+        "【",
+        "】",
+        "---",
+        "===",
+        "- ",
+        "  - ",
+        "> ",
+        "```",
+        "    ",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "撰稿人：",
+        "撰稿人:",
+        "张三 12345678",
+        "、",
+        "，",
+        "（",
+        "）",
+        "(",
+        ")",
+        "[x](#a)",
+        "![](",
+        '<a name="',
+        '">',
+        "<!-- ",
+        " -->",
+        "|",
+        "*",
+        "### 实事描述\n",
+        "### 主题\n",
+        "Robotics - Sim",
+        "\x1b[2J",
+        "\u2028",
+        "\x00",
+        "\ufeff",
+    ]
+)
+MARKDOWNISH = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=60).map("".join)
+
+
+def _consistent(text: str) -> None:
+    doc = load_text(text, "p.md")
+    count = len(split_lines(text))
+    assert doc.line_count == count
+    for entry in doc.entries:
+        assert 1 <= entry.line <= entry.end_line <= max(count, 1)
+        for section in entry.sections:
+            assert entry.line <= section.line <= section.end_line <= entry.end_line
+    for link in doc.links:
+        assert 1 <= link.line <= count
+    doc.to_dict()  # serialisable
+
+
+@given(st.text())
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    _consistent(text)
+
+
+@given(MARKDOWNISH)
+def test_never_raises_on_markdown_like_text(text: str) -> None:
+    _consistent(text)

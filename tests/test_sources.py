@@ -1,0 +1,83 @@
+"""Input hygiene: finding files and decoding them, with one-line errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.loader import iter_documents
+from gtcbrief.sources import decode, iter_paths, read_source
+
+BRIEF = "# 每日参会快报\n\n## 【Keynote】开幕\n"
+
+
+def test_utf8_with_and_without_bom() -> None:
+    assert decode(BRIEF.encode(), "a.md") == BRIEF
+    assert decode(b"\xef\xbb\xbf" + BRIEF.encode(), "a.md") == BRIEF
+
+
+def test_utf16_with_bom() -> None:
+    assert decode(BRIEF.encode("utf-16"), "a.md") == BRIEF
+
+
+def test_gbk_is_detected_and_named_with_a_hint() -> None:
+    with pytest.raises(GtcbriefError) as info:
+        decode(BRIEF.encode("gb18030"), "gbk.md")
+    message = str(info.value)
+    assert message.startswith("gbk.md: not valid UTF-8 (byte offset ")
+    assert "--encoding gb18030" in message
+
+
+def test_explicit_encoding_reads_gbk() -> None:
+    assert decode(BRIEF.encode("gb18030"), "gbk.md", "gb18030") == BRIEF
+
+
+def test_binary_files_are_refused() -> None:
+    with pytest.raises(GtcbriefError, match="binary file"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00", "x.md")
+
+
+def test_unknown_encoding_is_a_usage_error() -> None:
+    with pytest.raises(GtcbriefError, match="unknown encoding"):
+        decode(b"x", "x.md", "no-such-codec")
+
+
+def test_directories_are_walked_for_markdown_in_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.md").write_text(BRIEF, encoding="utf-8")
+    (tmp_path / "a.md").write_text(BRIEF, encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "dir.md").mkdir()  # a directory named *.md is not a file
+    found = [Path(p).relative_to(tmp_path).as_posix() for p in iter_paths([str(tmp_path)])]
+    assert found == ["a.md", "b/2.md"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_symlink_loops_and_broken_links_do_not_hang(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(BRIEF, encoding="utf-8")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    (tmp_path / "broken.md").symlink_to(tmp_path / "missing.md")
+    assert [Path(p).name for p in iter_paths([str(tmp_path)])] == ["a.md"]
+    with pytest.raises(GtcbriefError, match="broken symbolic link"):
+        read_source(str(tmp_path / "broken.md"))
+
+
+def test_missing_file_is_reported_and_others_still_load(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text(BRIEF, encoding="utf-8")
+    errors: list[str] = []
+    docs = list(
+        iter_documents(
+            [str(tmp_path / "nope.md"), str(good)], on_error=lambda e: errors.append(str(e))
+        )
+    )
+    assert [d.entries[0].title for d in docs] == ["开幕"]
+    assert errors == [f"{tmp_path / 'nope.md'}: no such file"]
+
+
+def test_a_directory_given_as_a_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(GtcbriefError, match="is a directory"):
+        read_source(str(tmp_path))

@@ -1,0 +1,927 @@
+"""Benchmark gtcbrief against its peers and rewrite the results in BENCHMARKS.md.
+
+``make bench`` runs this. It generates corpora (``bench/gen_corpus.py``)
+under ``bench/out/`` (git-ignored), runs every measurement several times
+(median wall time; peak memory of the whole process tree), measures the
+peers in the same run (``markdownlint-cli2`` for validate, ``rg`` for grep,
+an all-pairs rapidfuzz baseline for dedupe), and replaces the block between
+``<!-- bench:begin -->`` and ``<!-- bench:end -->`` in ``BENCHMARKS.md``
+(creating the file if needed; everything outside the block is kept).
+
+A subcommand that does not exist yet (``gtcbrief CMD --help`` fails) is
+reported as "not built yet" instead of failing the harness.
+
+Usage::
+
+    python bench/run.py              # full run: 1k, 10k, 100k entries
+    python bench/run.py --quick      # smoke run: 1k and 10k, one repetition
+    python bench/run.py --only grep  # rows whose id starts with "grep"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+OUT = BENCH / "out"
+NODE_PREFIX = BENCH / "node"
+BENCHMARKS_MD = REPO / "BENCHMARKS.md"
+BEGIN = "<!-- bench:begin -->"
+END = "<!-- bench:end -->"
+SEED = 1
+SAMPLE_BRIEF = "samples/gtc-daily-brief.md"
+GREP_QUERIES = ("注意力", "NCCL")
+BASELINE_ENTRIES = 2000
+DEFAULT_TIMEOUT = 900.0
+
+HEADER = """# Benchmarks
+
+How fast `gtcbrief` is from one file in a pre-commit hook to 100,000 entries,
+measured against the tools people would otherwise use. Everything in the block
+below is rewritten by the harness; other sections of this file are kept.
+
+## How to run
+
+```sh
+make bench                        # full run: corpora of 1k, 10k and 100k entries (~20+ min)
+.venv/bin/python bench/run.py --quick        # smoke run: 1k/10k, one repetition
+.venv/bin/python bench/run.py --only grep    # just the rows whose id starts with "grep"
+.venv/bin/python bench/gen_corpus.py --entries 10000 --seed 1 --out bench/out/c10k
+```
+
+Peers are installed locally, never globally: `markdownlint-cli2` with
+`npm install --prefix bench/node markdownlint-cli2` (the harness does this if
+npm is available), `rg` and `hyperfine` from Debian
+(`apt-get install -y ripgrep hyperfine`; hyperfine is optional). Corpora and
+raw results (`bench/out/results.json`) go to the git-ignored `bench/out/`.
+
+Method: each command runs once to warm the page cache (and, for grep, the
+index), then N times; the table shows the median wall time, and the peak
+resident memory of the whole process tree (sum over processes, sampled every
+50 ms, and never less than the kernel's `ru_maxrss` of the command). Ratios
+divide gtcbrief's median by the peer's median from the same run. stdout goes
+to `/dev/null`; gtcbrief runs with `GTCBRIEF_CACHE_DIR=bench/out/cache`.
+"""
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass(slots=True)
+class Run:
+    seconds: float
+    peak_bytes: int
+    returncode: int
+
+
+@dataclass(slots=True)
+class Measure:
+    """Repeated runs of one command."""
+
+    argv: list[str]
+    runs: list[Run] = field(default_factory=list)
+    error: str | None = None
+    stdout: str | None = None  # captured from the last run when asked for
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(r.seconds for r in self.runs) if self.runs else None
+
+    @property
+    def peak(self) -> int | None:
+        return max(r.peak_bytes for r in self.runs) if self.runs else None
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        if not self.runs:
+            return None
+        times = [r.seconds for r in self.runs]
+        return min(times), max(times)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (Linux /proc)."""
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * _PAGE
+            with open(f"/proc/{pid}/task/{pid}/children", "rb") as fh:
+                stack.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_once(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    capture: bool = False,
+    stderr_path: Path | None = None,
+) -> tuple[Run, str]:
+    """Run a command; wall time, peak memory of its process tree, exit code, stdout."""
+    stdout_target: int | None = subprocess.PIPE if capture else subprocess.DEVNULL
+    err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
+    peak = 0
+    done = threading.Event()
+    try:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv),
+            stdout=stdout_target,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+        )
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.05):
+                peak = max(peak, _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        chunks: list[bytes] = []
+        reader: threading.Thread | None = None
+        if capture and proc.stdout is not None:
+            out = proc.stdout
+
+            def drain() -> None:
+                chunks.append(out.read())
+
+            reader = threading.Thread(target=drain, daemon=True)
+            reader.start()
+        deadline = started + timeout
+        status = 0
+        rusage = None
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)  # our own child's process group
+                pid, status, rusage = os.wait4(proc.pid, 0)
+                status = -1
+                break
+            time.sleep(0.002)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status) if status != -1 else -9
+        done.set()
+        sampler.join()
+        if reader is not None:
+            reader.join()
+        maxrss = rusage.ru_maxrss * 1024 if rusage is not None else 0
+        text = b"".join(chunks).decode("utf-8", "replace")
+        returncode = proc.returncode if status != -1 else -9
+        return Run(seconds, max(peak, maxrss), returncode), text
+    finally:
+        done.set()
+        if stderr_path:
+            err.close()  # type: ignore[union-attr]
+
+
+def measure(
+    argv: Sequence[str],
+    *,
+    reps: int,
+    warmup: int = 1,
+    ok_codes: tuple[int, ...] = (0,),
+    env: dict[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    capture_last: bool = False,
+    before_each: Callable[[], None] | None = None,
+) -> Measure:
+    """Warm up, then run ``reps`` times; stops at the first unexpected exit code."""
+    result = Measure(list(argv))
+    errfile = OUT / "last-stderr.txt"
+    for i in range(warmup + reps):
+        if before_each is not None:
+            before_each()
+        capture = capture_last and i == warmup + reps - 1
+        try:
+            run, text = run_once(
+                argv, env=env, timeout=timeout, capture=capture, stderr_path=errfile
+            )
+        except OSError as exc:
+            result.error = f"cannot run: {exc}"
+            return result
+        if run.returncode not in ok_codes:
+            tail = errfile.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            why = "timed out" if run.returncode == -9 else f"exit {run.returncode}"
+            result.error = f"{why}: {tail[-1][:160] if tail else 'no stderr'}"
+            return result
+        if i >= warmup:
+            result.runs.append(run)
+        if capture:
+            result.stdout = text
+    return result
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def _version(argv: Sequence[str]) -> str:
+    try:
+        out = subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=60, cwd=REPO, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0].strip() if text else "unknown"
+
+
+def _py_version(module: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(module)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    osname = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                osname = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.release()})"
+    except OSError:
+        pass
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} logical cores",
+        "memory": mem,
+        "os": osname,
+        "python": platform.python_version(),
+    }
+
+
+@dataclass(slots=True)
+class Tools:
+    gtcbrief: list[str]
+    python: str
+    mdl: list[str] | None
+    rg: str | None
+    versions: dict[str, str]
+
+
+def find_tools(install: bool) -> Tools:
+    bindir = Path(sys.executable).parent
+    exe = bindir / "gtcbrief"
+    gtc = [str(exe)] if exe.exists() else [sys.executable, "-m", "gtcbrief"]
+    mdl_bin = NODE_PREFIX / "node_modules" / ".bin" / "markdownlint-cli2"
+    if not mdl_bin.exists() and install and shutil.which("npm"):
+        print("bench: installing markdownlint-cli2 into bench/node …", file=sys.stderr)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund",
+             "markdownlint-cli2"],
+            check=False, cwd=REPO, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    mdl = [str(mdl_bin)] if mdl_bin.exists() else None
+    rg = shutil.which("rg")
+    versions = {
+        "gtcbrief": _version([*gtc, "--version"]),
+        "git commit": _version(["git", "describe", "--always", "--dirty"]),
+        "typer": _py_version("typer"),
+        "mistletoe": _py_version("mistletoe"),
+        "jieba": _py_version("jieba"),
+        "rapidfuzz": _py_version("rapidfuzz"),
+        "rich": _py_version("rich"),
+        "sqlite": _sqlite_version(),
+        "markdownlint-cli2": _mdl_version(mdl_bin) if mdl else "not installed",
+        "node": _version(["node", "--version"]) if shutil.which("node") else "not installed",
+        "ripgrep": _version([rg, "--version"]) if rg else "not installed",
+    }
+    return Tools(gtc, sys.executable, mdl, rg, versions)
+
+
+def _sqlite_version() -> str:
+    import sqlite3
+
+    return sqlite3.sqlite_version
+
+
+def _mdl_version(binary: Path) -> str:
+    pkg = NODE_PREFIX / "node_modules" / "markdownlint-cli2" / "package.json"
+    try:
+        cli = json.loads(pkg.read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        cli = "?"
+    lib = NODE_PREFIX / "node_modules" / "markdownlint" / "package.json"
+    try:
+        core = json.loads(lib.read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        core = "?"
+    return f"{cli} (markdownlint {core})"
+
+
+def has_command(tools: Tools, name: str) -> bool:
+    out = subprocess.run(
+        [*tools.gtcbrief, name, "--help"],
+        capture_output=True, cwd=REPO, check=False, timeout=120,
+    )  # fmt: skip
+    return out.returncode == 0
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def corpus(entries: int) -> Path:
+    """Generate (or reuse) the corpus of ``entries`` entries; returns its directory."""
+    name = f"c{entries // 1000}k" if entries % 1000 == 0 else f"c{entries}"
+    out = OUT / name
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            gen = _gen_module()
+            if (data.get("entries"), data.get("seed"), data.get("version")) == (
+                entries,
+                SEED,
+                gen.GENERATOR_VERSION,
+            ):
+                return out
+        except ValueError:
+            pass
+    subprocess.run(
+        [sys.executable, str(BENCH / "gen_corpus.py"), "--entries", str(entries),
+         "--seed", str(SEED), "--out", str(out)],
+        check=True, cwd=REPO,
+    )  # fmt: skip
+    return out
+
+
+def _gen_module() -> ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_corpus", BENCH / "gen_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(slots=True)
+class Row:
+    id: str
+    what: str
+    target: str
+    ours: Measure | None = None
+    peer: Measure | None = None
+    peer_name: str = ""
+    status: str = ""  # "", "not built yet", "skipped: …", "error: …"
+    verdict: str = ""
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours and self.peer and self.ours.median and self.peer.median:
+            return self.ours.median / self.peer.median
+        return None
+
+
+def _check(row: Row, ok: bool | None) -> None:
+    if row.status:
+        return
+    if row.ours and row.ours.error:
+        row.status = f"error: {row.ours.error}"
+        return
+    if row.peer and row.peer.error:
+        row.notes.append(f"peer failed: {row.peer.error}")
+    row.verdict = "—" if ok is None else ("✅ met" if ok else "❌ missed")
+
+
+@dataclass(slots=True)
+class Context:
+    tools: Tools
+    reps: int
+    quick: bool
+    env: dict[str, str]
+    built: dict[str, bool]
+    sizes: tuple[int, ...]
+
+
+def _gtc(ctx: Context, *args: str) -> list[str]:
+    return [*ctx.tools.gtcbrief, *args]
+
+
+def row_startup(ctx: Context) -> list[Row]:
+    rows = []
+    for flag in ("--version", "--help"):
+        row = Row(f"startup{flag}", f"`gtcbrief {flag}`", "< 0.15 s")
+        row.ours = measure(_gtc(ctx, flag), reps=max(ctx.reps, 10), env=ctx.env)
+        median = row.ours.median
+        _check(row, median is not None and median < 0.15)
+        rows.append(row)
+    return rows
+
+
+def _not_built(row: Row, ctx: Context, cmd: str) -> bool:
+    if not ctx.built.get(cmd, False):
+        row.status = "not built yet"
+        return True
+    return False
+
+
+def _mdl_args(ctx: Context, target: str) -> list[str] | None:
+    if ctx.tools.mdl is None:
+        return None
+    return [*ctx.tools.mdl, target]
+
+
+def row_validate(ctx: Context) -> list[Row]:
+    rows = []
+    one = Row("validate-1", "validate one brief (seed, 20 entries)", "≤ 1.0× markdownlint-cli2")
+    one.peer_name = "markdownlint-cli2"
+    if not _not_built(one, ctx, "validate"):
+        one.ours = measure(
+            _gtc(ctx, "validate", SAMPLE_BRIEF), reps=max(ctx.reps, 10), ok_codes=(0, 1),
+            env=ctx.env,
+        )  # fmt: skip
+        mdl = _mdl_args(ctx, SAMPLE_BRIEF)
+        if mdl:
+            one.peer = measure(mdl, reps=max(ctx.reps, 10), ok_codes=(0, 1))
+        ratio = one.ratio
+        _check(one, None if ratio is None else ratio <= 1.0)
+    rows.append(one)
+    for size in ctx.sizes:
+        if size < 10_000:
+            continue
+        path = rel(corpus(size))
+        row = Row(
+            f"validate-{size // 1000}k",
+            f"validate {size // 1000}k entries ({size // 20} files)",
+            "≤ 0.5× markdownlint-cli2" if size == 10_000 else "linear in size",
+        )
+        row.peer_name = "markdownlint-cli2"
+        if not _not_built(row, ctx, "validate"):
+            reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
+            row.ours = measure(_gtc(ctx, "validate", path), reps=reps, ok_codes=(0, 1), env=ctx.env)
+            mdl = _mdl_args(ctx, f"{path}/**/*.md")
+            if mdl:
+                row.peer = measure(mdl, reps=reps, ok_codes=(0, 1))
+            ratio = row.ratio
+            _check(row, None if ratio is None or size != 10_000 else ratio <= 0.5)
+        rows.append(row)
+    return rows
+
+
+def _clear_cache() -> None:
+    shutil.rmtree(OUT / "cache", ignore_errors=True)
+
+
+def row_grep(ctx: Context) -> list[Row]:
+    rows = []
+    for size in ctx.sizes:
+        if size < 10_000:
+            continue
+        path = rel(corpus(size))
+        k = f"{size // 1000}k"
+        cold = Row(f"grep-{k}-cold", f"grep cold index build, {k} entries", "recorded")
+        if not _not_built(cold, ctx, "grep"):
+            cold.ours = measure(
+                _gtc(ctx, "grep", GREP_QUERIES[0], path, "--format", "jsonl"),
+                reps=1 if size > 10_000 else min(ctx.reps, 3),
+                warmup=0, ok_codes=(0, 1), env=ctx.env, before_each=_clear_cache,
+            )  # fmt: skip
+            median = cold.ours.median
+            if median:
+                mb = sum(p.stat().st_size for p in Path(REPO / path).rglob("*.md")) / 1e6
+                cold.notes.append(f"{size / median:,.0f} entries/s, {mb / median:.1f} MB/s")
+                cold.extra["entries_per_s"] = size / median
+            _check(cold, None)
+        rows.append(cold)
+        for query in GREP_QUERIES:
+            row = Row(f"grep-{k}-{query}", f"warm grep `{query}`, {k} entries", "≤ 1.5× rg")
+            row.peer_name = "rg"
+            if not _not_built(row, ctx, "grep"):
+                row.ours = measure(
+                    _gtc(ctx, "grep", query, path), reps=ctx.reps, ok_codes=(0, 1),
+                    env=ctx.env,
+                )  # fmt: skip
+                if ctx.tools.rg:
+                    row.peer = measure(
+                        [ctx.tools.rg, "--no-ignore", "-n", query, path],
+                        reps=ctx.reps, ok_codes=(0, 1),
+                    )  # fmt: skip
+                ratio = row.ratio
+                _check(row, None if ratio is None else ratio <= 1.5)
+            rows.append(row)
+    return rows
+
+
+def _planted(corpus_dir: Path) -> list[tuple[tuple[str, int], tuple[str, int], str]]:
+    data = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        ((p["a"]["path"], p["a"]["line"]), (p["b"]["path"], p["b"]["line"]), p["kind"])
+        for p in data["pairs"]
+    ]
+
+
+def recall_of_clusters(stdout: str, corpus_dir: Path) -> dict[str, float]:
+    """Share of planted pairs whose two entries share a dedupe cluster, by kind."""
+    prefix = rel(corpus_dir) + "/"
+    cluster_of: dict[tuple[str, int], int] = {}
+    try:
+        clusters = json.loads(stdout) if stdout.strip() else []
+    except ValueError:
+        clusters = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    for n, cluster in enumerate(clusters):
+        for member in cluster.get("members", []):
+            path = str(member.get("path", ""))
+            path = path[len(prefix) :] if path.startswith(prefix) else path
+            cluster_of[(path, int(member.get("line", 0)))] = n
+    return _recall(
+        lambda a, b: a in cluster_of and cluster_of.get(a) == cluster_of.get(b), corpus_dir
+    )
+
+
+def _recall(
+    found: Callable[[tuple[str, int], tuple[str, int]], bool], corpus_dir: Path
+) -> dict[str, float]:
+    pairs = _planted(corpus_dir)
+    kinds: dict[str, list[bool]] = {}
+    for a, b, kind in pairs:
+        hit = found(a, b)
+        kinds.setdefault(kind, []).append(hit)
+        kinds.setdefault("all", []).append(hit)
+    return {k: sum(v) / len(v) for k, v in kinds.items() if v}
+
+
+def _fmt_recall(recall: dict[str, float]) -> str:
+    order = ["all", "exact", "copied-description", "same-session"]
+    return "recall " + ", ".join(f"{k} {recall[k]:.2f}" for k in order if k in recall)
+
+
+def baseline_python(ctx: Context) -> str | None:
+    """A Python with rapidfuzz (same version as ours) and numpy, for cdist.
+
+    numpy is not a gtcbrief dependency, so the baseline gets its own venv in
+    bench/out/ rather than touching the project's environment.
+    """
+    probe = [ctx.tools.python, "-c", "import numpy, rapidfuzz"]
+    if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
+        return ctx.tools.python
+    venv = OUT / "venv-baseline"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        print("bench: creating bench/out/venv-baseline (numpy + rapidfuzz) …", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "--quiet", "numpy",
+             f"rapidfuzz=={ctx.tools.versions['rapidfuzz']}"],
+            check=False,
+        )  # fmt: skip
+    probe[0] = str(py)
+    ok = subprocess.run(probe, capture_output=True, check=False)
+    return str(py) if py.exists() and ok.returncode == 0 else None
+
+
+def row_dedupe(ctx: Context) -> list[Row]:
+    rows = []
+    small = corpus(BASELINE_ENTRIES)
+    base = Row(
+        "dedupe-2k", f"dedupe {BASELINE_ENTRIES // 1000}k entries vs all-pairs rapidfuzz",
+        "faster than all pairs",
+    )  # fmt: skip
+    base.peer_name = "rapidfuzz cdist"
+    pairs_file = OUT / "baseline-pairs.json"
+    pairs_file.unlink(missing_ok=True)
+    py = baseline_python(ctx)
+    jsonl = OUT / f"{small.name}.jsonl"
+    with jsonl.open("wb") as fh:  # the peer gets its entries ready-parsed (not timed)
+        subprocess.run(
+            _gtc(ctx, "parse", "--format", "jsonl", rel(small)), stdout=fh, check=True,
+            cwd=REPO, env=ctx.env,
+        )  # fmt: skip
+    if py is None:
+        base.notes.append("baseline skipped: could not set up numpy + rapidfuzz")
+    else:
+        base.peer = measure(
+            [py, rel(BENCH / "baseline_dedupe.py"), rel(jsonl), "--root", rel(small), "--out",
+             rel(pairs_file)],
+            reps=1 if ctx.quick else 2, warmup=0,
+        )  # fmt: skip
+    if pairs_file.exists() and base.peer is not None and not base.peer.error:
+        found = json.loads(pairs_file.read_text(encoding="utf-8"))
+        linked = {(tuple(p[0]), tuple(p[1])) for p in found["pairs"]}
+        linked |= {(b, a) for a, b in linked}
+        recall = _recall(lambda a, b: (a, b) in linked, small)
+        base.notes.append(f"baseline {_fmt_recall(recall)}; {len(found['pairs'])} pairs ≥ "
+                          f"{found['threshold']}")  # fmt: skip
+        base.extra["baseline_recall"] = recall
+    if not _not_built(base, ctx, "dedupe"):
+        base.ours = measure(
+            _gtc(ctx, "dedupe", "--format", "json", rel(small)),
+            reps=ctx.reps, ok_codes=(0, 1), env=ctx.env, capture_last=True,
+        )  # fmt: skip
+        if base.ours.stdout is not None:
+            recall = recall_of_clusters(base.ours.stdout, small)
+            base.notes.append(f"gtcbrief {_fmt_recall(recall)}")
+            base.extra["recall"] = recall
+        ratio = base.ratio
+        _check(base, None if ratio is None else ratio < 1.0)
+    rows.append(base)
+    for size in ctx.sizes:
+        if size < 10_000:
+            continue
+        path = corpus(size)
+        k = f"{size // 1000}k"
+        target = "< 120 s, < 2 GiB" if size == 100_000 else "recorded"
+        row = Row(f"dedupe-{k}", f"dedupe {k} entries", target)
+        if not _not_built(row, ctx, "dedupe"):
+            row.ours = measure(
+                _gtc(ctx, "dedupe", "--format", "json", rel(path)),
+                reps=1 if size > 10_000 or ctx.quick else min(ctx.reps, 3),
+                warmup=0, ok_codes=(0, 1), env=ctx.env, capture_last=True,
+                timeout=600,
+            )  # fmt: skip
+            if row.ours.stdout is not None:
+                recall = recall_of_clusters(row.ours.stdout, path)
+                row.notes.append(_fmt_recall(recall))
+                row.extra["recall"] = recall
+            median, peak = row.ours.median, row.ours.peak
+            ok = None
+            if size == 100_000 and median is not None and peak is not None:
+                ok = median < 120 and peak < 2 * 1024**3
+            _check(row, ok)
+        rows.append(row)
+    return rows
+
+
+def row_parse(ctx: Context) -> list[Row]:
+    rows = []
+    for size in ctx.sizes:
+        path = rel(corpus(size))
+        k = f"{size // 1000}k"
+        row = Row(f"parse-{k}", f"`parse --format jsonl`, {k} entries", "flat peak memory")
+        reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
+        row.ours = measure(_gtc(ctx, "parse", "--format", "jsonl", path), reps=reps, env=ctx.env)
+        median = row.ours.median
+        if median:
+            row.notes.append(f"{size / median:,.0f} entries/s")
+        rows.append(row)
+    peaks = [r.ours.peak for r in rows if r.ours and r.ours.peak]
+    if len(peaks) >= 2:
+        growth = peaks[-1] / peaks[0]
+        for r in rows:
+            _check(r, None)
+        rows[-1].verdict = "✅ met" if growth < 1.5 else "❌ missed"
+        first, last = rows[0].id[6:], rows[-1].id[6:]
+        rows[-1].notes.append(f"peak memory grows {growth:.2f}× from {first} to {last}")
+    else:
+        for r in rows:
+            _check(r, None)
+    return rows
+
+
+def row_stats(ctx: Context) -> list[Row]:
+    rows = []
+    for size in ctx.sizes:
+        if size < 10_000:
+            continue
+        path = rel(corpus(size))
+        k = f"{size // 1000}k"
+        row = Row(f"stats-{k}", f"`stats --format json`, {k} entries", "linear in size")
+        if not _not_built(row, ctx, "stats"):
+            reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
+            row.ours = measure(
+                _gtc(ctx, "stats", "--format", "json", path), reps=reps, ok_codes=(0, 1),
+                env=ctx.env,
+            )  # fmt: skip
+            _check(row, None)
+        rows.append(row)
+    return rows
+
+
+GROUPS: dict[str, Callable[[Context], list[Row]]] = {
+    "startup": row_startup,
+    "validate": row_validate,
+    "grep": row_grep,
+    "dedupe": row_dedupe,
+    "parse": row_parse,
+    "stats": row_stats,
+}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _secs(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.2f} s"
+
+
+def _mib(value: int | None) -> str:
+    return "—" if value is None else f"{value / 1024**2:,.0f} MiB"
+
+
+def _cmd(argv: Sequence[str]) -> str:
+    shown = []
+    for arg in argv:
+        p = Path(arg)
+        if p.is_absolute():
+            try:
+                arg = p.relative_to(REPO).as_posix()
+            except ValueError:
+                arg = p.name
+        if arg.endswith("/python") or arg.endswith("/python3"):
+            arg = "python"
+        shown.append(arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else f"'{arg}'")
+    return " ".join(shown)
+
+
+def render(rows: Sequence[Row], info: dict[str, str], tools: Tools, args: str, took: float) -> str:
+    lines = [BEGIN, "", "## Results", ""]
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines.append(f"Generated by `python bench/run.py{args}` on {stamp} in {took / 60:.1f} min.")
+    lines += ["", "| machine | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in info.items()]
+    lines += ["", "| tool | version |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in tools.versions.items()]
+    lines += [
+        "",
+        "| id | measurement | gtcbrief (median) | peer (median) | ratio | target | peak memory "
+        "(gtcbrief / peer) | result |",
+        "|---|---|---:|---:|---:|---|---:|---|",
+    ]
+    for r in rows:
+        if r.status:
+            ours = r.status
+        else:
+            ours = _secs(r.ours.median if r.ours else None)
+            if r.ours and r.ours.runs:
+                ours += f" ({len(r.ours.runs)}×)"
+        peer = _secs(r.peer.median if r.peer else None)
+        if r.peer and r.peer_name and r.peer.median:
+            peer += f" {r.peer_name}"
+        ratio = f"{r.ratio:.2f}×" if r.ratio else "—"
+        mem = _mib(r.ours.peak if r.ours else None)
+        if r.peer and r.peer.peak:
+            mem += f" / {_mib(r.peer.peak)}"
+        verdict = r.verdict or ("—" if not r.status else "")
+        lines.append(
+            f"| {r.id} | {r.what} | {ours} | {peer} | {ratio} | {r.target} | {mem} | {verdict} |"
+        )
+    notes = [(r.id, n) for r in rows for n in r.notes]
+    if notes:
+        lines += ["", "Notes:", ""]
+        lines += [f"- `{rid}`: {n}" for rid, n in notes]
+    lines += ["", "Exact commands (run from the repository root):", ""]
+    for r in rows:
+        for who, m in (("gtcbrief", r.ours), (r.peer_name or "peer", r.peer)):
+            if m is not None:
+                lines.append(f"- `{r.id}` {who}: `{_cmd(m.argv)}`")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_benchmarks(block: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the generated block, keeping everything else; create the file if missing."""
+    if not path.exists():
+        path.write_text(HEADER + "\n" + block + "\n", encoding="utf-8")
+        return
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(BEGIN), text.find(END)
+    if start != -1 and end != -1 and end > start:
+        text = text[:start] + block + text[end + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="gtcbrief benchmarks against peers.")
+    parser.add_argument("--quick", action="store_true", help="1k/10k only, one repetition")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 5)")
+    parser.add_argument("--only", action="append", default=[], help="row-id prefix (repeatable)")
+    parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
+    parser.add_argument("--no-install", action="store_true", help="do not npm-install peers")
+    args = parser.parse_args(argv)
+    reps = args.reps or (1 if args.quick else 5)
+    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    tools = find_tools(install=not args.no_install)
+    env = dict(os.environ, GTCBRIEF_CACHE_DIR=str(OUT / "cache"), NO_COLOR="1")
+    env.pop("FORCE_COLOR", None)
+    built = {c: has_command(tools, c) for c in ("validate", "grep", "stats", "dedupe", "parse")}
+    ctx = Context(tools, reps, args.quick, env, built, sizes)
+    for size in (*sizes, BASELINE_ENTRIES):
+        corpus(size)
+    rows: list[Row] = []
+    for name, group in GROUPS.items():
+        if args.only and not any(name.startswith(o) or o.startswith(name) for o in args.only):
+            continue
+        print(f"bench: {name} …", file=sys.stderr)
+        for row in group(ctx):
+            if args.only and not any(row.id.startswith(o) for o in args.only):
+                continue
+            rows.append(row)
+            shown = row.status or f"{_secs(row.ours.median if row.ours else None)}"
+            if row.ratio:
+                shown += f" ({row.ratio:.2f}× {row.peer_name})"
+            print(f"  {row.id}: {shown} {row.verdict} {'; '.join(row.notes)}", file=sys.stderr)
+    took = time.perf_counter() - started
+    shown_args = "".join(
+        f" {a}" for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-install"
+    )
+    block = render(rows, machine(), tools, shown_args, took)
+    results = {
+        "machine": machine(),
+        "versions": tools.versions,
+        "rows": [
+            {
+                "id": r.id,
+                "what": r.what,
+                "target": r.target,
+                "status": r.status,
+                "verdict": r.verdict,
+                "notes": r.notes,
+                "extra": r.extra,
+                "ratio": r.ratio,
+                "ours": _dump(r.ours),
+                "peer": _dump(r.peer),
+            }
+            for r in rows
+        ],
+    }
+    (OUT / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    if not args.no_write:
+        write_benchmarks(block)
+        print(f"bench: wrote {rel(BENCHMARKS_MD)} ({took / 60:.1f} min)", file=sys.stderr)
+    else:
+        print(block)
+    return 0
+
+
+def _dump(m: Measure | None) -> dict[str, object] | None:
+    if m is None:
+        return None
+    return {
+        "argv": _cmd(m.argv),
+        "median_s": m.median,
+        "spread_s": m.spread,
+        "peak_bytes": m.peak,
+        "runs": [[r.seconds, r.peak_bytes, r.returncode] for r in m.runs],
+        "error": m.error,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +52,6 @@ _LINK = re.compile(
     r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
 _ANCHOR = re.compile(r"<a\s[^>]*?\b(?:name|id)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
-_COMMENT = re.compile(r"<!--(.*?)-->")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _TOC_START = re.compile(r"<!--\s*TOC\s+start", re.IGNORECASE)
 _TOC_END = re.compile(r"<!--\s*TOC\s+end", re.IGNORECASE)
@@ -110,15 +109,27 @@ _HTML_READY = False
 
 
 def _mistletoe_document(lines: list[str]) -> Any:
-    """Parse with CommonMark HTML blocks enabled (mistletoe only adds them in a renderer)."""
+    """Parse the block structure only, with CommonMark HTML blocks enabled.
+
+    Field text is sliced from the source lines, so inline (span) parsing is
+    not needed, and it is quadratic in mistletoe for a paragraph of many
+    links (20,000 links on a line took 80 s). Span parsing is switched off by
+    leaving only the fallback token (RawText) while the document is built.
+    mistletoe adds HTML blocks only inside a renderer, so add them once here.
+    """
     global _HTML_READY
     from mistletoe import block_token, span_token
 
     if not _HTML_READY:
         block_token.add_token(block_token.HtmlBlock)  # type: ignore[no-untyped-call]
-        span_token.add_token(span_token.HtmlSpan)  # type: ignore[no-untyped-call]
         _HTML_READY = True
-    return block_token.Document(lines)
+    spans = span_token._token_types
+    saved = list(spans)
+    spans[:] = [span_token.RawText]
+    try:
+        return block_token.Document(lines)
+    finally:
+        spans[:] = saved
 
 
 def _mistletoe_blocks(lines: list[str]) -> list[_Block]:
@@ -474,6 +485,17 @@ def _notes_entries(
     return entries
 
 
+def _comments(number: int, line: str) -> Iterator[Comment]:
+    """``<!-- … -->`` on one line, in linear time (a regex is quadratic on unclosed ones)."""
+    start = line.find("<!--")
+    while start >= 0:
+        end = line.find("-->", start + 4)
+        if end < 0:
+            return
+        yield Comment(number, start + 1, line[start + 4 : end].strip())
+        start = line.find("<!--", end + 3)
+
+
 def _scan_inline(
     lines: list[str], blocks: list[_Block]
 ) -> tuple[list[Link], list[Anchor], list[Comment], tuple[int, int] | None]:
@@ -491,8 +513,7 @@ def _scan_inline(
             continue
         masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
         if "<!--" in masked:
-            for m in _COMMENT.finditer(masked):
-                comments.append(Comment(number, m.start() + 1, m.group(1).strip()))
+            comments.extend(_comments(number, masked))
             if toc is None and toc_start is None and _TOC_START.search(masked):
                 toc_start = number
             elif toc is None and toc_start is not None and _TOC_END.search(masked):

@@ -77,3 +77,16 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 @given(MARKDOWNISH)
 def test_never_raises_on_markdown_like_text(text: str) -> None:
     _consistent(text)
+
+
+def test_pathological_lines_load_quickly() -> None:
+    """Inputs that are quadratic in naive Markdown inline parsers (issue: a line of
+    20,000 links took 80 s) load in linear time: the loader parses blocks only."""
+    import time
+
+    for text in ("[x](#a) " * 20_000, "[a](" * 20_000, "<!--" * 20_000, "字" * 500_000):
+        started = time.perf_counter()
+        doc = load_text(text + "\n")
+        assert doc.line_count == 1
+        # generous bound: quadratic behaviour takes minutes here, linear well under a second
+        assert time.perf_counter() - started < 10

@@ -1,0 +1,297 @@
+"""``gtcbrief validate``: template and content rules, as a pre-commit hook or in CI."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gtcbrief.cli import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ConfigOpt,
+    DocFormatOpt,
+    EncodingOpt,
+    Loaded,
+    StdinNameOpt,
+    app,
+    check_choice,
+    guarded,
+    warn,
+)
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+    from gtcbrief.diagnostics import Diagnostic
+    from gtcbrief.model import Document
+    from gtcbrief.rules import Rule
+
+FAIL_LEVELS = ("error", "warning", "info")
+RULE_LIST_COLUMNS = ("code", "name", "severity", "kind", "fixable", "doc")
+
+
+def _list_rules(fmt: str) -> int:
+    from gtcbrief.render import write_json_array, write_jsonl
+    from gtcbrief.rules import all_rules
+
+    records = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "severity": r.severity,
+            "kind": r.kind,
+            "fixable": r.fixable,
+            "family": r.family,
+            "doc": r.doc,
+        }
+        for r in all_rules()
+    ]
+    if fmt == "json":
+        write_json_array(records, sys.stdout)
+    elif fmt == "jsonl":
+        write_jsonl(records, sys.stdout)
+    else:
+        for r in records:
+            fix = "fix" if r["fixable"] else "   "
+            sys.stdout.write(f"{r['code']}  {r['name']:<22} {r['severity']:<7} {fix}  {r['doc']}\n")
+    return EXIT_OK
+
+
+def _write(diagnostics: list[Diagnostic], fmt: str, rules: tuple[Rule, ...]) -> None:
+    from gtcbrief import __version__
+    from gtcbrief.diagnostics import write_github, write_json, write_jsonl, write_sarif, write_text
+
+    out = sys.stdout
+    if fmt == "json":
+        write_json(diagnostics, out)
+    elif fmt == "jsonl":
+        write_jsonl(diagnostics, out)
+    elif fmt == "github":
+        write_github(diagnostics, out)
+    elif fmt == "sarif":
+        write_sarif(diagnostics, rules, out, __version__)
+    else:
+        write_text(diagnostics, out, color=_color(out))
+
+
+def _color(stream: Any) -> bool:
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stdin_config(config: str | None, paths: list[str], stdin_filename: str) -> str | None:
+    """With only ``-``, discover the config from ``--stdin-filename`` (as for a real file)."""
+    if config or paths != ["-"] or stdin_filename == "-":
+        return config
+    from pathlib import Path
+
+    from gtcbrief.config import discover
+
+    found = discover(Path(stdin_filename))
+    return str(found) if found else None
+
+
+def _threshold(value: float | None, config: Config) -> float | None:
+    if value is not None:
+        return value
+    raw = config.get("mismatch_threshold")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise GtcbriefError(f"mismatch_threshold must be a number, not {raw!r}")
+    return float(raw)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  gtcbrief validate reports/\n\n"
+        "  gtcbrief validate brief.md --format json | jq '.[] | select(.severity==\"error\")'\n\n"
+        "  gtcbrief validate reports/ --select GB1,GB2 --ignore GB110 --fail-on warning\n\n"
+        "  gtcbrief validate brief.md --diff        # what --fix would change\n\n"
+        "  cat brief.md | gtcbrief validate - --stdin-filename brief.md\n\n"
+        "  gtcbrief validate --list-rules\n\n"
+        "Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage or I/O error."
+    )
+)
+@guarded
+def validate(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, directories (searched for *.md) or - for standard input.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, jsonl, github or sarif.")
+    ] = "text",
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            help="Only these rules: codes, names or prefixes (GB1), "
+            "comma-separated; replaces the config's select.",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these rules (added to the config's ignore)."),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity that fails: error (default), warning "
+            "or info. Config key fail_on.",
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (I/O errors still 2).")
+    ] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Fix what is safe to fix mechanically, in place.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show what --fix would change; write nothing.")
+    ] = False,
+    mismatch_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--mismatch-threshold",
+            help="description-mismatch flags entries scoring "
+            "below this (0–1; 1.01 shows every score). Config key mismatch_threshold.",
+        ),
+    ] = None,
+    list_rules: Annotated[
+        bool, typer.Option("--list-rules", help="List every rule and exit.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")
+    ] = False,
+    config: ConfigOpt = None,
+    doc_format: DocFormatOpt = None,
+    encoding: EncodingOpt = None,
+    stdin_filename: StdinNameOpt = "-",
+) -> int:
+    """Check briefs and notes against the template and content rules.
+
+    Prints one finding per line, `path:line:col: GB104/missing-section message`,
+    and exits 1 when any is at or above --fail-on. Rules, severities and the
+    template come from [tool.gtcbrief] in pyproject.toml or .gtcbrief.toml.
+    Silence a finding with <!-- gtcbrief-disable-next-line GB104 -->.
+    """
+    from gtcbrief.diagnostics import OUTPUT_FORMATS, RANK
+
+    check_choice("--format", fmt, OUTPUT_FORMATS)
+    if list_rules:
+        return _list_rules(fmt)
+    if not paths:
+        raise GtcbriefError("no paths given (use - for standard input)")
+    if fix and diff:
+        raise GtcbriefError("use --fix or --diff, not both")
+    if fix and "-" in paths:
+        raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
+
+    from gtcbrief.rules import all_rules
+    from gtcbrief.rules.engine import make_selection, run, with_threshold
+
+    loaded = Loaded(
+        paths,
+        config=_stdin_config(config, paths, stdin_filename),
+        doc_format=doc_format,
+        encoding=encoding,
+        stdin_filename=stdin_filename,
+    )
+    cfg = with_threshold(loaded.config, _threshold(mismatch_threshold, loaded.config))
+    selection = make_selection(cfg, select, ignore)
+    level = fail_on or cfg.get("fail_on", "error")
+    check_choice("--fail-on", str(level), FAIL_LEVELS)
+
+    crashed: list[str] = []
+
+    def on_crash(rule: Rule, path: str, exc: Exception) -> None:
+        crashed.append(rule.code)
+        warn(
+            f"internal error in {rule.code}/{rule.name} on {path}: {type(exc).__name__}: {exc} "
+            "(please report it)"
+        )
+
+    documents: list[Document] = list(loaded)
+    if fix or diff:
+        documents, changed, failed = _fix(documents, cfg, selection, write=fix, encoding=encoding)
+        loaded.errors += failed
+        if diff:
+            return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
+
+    diagnostics = run(documents, cfg, selection, on_crash=on_crash)
+    _write(diagnostics, fmt, all_rules())
+    if diagnostics and not quiet:
+        from gtcbrief.diagnostics import summary
+
+        sys.stderr.write(summary(diagnostics, len(documents)) + "\n")
+    if loaded.errors:
+        return EXIT_ERROR
+    if crashed:
+        return EXIT_INTERNAL
+    failing = any(RANK[d.severity] >= RANK[str(level)] for d in diagnostics)
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_OK
+
+
+def _fix(
+    documents: list[Document],
+    cfg: Config,
+    selection: Any,
+    *,
+    write: bool,
+    encoding: str | None,
+) -> tuple[list[Document], int, int]:
+    """Apply (or, for --diff, print) the fixes.
+
+    Returns the documents as they now are, how many files changed (or would),
+    and how many could not be written.
+    """
+    from gtcbrief.fix import fix_documents, unified_diff, write_atomic
+    from gtcbrief.loader import load_text
+
+    results = fix_documents(documents, cfg, selection)
+    out: list[Document] = []
+    changed = fixed = failed = 0
+    for doc, result in zip(documents, results, strict=True):
+        if result.refused:
+            warn(f"{doc.path}: not fixed: {result.refused}")
+        if not result.changed:
+            out.append(doc)
+            continue
+        changed += 1
+        fixed += result.fixed
+        if not write:
+            sys.stdout.write(unified_diff(result))
+            out.append(doc)
+            continue
+        try:
+            write_atomic(result, encoding=encoding)
+        except GtcbriefError as exc:
+            warn(str(exc))
+            failed += 1
+            out.append(doc)
+            continue
+        out.append(load_text(result.text, doc.path, config=cfg))
+    if write and fixed:
+        sys.stderr.write(
+            f"fixed {fixed} problem{'s' if fixed != 1 else ''} in "
+            f"{changed} file{'s' if changed != 1 else ''}\n"
+        )
+    return out, changed, failed

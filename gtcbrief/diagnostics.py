@@ -1,0 +1,233 @@
+"""Diagnostics are data: one frozen record per finding, and its output formats.
+
+A :class:`Diagnostic` names where (``path``, 1-based ``line`` and ``column``),
+what (``code`` such as ``GB104`` and ``name`` such as ``missing-section``),
+how bad (``severity``) and why (``message``); optionally a ``score`` (0–1)
+and a ``suggestion``. Rules may attach ``extras`` (``context``: the offending
+source line, …), which the JSON formats merge into the object, and ``fix``:
+line edits that ``--fix`` may apply.
+
+Formats (``validate --format``): ``text`` (``path:line:col: CODE/name message``
+plus the offending line), ``json`` (one array, the contract in SPEC.md),
+``jsonl``, ``github`` (workflow commands) and ``sarif`` (2.1.0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from gtcbrief.rules import Rule
+
+Severity = Literal["error", "warning", "info"]
+
+#: Severities from the most to the least serious.
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
+
+OUTPUT_FORMATS = ("text", "json", "jsonl", "github", "sarif")
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace source line ``line`` (1-based) by ``lines`` (none deletes it).
+
+    ``final_newline`` asks for the file to end with a line break.
+    """
+
+    line: int
+    lines: tuple[str, ...]
+    final_newline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding of one rule at one place."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    #: 0–1 where a rule scores (description-mismatch: how well the description fits).
+    score: float | None = None
+    #: What was probably meant (a section name, a kind, another entry's title).
+    suggestion: str | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    fix: tuple[Edit, ...] = field(default=(), compare=False, hash=False)
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.fix)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object (SPEC contract: path, line, column, code, name, severity, message)."""
+        record: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "fixable": self.fixable,
+        }
+        if self.score is not None:
+            record["score"] = self.score
+        if self.suggestion is not None:
+            record["suggestion"] = self.suggestion
+        for key, value in self.extras.items():
+            record.setdefault(key, value)
+        return record
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def write_text(diagnostics: Iterable[Diagnostic], out: IO[str], *, color: bool = False) -> int:
+    """``path:line:col: GB104/missing-section message`` and the offending line under it."""
+    from gtcbrief.render import safe
+
+    styles = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+    count = 0
+    for d in diagnostics:
+        where = safe(f"{d.path}:{d.line}:{d.column}:")
+        code = f"{d.code}/{d.name}"
+        if color:
+            where = f"\x1b[1m{where}\x1b[0m"
+            code = f"{styles[d.severity]}{code}\x1b[0m"
+        out.write(f"{where} {code} {safe(d.message)}\n")
+        context = d.extras.get("context")
+        if isinstance(context, str) and context.strip():
+            text = safe(context.rstrip("\r\n"))
+            if len(text) > 160:
+                text = text[:159] + "…"
+            out.write(f"    | {text}\n")
+        count += 1
+    return count
+
+
+def write_json(diagnostics: Iterable[Diagnostic], out: IO[str]) -> int:
+    from gtcbrief.render import write_json_array
+
+    return write_json_array((d.to_dict() for d in diagnostics), out)
+
+
+def write_jsonl(diagnostics: Iterable[Diagnostic], out: IO[str]) -> int:
+    from gtcbrief.render import write_jsonl as _write
+
+    return _write((d.to_dict() for d in diagnostics), out)
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def write_github(diagnostics: Iterable[Diagnostic], out: IO[str]) -> int:
+    """GitHub Actions workflow commands: annotations on the pull request's files."""
+    kinds = {"error": "error", "warning": "warning", "info": "notice"}
+    count = 0
+    for d in diagnostics:
+        props = (
+            f"file={_gh_escape(d.path, prop=True)},line={d.line},col={d.column},"
+            f"title={_gh_escape(f'{d.code}/{d.name}', prop=True)}"
+        )
+        out.write(f"::{kinds[d.severity]} {props}::{_gh_escape(d.message)}\n")
+        count += 1
+    return count
+
+
+def sarif_log(
+    diagnostics: Sequence[Diagnostic], rules: Sequence[Rule], version: str
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run (code scanning, editors)."""
+    levels = {"error": "error", "warning": "warning", "info": "note"}
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    for d in diagnostics:
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "level": levels[d.severity],
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                        "region": {"startLine": d.line, "startColumn": d.column},
+                    }
+                }
+            ],
+        }
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        extra = {k: v for k, v in d.extras.items() if k != "context"}
+        if extra:
+            result["properties"] = extra
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "gtcbrief",
+                        "version": version,
+                        "rules": [
+                            {
+                                "id": rule.code,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.doc},
+                                "defaultConfiguration": {"level": levels[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def write_sarif(
+    diagnostics: Sequence[Diagnostic], rules: Sequence[Rule], out: IO[str], version: str
+) -> int:
+    json.dump(sarif_log(diagnostics, rules, version), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+    return len(diagnostics)
+
+
+def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
+    """``3 errors, 1 warning in 2 of 5 files (2 fixable with --fix)``."""
+    counts: dict[str, int] = {}
+    for d in diagnostics:
+        counts[d.severity] = counts.get(d.severity, 0) + 1
+    parts = []
+    for sev in SEVERITIES:
+        n = counts.get(sev, 0)
+        if n:
+            noun = sev if sev == "info" or n == 1 else sev + "s"
+            parts.append(f"{n} {noun}")
+    touched = len({d.path for d in diagnostics})
+    text = ", ".join(parts) + f" in {touched} of {files} file{'s' if files != 1 else ''}"
+    fixable = sum(1 for d in diagnostics if d.fixable)
+    if fixable:
+        text += f" ({fixable} fixable with --fix)"
+    return text
+
+
+def as_records(diagnostics: Iterable[Diagnostic]) -> list[Mapping[str, Any]]:
+    return [d.to_dict() for d in diagnostics]

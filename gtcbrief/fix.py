@@ -1,0 +1,218 @@
+"""``validate --fix`` and ``--diff``: apply the safe, mechanical fixes.
+
+Fixes are the :class:`~gtcbrief.diagnostics.Edit` records that fixable rules
+attach to their findings (trailing whitespace, trailing blank lines, the
+final line break, a blank line above a ``---`` separator, punctuation of the
+author line). Only findings that are reported (selected, not suppressed) are
+fixed. Edits that touch the same line are applied one per pass; passes repeat
+until nothing fixable is left, so fixing twice changes nothing.
+
+Safety:
+
+* a file the loader reported problems for is never touched;
+* the result is loaded again and its entries compared with the original's
+  (kind, title, track, speakers, description, implications, authors: text
+  compared without trailing whitespace); any difference and the file is left
+  alone;
+* line endings (``\\n``/``\\r\\n``), a UTF-8 BOM, the encoding and the file
+  mode are kept; the file is replaced atomically (a temporary file in the same
+  directory, then :func:`os.replace`), and not at all if it changed on disk
+  since it was read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+    from gtcbrief.diagnostics import Diagnostic, Edit
+    from gtcbrief.model import Document, Entry
+    from gtcbrief.rules.engine import Selection
+
+_PIECES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+MAX_PASSES = 10
+
+
+def pieces(text: str) -> list[str]:
+    """Lines with their own line ends (numbering agrees with :func:`loader.split_lines`)."""
+    return _PIECES.findall(text)
+
+
+def _newline(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> tuple[str, int]:
+    """Apply edits, at most one per line; returns the new text and how many were applied."""
+    lines = pieces(text)
+    newline = _newline(text)
+    chosen: dict[int, Edit] = {}
+    for edit in edits:
+        if 1 <= edit.line <= len(lines) and edit.line not in chosen:
+            chosen[edit.line] = edit
+    out: list[str] = []
+    final_newline = False
+    for number, piece in enumerate(lines, 1):
+        change = chosen.get(number)
+        if change is None:
+            out.append(piece)
+            continue
+        body = piece.rstrip("\r\n")
+        end = piece[len(body) :]
+        for i, new in enumerate(change.lines):
+            last = i == len(change.lines) - 1
+            out.append(new + (end if last else (end or newline)))
+        final_newline = final_newline or change.final_newline
+    result = "".join(out)
+    if final_newline and result and not result.endswith(("\n", "\r")):
+        result += newline
+    return result, len(chosen)
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def entry_content(entry: Entry) -> tuple[Any, ...]:
+    """What a fix must never change about an entry."""
+    return (
+        entry.kind,
+        entry.title,
+        entry.track,
+        entry.subtopic,
+        tuple((s.name, s.role, s.organisation) for s in entry.speakers),
+        _clean(entry.description),
+        _clean(entry.implications),
+        tuple((a.name, a.id) for a in entry.authors),
+        entry.parent,
+    )
+
+
+def document_content(doc: Document) -> tuple[Any, ...]:
+    return (doc.format, doc.title, tuple(entry_content(e) for e in doc.entries))
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    path: str
+    original: str
+    text: str
+    fixed: int
+    refused: str | None = None  # why the file was left alone
+
+    @property
+    def changed(self) -> bool:
+        return self.refused is None and self.text != self.original
+
+
+Check = Callable[["Document"], "list[Diagnostic]"]
+
+
+def fix_document(doc: Document, config: Config, check: Check) -> FixResult:
+    """Fix ``doc`` in memory; ``check`` returns its reported (unsuppressed) findings."""
+    from gtcbrief.loader import load_text
+
+    if doc.problems:
+        return FixResult(
+            doc.path, doc.source, doc.source, 0, refused="the loader could not read it cleanly"
+        )
+    text = doc.source
+    current = doc
+    total = 0
+    for _ in range(MAX_PASSES):
+        edits = [e for d in check(current) for e in d.fix]
+        if not edits:
+            break
+        text, applied = apply_edits(text, edits)
+        total += applied
+        current = load_text(text, doc.path, config=config)
+        if current.problems:
+            return FixResult(
+                doc.path, doc.source, doc.source, 0, refused="the fixed text would not load cleanly"
+            )
+    if document_content(current) != document_content(doc):
+        return FixResult(
+            doc.path, doc.source, doc.source, 0, refused="fixing would change the entries' content"
+        )
+    return FixResult(doc.path, doc.source, text, total)
+
+
+def unified_diff(result: FixResult) -> str:
+    before = pieces(result.original)
+    after = pieces(result.text)
+    return "".join(
+        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(before, after, result.path, result.path)
+    )
+
+
+def _encode(text: str, raw: bytes, encoding: str | None) -> bytes:
+    if encoding:
+        return text.encode(encoding)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return text.encode("utf-16")
+    data = text.encode("utf-8")
+    return b"\xef\xbb\xbf" + data if raw.startswith(b"\xef\xbb\xbf") else data
+
+
+def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
+    """Replace the file with the fixed text, keeping its mode, encoding and BOM."""
+    from gtcbrief.sources import decode
+
+    target = os.path.realpath(result.path)
+    try:
+        with open(target, "rb") as fh:
+            raw = fh.read()
+        info = os.stat(target)
+    except OSError as exc:
+        raise GtcbriefError(
+            f"cannot read for --fix: {exc.strerror or exc}", path=result.path
+        ) from None
+    if decode(raw, result.path, encoding) != result.original:
+        raise GtcbriefError("changed on disk while it was checked; not fixed", path=result.path)
+    data = _encode(result.text, raw, encoding)
+    folder = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise GtcbriefError(f"cannot write: {exc.strerror or exc}", path=result.path) from None
+
+
+def fix_documents(
+    documents: Sequence[Document],
+    config: Config,
+    selection: Selection,
+) -> list[FixResult]:
+    """:func:`fix_document` for each document, with the per-document rules as the check."""
+    from gtcbrief.rules.engine import check_document
+    from gtcbrief.suppress import Suppressions
+
+    def check(doc: Document) -> list[Diagnostic]:
+        found = check_document(doc, config, selection)
+        suppressions = Suppressions(doc)
+        return [d for d in found if d.fixable and suppressions.allows(d, mark=False)]
+
+    return [fix_document(doc, config, check) for doc in documents]

@@ -1,0 +1,220 @@
+"""Running the rules: selection, severities, suppressions, corpus-wide checks.
+
+:func:`make_selection` turns config and command-line choices into the set of
+enabled codes and their effective severities; :func:`check_document` runs the
+per-document rules on one document; :func:`run` runs everything over the
+documents given and returns the diagnostics sorted by path and line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.diagnostics import SEVERITIES, Diagnostic, Severity
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.rules import CorpusContext, DocContext, Hit, Rule, all_rules, by_key, resolve
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+    from gtcbrief.model import Document
+
+MISMATCH_RULES = ("GB301", "GB302")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which rules run, and at which severity."""
+
+    enabled: frozenset[str]
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+
+    def severity(self, rule: Rule) -> Severity:
+        return self.severities.get(rule.code, rule.severity)
+
+    def rules(self, kind: str | None = None) -> list[Rule]:
+        return [
+            r for r in all_rules() if r.code in self.enabled and (kind is None or r.kind == kind)
+        ]
+
+
+def _list_of(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in value.replace(",", " ").split() if v]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise GtcbriefError(f"config key {key!r} must be a list of rule codes or names")
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v for v in value.replace(",", " ").split() if v)
+    return out
+
+
+def make_selection(
+    config: Config,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+) -> Selection:
+    """Config ``select``/``ignore``/``severity``; ``--select`` replaces, ``--ignore`` adds."""
+    chosen = _split(select) or _list_of(config.get("select"), "select")
+    dropped = _list_of(config.get("ignore"), "ignore") + _split(ignore)
+    enabled = resolve(chosen) if chosen else {r.code for r in all_rules()}
+    enabled -= resolve(dropped)
+    severities: dict[str, Severity] = {}
+    table = config.get("severity", {})
+    if not isinstance(table, Mapping):
+        raise GtcbriefError("config key 'severity' must be a table of rule = level")
+    keys = by_key()
+    for name, level in table.items():
+        rule = keys.get(str(name).lower())
+        if rule is None:
+            raise GtcbriefError(f"config severity names an unknown rule {name!r}")
+        if level == "off":
+            enabled.discard(rule.code)
+        elif level in SEVERITIES:
+            severities[rule.code] = level
+        else:
+            raise GtcbriefError(
+                f"severity of {name} must be error, warning, info or off, not {level!r}"
+            )
+    return Selection(frozenset(enabled), severities)
+
+
+def mismatch_available() -> bool:
+    return importlib.util.find_spec("gtcbrief.mismatch") is not None
+
+
+def _diagnostic(rule: Rule, hit: Hit, path: str, selection: Selection) -> Diagnostic:
+    extras = dict(hit.extras)
+    score = extras.pop("score", None)
+    suggestion = extras.pop("suggestion", None)
+    return Diagnostic(
+        path=hit.path or path,
+        line=max(1, hit.line),
+        column=max(1, hit.column),
+        code=rule.code,
+        name=rule.name,
+        severity=selection.severity(rule),
+        message=hit.message,
+        score=float(score) if isinstance(score, int | float) else None,
+        suggestion=str(suggestion) if suggestion is not None else None,
+        extras=extras,
+        fix=hit.fix,
+    )
+
+
+OnCrash = Callable[[Rule, str, Exception], None]
+
+
+def check_document(
+    doc: Document,
+    config: Config,
+    selection: Selection,
+    on_crash: OnCrash | None = None,
+) -> list[Diagnostic]:
+    """Per-document rules on ``doc``, before suppressions."""
+    ctx = DocContext(doc, doc.lines, config)
+    found: list[Diagnostic] = []
+    for rule in selection.rules("document"):
+        if rule.check is None:
+            continue
+        try:
+            found.extend(_diagnostic(rule, hit, doc.path, selection) for hit in rule.check(ctx))
+        except Exception as exc:  # a bug in one rule must not hide the others
+            if on_crash is None:
+                raise
+            on_crash(rule, doc.path, exc)
+    return found
+
+
+def check_corpus(
+    documents: Sequence[Document],
+    config: Config,
+    selection: Selection,
+    on_crash: OnCrash | None = None,
+) -> list[Diagnostic]:
+    ctx = CorpusContext(config)
+    found: list[Diagnostic] = []
+    for rule in selection.rules("corpus"):
+        if rule.check is None:
+            continue
+        try:
+            found.extend(
+                _diagnostic(rule, hit, "", selection) for hit in rule.check(documents, ctx)
+            )
+        except Exception as exc:
+            if on_crash is None:
+                raise
+            on_crash(rule, "<all files>", exc)
+    return found
+
+
+def with_threshold(config: Config, threshold: float | None) -> Config:
+    """``--mismatch-threshold`` reaches the corpus rules as ``config.get("mismatch_threshold")``."""
+    if threshold is None:
+        return config
+    return replace(config, raw={**config.raw, "mismatch_threshold": threshold})
+
+
+def run(
+    documents: Sequence[Document],
+    config: Config,
+    selection: Selection,
+    *,
+    on_crash: OnCrash | None = None,
+    per_document: Mapping[str, list[Diagnostic]] | None = None,
+) -> list[Diagnostic]:
+    """All enabled rules over ``documents``: suppressed findings dropped.
+
+    Files come in the order given, findings in a file by line and column.
+
+    ``per_document`` may carry per-document results already computed (by ``--fix``).
+    """
+    from gtcbrief.suppress import UNUSED, Suppressions
+
+    raw: dict[str, list[Diagnostic]] = {}
+    for doc in documents:
+        if per_document is not None and doc.path in per_document:
+            raw.setdefault(doc.path, []).extend(per_document[doc.path])
+        else:
+            raw.setdefault(doc.path, []).extend(check_document(doc, config, selection, on_crash))
+    for d in check_corpus(documents, config, selection, on_crash):
+        raw.setdefault(d.path, []).append(d)
+
+    checked = {r.code for r in selection.rules() if r.check is not None}
+    if not mismatch_available():
+        checked -= set(MISMATCH_RULES)
+    unused_rule = next(r for r in all_rules() if r.code == UNUSED)
+    result: list[Diagnostic] = []
+    seen_paths: set[str] = set()
+    for doc in documents:
+        if doc.path in seen_paths:
+            continue
+        seen_paths.add(doc.path)
+        found = raw.pop(doc.path, [])
+        suppressions = Suppressions(doc)
+        if suppressions:
+            found = [d for d in found if suppressions.allows(d)]
+            if UNUSED in selection.enabled:
+                unused = [
+                    _diagnostic(unused_rule, hit, doc.path, selection)
+                    for hit in suppressions.unused(checked)
+                ]
+                found.extend(d for d in unused if suppressions.allows(d, mark=False))
+        result.extend(sorted(found, key=lambda d: d.sort_key))
+    for rest in raw.values():  # corpus findings on paths not among the documents
+        result.extend(sorted(rest, key=lambda d: d.sort_key))
+    return result
+
+
+def filter_level(diagnostics: Iterable[Diagnostic], minimum: str) -> list[Diagnostic]:
+    from gtcbrief.diagnostics import RANK
+
+    return [d for d in diagnostics if RANK[d.severity] >= RANK[minimum]]

@@ -1,0 +1,199 @@
+"""Field rules of a daily brief: track, speakers, the author line and ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from gtcbrief.diagnostics import Edit
+from gtcbrief.rules import CorpusContext, DocContext, Hit
+from gtcbrief.rules.common import column_of
+
+if TYPE_CHECKING:
+    from gtcbrief.model import Document, Entry, Section
+
+_JOINED_BY_COMMA = re.compile(r"[）)]\s*[,，;；]\s*\S")
+_BAD_SEPARATOR = re.compile(r"(?<=\d)\s*[,，;；/|]\s*|(?<=\d)\s+(?=[^\d\s、,，;；])")
+_SPACED_DUNHAO = re.compile(r"\s+、\s*|、\s+")
+
+
+def _brief_entries(d: DocContext) -> tuple[Entry, ...]:
+    return d.doc.entries if d.doc.format == "brief" else ()
+
+
+def track_format(d: DocContext) -> Iterator[Hit]:
+    for entry in _brief_entries(d):
+        sec = entry.section("track")
+        if sec is None or not entry.topic or sec.text_line is None:
+            continue
+        if entry.subtopic is None:
+            yield Hit(
+                sec.text_line,
+                1,
+                f"track {entry.topic!r} is not shaped 'Track - Subtopic' "
+                "(a spaced hyphen between them)",
+                extras={"context": d.context(sec.text_line)},
+            )
+
+
+def _locate(d: DocContext, sec: Section, needle: str) -> tuple[int, int]:
+    first = sec.text_line or sec.line
+    for number in range(first, sec.end_line + 1):
+        index = d.context(number).find(needle)
+        if index >= 0:
+            return number, index + 1
+    return first, 1
+
+
+def speaker_format(d: DocContext) -> Iterator[Hit]:
+    for entry in _brief_entries(d):
+        sec = entry.section("speakers")
+        if sec is None:
+            continue
+        for speaker in entry.speakers:
+            line, column = _locate(d, sec, speaker.raw)
+            extras = {"context": d.context(line)}
+            raw = speaker.raw
+            if _JOINED_BY_COMMA.search(raw):
+                match = _JOINED_BY_COMMA.search(raw)
+                assert match is not None
+                yield Hit(
+                    line,
+                    column + match.start() + 1,
+                    "speakers are joined by ',': separate them with '、'",
+                    extras=extras,
+                )
+            elif speaker.organisation is None:
+                yield Hit(
+                    line,
+                    column,
+                    f"speaker {speaker.name!r} has no '（Role, Organisation）'",
+                    extras=extras,
+                )
+            elif raw.endswith(")"):
+                yield Hit(
+                    line,
+                    column,
+                    f"speaker {speaker.name!r}: put role and organisation in full-width "
+                    "parentheses '（…）'",
+                    extras=extras,
+                )
+
+
+def author_line(d: DocContext) -> Iterator[Hit]:
+    prefix = re.escape(d.template.author_prefix)
+    shape = re.compile(rf"^(\s*{prefix})(\s*)([:：]?)(\s*)(.*)$")
+    for entry in _brief_entries(d):
+        number = entry.authors_line
+        if number is None:
+            continue
+        line = d.context(number)
+        match = shape.match(line)
+        if match is None:
+            continue
+        head, gap, colon, space, rest = match.groups()
+        problems: list[tuple[int, str]] = []
+        if colon != "：":
+            where = len(head) + len(gap) + 1
+            problems.append(
+                (
+                    where,
+                    f"write '{d.template.author_prefix}：' with a full-width colon"
+                    if colon
+                    else f"a full-width colon '：' follows '{d.template.author_prefix}'",
+                )
+            )
+        offset = len(head) + len(gap) + len(colon) + len(space)
+        bad = _BAD_SEPARATOR.search(rest)
+        if bad:
+            shown = repr(bad.group(0).strip()) if bad.group(0).strip() else "a space"
+            problems.append(
+                (offset + bad.start() + 1, f"authors are separated by {shown}: use '、'")
+            )
+        spaced = _SPACED_DUNHAO.search(rest)
+        if spaced and not bad:
+            problems.append((offset + spaced.start() + 1, "no spaces around '、'"))
+        if not problems:
+            continue
+        fixed_rest = _SPACED_DUNHAO.sub("、", _BAD_SEPARATOR.sub("、", rest))
+        fixed = f"{head}：{space}{fixed_rest}"
+        column = min(p[0] for p in problems)
+        yield Hit(
+            number,
+            column,
+            "author line: " + "; ".join(p[1] for p in problems),
+            extras={"context": line},
+            fix=(Edit(number, (fixed,)),),
+        )
+
+
+def author_id(d: DocContext) -> Iterator[Hit]:
+    pattern = re.compile(d.template.id_pattern)
+    for entry in _brief_entries(d):
+        number = entry.authors_line
+        if number is None:
+            continue
+        line = d.context(number)
+        if not entry.authors:
+            yield Hit(number, 1, "author line names nobody", extras={"context": line})
+        for author in entry.authors:
+            column = column_of(line, author.raw)
+            if author.id is None:
+                yield Hit(
+                    number,
+                    column,
+                    f"author {author.name!r} has no employee id",
+                    extras={"context": line},
+                )
+            elif not pattern.fullmatch(author.id):
+                yield Hit(
+                    number,
+                    column_of(line, author.id),
+                    f"employee id {author.id!r} of {author.name} does not match "
+                    f"{d.template.id_pattern!r}",
+                    extras={"context": line},
+                )
+
+
+def author_id_conflict(documents: Sequence[Document], ctx: CorpusContext) -> Iterator[Hit]:
+    first: dict[str, tuple[str, str, int]] = {}
+    for doc in documents:
+        if doc.format != "brief":
+            continue
+        lines: list[str] | None = None
+        for entry in doc.entries:
+            if entry.authors_line is None:
+                continue
+            for author in entry.authors:
+                if not author.id:
+                    continue
+                seen = first.get(author.id)
+                if seen is None:
+                    first[author.id] = (author.name, doc.path, entry.authors_line)
+                    continue
+                name, path, line = seen
+                if name == author.name:
+                    continue
+                if lines is None:
+                    lines = doc.lines
+                text = lines[entry.authors_line - 1]
+                where = f"line {line}" if path == doc.path else f"{path}:{line}"
+                yield Hit(
+                    entry.authors_line,
+                    column_of(text, author.id),
+                    f"employee id {author.id} is {name} at {where} but {author.name} here",
+                    extras={"context": text},
+                    path=doc.path,
+                )
+
+
+def missing_authors(d: DocContext) -> Iterator[Hit]:
+    for entry in _brief_entries(d):
+        if entry.description and entry.authors_line is None:
+            yield Hit(
+                entry.line,
+                1,
+                f"entry has a description but no '{d.template.author_prefix}：' line",
+                extras={"context": d.context(entry.line)},
+            )

@@ -1,0 +1,81 @@
+"""Hygiene rules: whitespace, the end of the file, punctuation in Chinese text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gtcbrief.diagnostics import Edit
+from gtcbrief.rules import DocContext, Hit
+from gtcbrief.rules.common import code_lines
+
+_TRAILING = re.compile(r"[ \t\u3000]+$")
+_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+#: A half-width , ; : ! ? right after a Chinese character, followed by Chinese or the line end.
+_HALFWIDTH = re.compile(rf"(?<={_CJK})([,;:!?])(?=\s?{_CJK}|\s*$)")
+_MASK = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<[^>\n]*>|https?://\S+")
+_FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+
+
+def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
+    for number, line in enumerate(d.lines, 1):
+        match = _TRAILING.search(line)
+        if match:
+            size = len(match.group(0))
+            yield Hit(
+                number,
+                match.start() + 1,
+                f"trailing whitespace ({size} character{'s' if size != 1 else ''})",
+                extras={"context": line},
+                fix=(Edit(number, (line[: match.start()],)),),
+            )
+
+
+def trailing_blank_lines(d: DocContext) -> Iterator[Hit]:
+    lines = d.lines
+    last = len(lines)
+    while last > 0 and not lines[last - 1].strip():
+        last -= 1
+    count = len(lines) - last
+    if count:
+        noun = "line" if count == 1 else "lines"
+        yield Hit(
+            last + 1,
+            1,
+            f"{count} blank {noun} at the end of the file",
+            fix=tuple(Edit(n, ()) for n in range(last + 1, len(lines) + 1)),
+        )
+
+
+def missing_final_newline(d: DocContext) -> Iterator[Hit]:
+    source = d.doc.source
+    if source and not source.endswith(("\n", "\r")) and d.lines:
+        n = len(d.lines)
+        last = d.lines[-1]
+        yield Hit(
+            n,
+            len(last) + 1,
+            "no line break at the end of the file",
+            extras={"context": last},
+            fix=(Edit(n, (last,), final_newline=True),),
+        )
+
+
+def halfwidth_punctuation(d: DocContext) -> Iterator[Hit]:
+    skip = {e.authors_line for e in d.doc.entries if e.authors_line}
+    if d.doc.toc:
+        skip.update(range(d.doc.toc[0], d.doc.toc[1] + 1))
+    lines = d.lines
+    code = code_lines(lines) if any("```" in x or "~~~" in x for x in lines) else set()
+    for number, line in enumerate(lines, 1):
+        if number in skip or number in code or not re.search(_CJK, line):
+            continue
+        masked = _MASK.sub(lambda m: " " * len(m.group(0)), line)
+        for match in _HALFWIDTH.finditer(masked):
+            mark = match.group(1)
+            yield Hit(
+                number,
+                match.start() + 1,
+                f"half-width {mark!r} in Chinese text: use {_FULLWIDTH[mark]!r}",
+                extras={"context": line, "suggestion": _FULLWIDTH[mark]},
+            )

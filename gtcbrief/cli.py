@@ -186,6 +186,4 @@ def run(argv: Sequence[str]) -> int:
 
 # Subcommands register themselves on `app` when imported.
 from gtcbrief.commands import parse as _parse  # noqa: E402,F401
-from gtcbrief.commands import grep as _grep  # noqa: E402,F401
 from gtcbrief.commands import validate as _validate  # noqa: E402,F401
-from gtcbrief.commands import stats as _stats  # noqa: E402,F401

@@ -1,0 +1,181 @@
+"""The shared tokeniser: normalisation, whole Latin words, jieba with the domain dictionary."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gtcbrief import text
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.text import (
+    cjk_bigrams,
+    gram_tokens,
+    normalize,
+    normalize_map,
+    search_tokens,
+    to_simplified,
+    tokens,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_TEXT = "\n".join(p.read_text("utf-8") for p in sorted((ROOT / "samples").glob("*.md")))
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("ＲＡＧ", "rag", id="full-width-latin"),
+        pytest.param("TensorRT-LLM", "tensorrt-llm", id="case-folding"),
+        pytest.param("數據", "数据", id="traditional-to-simplified"),
+        pytest.param("機器人與資料", "机器人与资料", id="traditional-sentence"),
+        pytest.param("（NVIDIA）", "(nvidia)", id="full-width-parentheses"),
+        pytest.param("数据", "数据", id="simplified-unchanged"),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_can_keep_case() -> None:
+    assert normalize("ＲＡＧ 數據", fold=False) == "RAG 数据"
+
+
+def test_simplified_conversion_keeps_length_and_is_context_free() -> None:
+    # 乾 alone becomes 干, and so it does inside 乾隆: a query and a text always agree.
+    assert to_simplified("乾") == "干"
+    assert to_simplified("乾隆") == "干隆"
+    assert len(to_simplified("頭髮與後來")) == 5
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("RAG pipelines", ["rag", "pipelines"], id="latin-words"),
+        pytest.param("TensorRT-LLM 推理", ["tensorrt-llm", "推理"], id="hyphenated-word-whole"),
+        pytest.param("C++ 和 C#", ["c++", "和", "c#"], id="symbol-suffixes"),
+        pytest.param("storage", ["storage"], id="no-rag-inside-storage"),
+        pytest.param("检索增强生成", ["检索增强生成"], id="user-dict-rag"),
+        pytest.param("具身智能机器人", ["具身智能", "机器人"], id="user-dict-embodied"),
+        pytest.param("數據中心", ["数据中心"], id="traditional-tokens"),
+    ],
+)
+def test_tokens(raw: str, expected: list[str]) -> None:
+    assert tokens(raw) == expected
+
+
+def test_search_tokens_add_the_words_inside_long_ones() -> None:
+    assert "机器人" in search_tokens("人形机器人")
+    assert "人形机器人" in search_tokens("人形机器人")
+
+
+def test_bigrams_keep_lone_characters() -> None:
+    assert cjk_bigrams("机器人 和 AI") == ["机器", "器人", "和"]
+
+
+def test_gram_tokens_end_each_chinese_run_with_its_last_character() -> None:
+    assert gram_tokens(normalize("GPU加速 机器人")) == ["gpu", "加速", "速", "机器", "器人", "人"]
+    assert gram_tokens("tensorrt-llm") == ["tensorrt", "llm"]
+
+
+@given(st.data())
+def test_every_chinese_substring_is_a_run_of_adjacent_grams(data: st.DataObject) -> None:
+    runs = CJK_RUN.findall(SAMPLE_TEXT)
+    run = data.draw(st.sampled_from([r for r in runs if len(r) >= 2]))
+    start = data.draw(st.integers(0, len(run) - 2))
+    end = data.draw(st.integers(start + 2, min(len(run), start + 4)))
+    query = run[start:end]
+    grams = gram_tokens(normalize(run))
+    wanted = [a + b for a, b in zip(query, query[1:], strict=False)]
+    assert any(grams[i : i + len(wanted)] == wanted for i in range(len(grams)))
+
+
+@given(st.data())
+def test_normalising_keeps_substrings(data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(SAMPLE_TEXT) - 1))
+    piece = SAMPLE_TEXT[start : start + data.draw(st.integers(1, 6))]
+    assert normalize(piece) in normalize(SAMPLE_TEXT)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("AI…机器人（NVIDIA）", id="ellipsis-expands"),
+        pytest.param("Straße 數據", id="casefold-expands"),
+        pytest.param("plain 数据", id="already-normal"),
+    ],
+)
+def test_normalize_map_points_back_at_the_source(raw: str) -> None:
+    norm, where = normalize_map(raw)
+    assert norm == normalize(raw)
+    assert len(where) == len(norm) + 1 and where[-1] == len(raw)
+    for i, char in enumerate(norm):
+        assert normalize(raw[where[i]]).startswith(char) or char in normalize(raw[where[i]])
+
+
+def test_unknown_segmenter_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text, "_backend", None)
+    monkeypatch.setenv("GTCBRIEF_SEGMENTER", "spacy")
+    with pytest.raises(GtcbriefError, match="GTCBRIEF_SEGMENTER"):
+        text.segmenter()
+
+
+@lru_cache(maxsize=2)
+def _loaded(backend: str) -> Any:
+    return text._load_rjieba() if backend == "rjieba" else text._load_jieba()
+
+
+def _segment_all(backend: str, mode: str, runs: list[str]) -> list[tuple[str, ...]]:
+    tok = _loaded(backend)
+    if backend == "rjieba":
+        return [tuple(getattr(tok, mode)(r, False)) for r in runs]
+    return [tuple(getattr(tok, mode)(r, HMM=False)) for r in runs]
+
+
+@pytest.mark.parametrize("mode", ["cut", "cut_for_search"])
+def test_rjieba_segments_exactly_like_jieba(mode: str) -> None:
+    pytest.importorskip("rjieba")
+    corpus = ROOT.parent / "shared" / "corpus"
+    texts = [SAMPLE_TEXT]
+    if corpus.is_dir():
+        texts += [p.read_text("utf-8") for p in sorted(corpus.rglob("*.md"))]
+    runs = sorted({r for t in texts for r in CJK_RUN.findall(normalize(t))})
+    assert len(runs) > 1000
+    assert _segment_all("rjieba", mode, runs) == _segment_all("jieba", mode, runs)
+
+
+def test_jieba_is_silent_and_caches_in_the_user_cache_dir(tmp_path: Path) -> None:
+    env = {**os.environ, "GTCBRIEF_SEGMENTER": "jieba", "GTCBRIEF_CACHE_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from gtcbrief.text import tokens; print(tokens('人形机器人'))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert proc.stderr == ""
+    assert "机器人" in proc.stdout
+    assert (tmp_path / "jieba.cache").is_file()
+
+
+def test_segmenter_choice_is_lazy() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, gtcbrief.text; print('jieba' in sys.modules, 'rjieba' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.split() == ["False", "False"]

@@ -81,3 +81,20 @@ def test_missing_file_is_reported_and_others_still_load(tmp_path: Path) -> None:
 def test_a_directory_given_as_a_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(GtcbriefError, match="is a directory"):
         read_source(str(tmp_path))
+
+
+def test_a_process_pool_gives_the_same_documents_in_the_same_order(tmp_path: Path) -> None:
+    for i in range(20):
+        (tmp_path / f"{i:02d}.md").write_text(BRIEF.replace("开幕", f"第{i}场"), encoding="utf-8")
+    (tmp_path / "07.md").write_bytes(b"# \xff\xff\n")  # unreadable: not UTF-8
+    serial_errors: list[str] = []
+    pooled_errors: list[str] = []
+    serial = list(
+        iter_documents([str(tmp_path)], jobs=1, on_error=lambda e: serial_errors.append(str(e)))
+    )
+    pooled = list(
+        iter_documents([str(tmp_path)], jobs=2, on_error=lambda e: pooled_errors.append(str(e)))
+    )
+    assert serial == pooled
+    assert [d.entries[0].title for d in pooled][:3] == ["第0场", "第1场", "第2场"]
+    assert len(pooled) == 19 and serial_errors == pooled_errors and len(pooled_errors) == 1

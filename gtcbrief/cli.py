@@ -37,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -186,4 +187,7 @@ def run(argv: Sequence[str]) -> int:
 
 # Subcommands register themselves on `app` when imported.
 from gtcbrief.commands import parse as _parse  # noqa: E402,F401
+from gtcbrief.commands import grep as _grep  # noqa: E402,F401
 from gtcbrief.commands import validate as _validate  # noqa: E402,F401
+from gtcbrief.commands import stats as _stats  # noqa: E402,F401
+from gtcbrief.commands import dedupe as _dedupe  # noqa: E402,F401

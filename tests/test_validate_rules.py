@@ -1,0 +1,168 @@
+"""Every validate rule: a fixture that triggers it exactly where expected, and one that does not.
+
+Fixtures live in ``tests/data/validate/``: ``<CODE>.bad.md`` / ``<CODE>.good.md``,
+or a directory of files for the rules that compare files (``GB110``, ``GB205``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gtcbrief.config import DEFAULT
+from gtcbrief.loader import iter_documents
+from gtcbrief.rules import all_rules, resolve
+from gtcbrief.rules.engine import make_selection, mismatch_available, run
+
+DATA = Path(__file__).parent / "data" / "validate"
+ROOT = Path(__file__).resolve().parents[1]
+
+#: bad fixture -> the (file, line, column) of each finding of its rule.
+EXPECTED: dict[str, list[tuple[str, int, int]]] = {
+    "GB001.bad.md": [("GB001.bad.md", 1, 1)],
+    "GB002.bad.md": [("GB002.bad.md", 3, 1), ("GB002.bad.md", 19, 1)],
+    "GB101.bad.md": [("GB101.bad.md", 1, 1)],
+    "GB102.bad.md": [("GB102.bad.md", 3, 1)],
+    "GB103.bad.md": [("GB103.bad.md", 3, 1)],
+    "GB104.bad.md": [("GB104.bad.md", 3, 1), ("GB104.bad.md", 11, 1)],
+    "GB105.bad.md": [("GB105.bad.md", 11, 1)],
+    "GB106.bad.md": [("GB106.bad.md", 14, 1)],
+    "GB107.bad.md": [("GB107.bad.md", 17, 1)],
+    "GB108.bad.md": [("GB108.bad.md", 18, 1), ("GB108.bad.md", 35, 1)],
+    "GB109.bad.md": [("GB109.bad.md", 19, 1)],
+    "GB110.bad.md": [("GB110.bad.md", 21, 1)],
+    "GB110.bad-across": [("b.md", 21, 1)],
+    "GB201.bad.md": [("GB201.bad.md", 6, 1)],
+    "GB202.bad.md": [("GB202.bad.md", 9, 1), ("GB202.bad.md", 9, 9)],
+    "GB203.bad.md": [("GB203.bad.md", 17, 4)],
+    "GB204.bad.md": [("GB204.bad.md", 17, 8), ("GB204.bad.md", 17, 16)],
+    "GB205.bad": [("b.md", 17, 8)],
+    "GB206.bad.md": [("GB206.bad.md", 3, 1)],
+    "GB302.bad.md": [("GB302.bad.md", 21, 1)],
+    "GB401.bad.md": [("GB401.bad.md", 4, 3), ("GB401.bad.md", 5, 3)],
+    "GB402.bad.md": [("GB402.bad.md", 14, 13)],
+    "GB403.bad.md": [("GB403.bad.md", 4, 1)],
+    "GB404.bad.md": [("GB404.bad.md", 3, 1), ("GB404.bad.md", 4, 1)],
+    "GB405.bad.md": [("GB405.bad.md", 3, 1)],
+    "GB501.bad.md": [("GB501.bad.md", 1, 5), ("GB501.bad.md", 3, 4)],
+    "GB502.bad.md": [("GB502.bad.md", 4, 1)],
+    "GB503.bad.md": [
+        ("GB503.bad.md", 3, 5),
+        ("GB503.bad.md", 3, 10),
+        ("GB503.bad.md", 3, 14),
+        ("GB503.bad.md", 4, 3),
+    ],
+    "GB504.bad.md": [("GB504.bad.md", 3, 4)],
+}
+
+#: Rules whose fixtures are the samples (their check lives in gtcbrief.mismatch).
+SAMPLE_CASES = {"GB301": ("samples/gtc-daily-brief.md", "samples/clean-brief.md")}
+MISMATCH = {"GB301", "GB302"}
+
+
+def findings(path: Path, code: str) -> list[tuple[str, int, int]]:
+    docs = list(iter_documents([str(path)]))
+    assert docs, f"no Markdown under {path}"
+    # unused-suppression judges only the rules that ran: run the ones its fixture names
+    selection = make_selection(DEFAULT, select=[code] if code != "GB002" else ["GB0", "GB1"])
+    found = run(docs, DEFAULT, selection)
+    return [(Path(d.path).name, d.line, d.column) for d in found if d.code == code]
+
+
+def _needs_mismatch(code: str) -> None:
+    if code in MISMATCH and not mismatch_available():
+        pytest.skip("gtcbrief.mismatch is not installed yet")
+
+
+def test_the_fixture_glob_finds_files() -> None:
+    assert len(list(DATA.glob("GB*.bad*"))) >= 25
+    assert len(list(DATA.glob("GB*.good*"))) >= 25
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED), ids=sorted(EXPECTED))
+def test_rule_triggers_where_expected(fixture: str) -> None:
+    code = fixture[:5]
+    _needs_mismatch(code)
+    assert findings(DATA / fixture, code) == EXPECTED[fixture]
+
+
+GOOD = sorted(p.name for p in DATA.glob("GB*.good*"))
+
+
+@pytest.mark.parametrize("fixture", GOOD, ids=GOOD)
+def test_rule_is_quiet_on_good_text(fixture: str) -> None:
+    code = fixture[:5]
+    _needs_mismatch(code)
+    assert findings(DATA / fixture, code) == []
+
+
+@pytest.mark.parametrize("code", sorted(SAMPLE_CASES), ids=sorted(SAMPLE_CASES))
+def test_sample_based_rules(code: str) -> None:
+    _needs_mismatch(code)
+    bad, good = SAMPLE_CASES[code]
+    flagged = findings(ROOT / bad, code)
+    assert flagged and all(name == Path(bad).name for name, _, _ in flagged)
+    assert (Path(bad).name, 3, 1) in flagged  # the first entry: robotics title, LLM description
+    assert findings(ROOT / good, code) == []
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: f"{r.code}-{r.name}")
+def test_every_rule_has_a_bad_and_a_good_case(rule: object) -> None:
+    code = rule.code  # type: ignore[attr-defined]
+    bad = any(k.startswith(code + ".bad") for k in EXPECTED) or code in SAMPLE_CASES
+    good = any(name.startswith(code + ".good") for name in GOOD) or code in SAMPLE_CASES
+    assert bad and good, f"{code} needs a triggering and a quiet fixture"
+
+
+def test_registry_codes_and_names_are_stable_shapes() -> None:
+    rules = all_rules()
+    codes = [r.code for r in rules]
+    names = [r.name for r in rules]
+    assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
+    assert codes == sorted(codes)
+    for r in rules:
+        assert re.fullmatch(r"GB\d{3}", r.code)
+        assert re.fullmatch(r"[a-z]+(?:-[a-z]+)*", r.name)
+        assert r.severity in ("error", "warning", "info")
+        assert r.kind in ("document", "corpus")
+        assert r.doc and "\n" not in r.doc
+    # reserved for the mismatch/dedupe issue (SPEC contract names)
+    by_code = {r.code: r for r in rules}
+    assert by_code["GB301"].name == "description-mismatch"
+    assert by_code["GB302"].name == "copied-description"
+    assert by_code["GB104"].name == "missing-section"
+
+
+def test_readme_documents_every_rule() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## validate\n", 1)[1].split("\n## ", 1)[0]
+    for r in all_rules():
+        assert f"| `{r.code}` | `{r.name}` | {r.severity} |" in section, r.code
+
+
+@pytest.mark.parametrize(
+    ("selectors", "expected"),
+    [
+        pytest.param(["GB104"], {"GB104"}, id="code"),
+        pytest.param(["missing-section"], {"GB104"}, id="name"),
+        pytest.param(["gb50"], {"GB501", "GB502", "GB503", "GB504"}, id="prefix"),
+        pytest.param(["GB101,GB102"], set(), id="comma-is-split-by-the-cli-not-here"),
+    ],
+)
+def test_resolve_selectors(selectors: list[str], expected: set[str]) -> None:
+    if not expected:
+        with pytest.raises(Exception, match="unknown rule"):
+            resolve(selectors)
+        return
+    assert resolve(selectors) == expected
+
+
+def test_near_miss_heading_is_one_finding_not_two() -> None:
+    selection = make_selection(DEFAULT, select=["GB104", "GB107"])
+    docs = list(iter_documents([str(DATA / "GB104.bad.md")]))
+    found = run(docs, DEFAULT, selection)
+    assert [(d.code, d.line) for d in found] == [("GB104", 3), ("GB104", 11)]
+    assert found[1].suggestion == "实事描述"
+    assert "实施描述" in found[1].message

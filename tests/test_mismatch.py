@@ -1,0 +1,248 @@
+"""description-mismatch: does a description belong to the session title above it?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief import mismatch
+from gtcbrief.cli import app
+from gtcbrief.config import Config
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.loader import load_path, load_text
+from gtcbrief.mismatch import Item, Scorer, check_mismatch, parse_glossary, score_items
+
+RAG = Item(
+    "Deploying RAG Pipelines for Production at Scale",
+    "介绍如何在生产环境中部署检索增强生成（RAG）流水线，包括向量数据库、检索和大模型推理服务的扩展。",
+)
+ROBOT = Item(
+    "使用 NVIDIA 机器人解决方案加速端到端无序抓取的开发",
+    "演讲介绍了基于 Isaac 仿真的机器人抓取方案：端到端训练抓取策略，"
+    "在无序堆叠场景中提高抓取成功率。",
+)
+YOCO = Item(
+    "YOCO: You Only Cache Once",
+    "提出了解码器-解码器架构 YOCO，只缓存一次 KV，大幅降低 GPU 内存需求。",
+)
+
+
+def brief(*entries: tuple[str, str | None]) -> str:
+    out = ["# 每日参会快报", ""]
+    for title, desc in entries:
+        out += [f"## 【Talks & Panels】{title}", "", "### 主题", "Research - Papers", ""]
+        out += ["### 演讲人或相关公司", "Ann Lee（Engineer, Lab）", ""]
+        if desc is not None:
+            out += ["### 实事描述", desc, "", "### 对华为的启示", "值得跟进。", ""]
+        out += ["撰稿人：张三 12345678", "", "---", ""]
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------- glossary
+
+
+def test_glossary_links_english_and_chinese_terms_into_one_concept() -> None:
+    g = parse_glossary([("robotics", "机器人"), ("robot", "机器人"), ("LLM", "大语言模型")])
+    english = g.concepts("humanoid robots and robotics")
+    chinese = g.concepts("人形机器人")
+    assert set(english) == set(chinese)
+    assert set(g.concepts("大语言模型的推理")) == set(g.concepts("serving llms"))
+
+
+def test_glossary_english_terms_match_whole_words_only() -> None:
+    g = parse_glossary([("rag", "检索增强生成")])
+    assert g.concepts("rag pipelines")
+    assert not g.concepts("storage and drag")
+
+
+def test_shipped_glossary_has_hundreds_of_pairs_and_the_core_terms() -> None:
+    rows = mismatch.read_glossary_tsv(mismatch.builtin_glossary_path())
+    assert len(rows) >= 300
+    g = mismatch.load_glossary()
+    for en, zh in [
+        ("deep learning", "深度学习"),
+        ("robotics", "机器人"),
+        ("inference", "推理"),
+        ("retrieval-augmented generation", "检索增强生成"),
+    ]:
+        assert set(g.concepts(en)) & set(g.concepts(zh)), (en, zh)
+
+
+def test_config_extends_the_glossary(tmp_path: Path) -> None:
+    item = Item("Omniverse Kit Extensions", "介绍扩展插件的开发方法和最佳实践。")
+    plain = Scorer([item], mismatch.load_glossary(Config())).score_all()[0]
+    table = Config(raw={"glossary": {"extension": "扩展插件"}})
+    extended = Scorer([item], mismatch.load_glossary(table)).score_all()[0]
+    assert plain is not None and extended is not None
+    assert extended.score > plain.score
+    tsv = tmp_path / "extra.tsv"
+    tsv.write_text("extension\t扩展插件\n", encoding="utf-8")
+    from_file = mismatch.load_glossary(
+        Config(path=str(tmp_path / "x.toml"), raw={"glossary": "extra.tsv"})
+    )
+    assert set(from_file.concepts("extensions")) & set(from_file.concepts("扩展插件"))
+
+
+def test_a_bad_glossary_setting_is_a_usage_error() -> None:
+    with pytest.raises(GtcbriefError):
+        mismatch.load_glossary(Config(raw={"glossary": 3}))
+
+
+# ----------------------------------------------------------------- scoring
+
+
+def test_traditional_and_simplified_chinese_are_the_same_text() -> None:
+    g = mismatch.load_glossary()
+    simplified = mismatch.features("机器人学习", g)
+    traditional = mismatch.features("機器人學習", g)
+    assert simplified.weights == traditional.weights
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param(RAG, id="english-title-chinese-description"),
+        pytest.param(ROBOT, id="chinese-title"),
+        pytest.param(YOCO, id="shared-acronym"),
+    ],
+)
+def test_a_fitting_description_scores_well_even_alone(item: Item) -> None:
+    (m,) = score_items([item])
+    assert m is not None
+    assert m.score >= mismatch.DEFAULT_THRESHOLD
+    assert m.matched
+
+
+def test_an_unrelated_description_scores_below_the_default_threshold_even_alone() -> None:
+    (m,) = score_items([Item(RAG.title, ROBOT.description)])
+    assert m is not None
+    assert m.score < mismatch.DEFAULT_THRESHOLD
+
+
+def test_swapped_descriptions_are_flagged_with_each_others_title_as_suggestion() -> None:
+    items = [Item(RAG.title, ROBOT.description), Item(ROBOT.title, RAG.description), YOCO]
+    results = score_items(items)
+    first, second, third = results
+    assert first is not None and second is not None and third is not None
+    assert first.score < mismatch.DEFAULT_THRESHOLD <= third.score
+    assert second.score < mismatch.DEFAULT_THRESHOLD
+    assert (first.suggestion, second.suggestion) == (1, 0)
+    assert (first.swapped_with, second.swapped_with) == (1, 0)
+    assert third.suggestion is None
+
+
+def test_entries_without_a_description_are_not_scored() -> None:
+    results = score_items([Item(RAG.title, None), YOCO])
+    assert results[0] is None
+    assert results[1] is not None
+
+
+def test_the_dictionary_bridges_english_title_words_to_chinese_text() -> None:
+    item = Item("All-Pairs Shortest Paths", "研究图上所有点对之间的最短路径问题，给出更快的算法。")
+    g = mismatch.load_glossary()
+    without = Scorer([item], g, {}).score_all()[0]
+    lex = {"shortest": ("最短",), "path": ("路径", "小路")}
+    with_lex = Scorer([item], g, lex).score_all()[0]
+    assert without is not None and with_lex is not None
+    assert with_lex.score > without.score
+    assert any("路径" in s for s in with_lex.matched) or "path" in with_lex.matched
+
+
+def test_cedict_lines_are_inverted_into_english_to_chinese() -> None:
+    lines = [
+        "# comment",
+        "機器人 机器人 [ji1 qi4 ren2] /robot/",
+        "路徑 路径 [lu4 jing4] /path/route/",
+        "最短 最短 [zui4 duan3] /(of length) shortest/",
+        "人 人 [ren2] /person/",
+    ]
+    lex = mismatch.parse_cedict(lines)
+    assert lex["robot"] == ("机器人",)
+    assert lex["path"] == ("路径",) and lex["route"] == ("路径",)
+    assert lex["shortest"] == ("最短",)
+    assert "person" not in lex  # one-character headwords are too ambiguous
+
+
+def test_explanation_names_matched_and_missing_terms() -> None:
+    items = [Item(RAG.title, "本文讨论RAG系统的评估方法。")]
+    (m,) = score_items(items)
+    assert m is not None
+    message = mismatch.message_of(m, items)
+    assert "rag" in message and "missing:" in message
+    evidence = mismatch.evidence_of(m, items)
+    assert "own coverage" in evidence and "score =" in evidence
+
+
+# ----------------------------------------------------------------- the validate rule
+
+
+def test_threshold_comes_from_the_argument_then_config_then_default() -> None:
+    assert mismatch.resolve_threshold(Config(), None) == mismatch.DEFAULT_THRESHOLD
+    assert mismatch.resolve_threshold(Config(raw={"mismatch_threshold": 0.2}), None) == 0.2
+    assert mismatch.resolve_threshold(Config(raw={"mismatch_threshold": 0.2}), 0.9) == 0.9
+    with pytest.raises(GtcbriefError):
+        mismatch.resolve_threshold(Config(raw={"mismatch_threshold": "high"}), None)
+
+
+def test_check_mismatch_sits_on_the_heading_line_with_score_and_suggestion() -> None:
+    text = brief(
+        (RAG.title, ROBOT.description),
+        (ROBOT.title, RAG.description),
+        (YOCO.title, YOCO.description),
+        ("Untitled talk", None),
+    )
+    doc = load_text(text, "b.md")
+    found = list(check_mismatch([doc], Config()))
+    headings = {e.title: e.line for e in doc.entries}
+    assert [(d.line, d.code, d.name) for d in found] == [
+        (headings[RAG.title], "GB301", "description-mismatch"),
+        (headings[ROBOT.title], "GB301", "description-mismatch"),
+    ]
+    assert found[0].suggestion == ROBOT.title
+    assert found[0].score is not None and 0.0 <= found[0].score < 1.0
+    assert found[0].extras["swapped_with"]["line"] == headings[ROBOT.title]
+
+
+def test_a_threshold_above_one_reports_every_described_entry() -> None:
+    text = brief((RAG.title, RAG.description), (YOCO.title, YOCO.description), ("Later", None))
+    found = list(check_mismatch([load_text(text, "b.md")], Config(), threshold=1.01))
+    assert len(found) == 2
+    assert all(d.score is not None and d.score >= mismatch.DEFAULT_THRESHOLD for d in found)
+
+
+def test_seed_brief_flags_the_mismatched_entries_and_skips_empty_ones(shared: Path) -> None:
+    doc = load_path(str(shared / "seeds" / "000_5ef59784ab73fb50.txt"))
+    described = {e.line for e in doc.entries if e.description}
+    empty = {e.line for e in doc.entries if not e.description}
+    flagged = {d.line for d in check_mismatch([doc], Config())}
+    assert len(described) == 11 and len(empty) == 8
+    assert not flagged & empty
+    assert len(flagged) >= 9  # the seed's descriptions almost all belong to other sessions
+    assert 3 in flagged  # the robotics-simulation talk described by an LLM data-selection paper
+    every = list(check_mismatch([doc], Config(), threshold=1.01))
+    assert {d.line for d in every} == described
+
+
+def test_validate_json_reports_the_score_of_every_entry_at_threshold_above_one(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "b.md"
+    path.write_text(
+        brief(
+            (RAG.title, ROBOT.description),
+            (ROBOT.title, RAG.description),
+            (YOCO.title, YOCO.description),
+            ("Later", None),
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["validate", str(path), "--format", "json", "--mismatch-threshold", "1.01"]
+    )
+    records = [d for d in json.loads(result.stdout) if d["name"] == "description-mismatch"]
+    assert len(records) == 3
+    assert all(0.0 <= d["score"] <= 1.0 and d["code"] == "GB301" for d in records)
+    assert records[0]["suggestion"] == ROBOT.title

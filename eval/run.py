@@ -5,7 +5,7 @@ loads them with gtcbrief's own loader, and prints ROC-AUC, precision, recall
 and F1 at the default threshold, suggestion accuracy, and dedupe pair
 precision/recall. Deterministic for a given ``--seed``.
 
-    .venv/bin/python eval/run.py [--seed 7] [--markdown]
+    .venv/bin/python eval/run.py [--seed 7] [--no-lexicon] [--no-glossary] [--no-dedupe]
 """
 
 from __future__ import annotations
@@ -28,7 +28,17 @@ import datasets  # noqa: E402
 from gtcbrief.dedupe import DEFAULT_THRESHOLD as DEDUPE_T  # noqa: E402
 from gtcbrief.dedupe import find_duplicates, record_of  # noqa: E402
 from gtcbrief.loader import iter_documents  # noqa: E402
-from gtcbrief.mismatch import DEFAULT_THRESHOLD, Scorer, item_of, lexicon, load_glossary  # noqa: E402
+from gtcbrief.mismatch import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    Scorer,
+    item_of,
+    lexicon,
+    load_glossary,
+    parse_glossary,
+)
+
+#: Signals switched off for ablations (--no-glossary, --no-lexicon).
+USE = {"glossary": True, "lexicon": True}
 
 
 def roc_auc(pos: list[float], neg: list[float]) -> float:
@@ -72,8 +82,8 @@ def load(folder: Path, names: list[str]) -> list[Any]:
 def eval_mismatch(
     name: str, files: dict[str, list[datasets.Row]], threshold: float, per_file: bool
 ) -> dict[str, Any]:
-    glossary = load_glossary()
-    lex = lexicon()
+    glossary = load_glossary() if USE["glossary"] else parse_glossary([])
+    lex = lexicon() if USE["lexicon"] else {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write(folder, files)
@@ -186,8 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--dedupe-threshold", type=float, default=DEDUPE_T)
-    ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    ap.add_argument("--no-glossary", action="store_true", help="ablation: no glossary")
+    ap.add_argument("--no-lexicon", action="store_true", help="ablation: no CC-CEDICT")
+    ap.add_argument("--no-dedupe", action="store_true", help="skip the dedupe evaluation")
     args = ap.parse_args(argv)
+    USE["glossary"] = not args.no_glossary
+    USE["lexicon"] = not args.no_lexicon
     sets = {
         "daily-arxiv": datasets.arxiv_mismatch_set(seed=args.seed),
         "paper-reading": datasets.paper_reading_mismatch_set(seed=args.seed),
@@ -196,9 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, files in sets.items():
         for per_file in (False, True):
             results.append(eval_mismatch(name, files, args.threshold, per_file))
-    dd = eval_dedupe(args.seed + 4, args.dedupe_threshold)
     out = sys.stdout.write
-    out(f"description-mismatch (default threshold {args.threshold}, seed {args.seed})\n\n")
+    off = [k for k, v in USE.items() if not v]
+    out(
+        f"description-mismatch (default threshold {args.threshold}, seed {args.seed}"
+        + (f", without {' and '.join(off)}" if off else "")
+        + ")\n\n"
+    )
     out(
         "| set | entries | mismatched | ROC-AUC | precision | recall | F1 | swapped | "
         "right suggestion | suggestions on good entries | AUC en/zh title | time |\n"
@@ -212,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['suggestion_accuracy']:.1%} | {r['suggestions_on_good']} | {langs} | "
             f"{r['seconds']:.2f} s |\n"
         )
+    if args.no_dedupe:
+        return 0
+    dd = eval_dedupe(args.seed + 4, args.dedupe_threshold)
     out(f"\ndedupe (threshold {args.dedupe_threshold}, seed {args.seed + 4})\n\n")
     out(
         "| entries | true pairs | predicted pairs | precision | recall | F1 | kind right | time |\n"

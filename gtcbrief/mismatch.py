@@ -346,7 +346,7 @@ def title_features(item: Item, glossary: Glossary) -> Features:
 TRANSLATION_WEIGHT = 0.7
 #: English words with more dictionary translations than this are too vague to use.
 MAX_TRANSLATIONS = 16
-_LEXICON_FORMAT = 1
+_LEXICON_FORMAT = 2
 _lexicon: dict[str, tuple[str, ...]] | None = None
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 
@@ -409,7 +409,8 @@ def lexicon() -> Mapping[str, tuple[str, ...]]:
         with cache.open("rb") as fh:
             loaded = marshal.load(fh)
         if isinstance(loaded, dict):
-            _lexicon = loaded
+            # Stored as "a|b|c" strings: one object per word loads several times faster.
+            _lexicon = {w: tuple(zh.split("|")) for w, zh in loaded.items()}
             return _lexicon
     except (OSError, EOFError, ValueError, TypeError):
         pass
@@ -419,7 +420,7 @@ def lexicon() -> Mapping[str, tuple[str, ...]]:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            marshal.dump(_lexicon, fh)
+            marshal.dump({w: "|".join(zh) for w, zh in _lexicon.items()}, fh)
         os.replace(tmp, cache)
     except OSError:
         pass

@@ -131,6 +131,9 @@ def _mistletoe_document(lines: list[str]) -> Any:
         return block_token.Document(lines)
     finally:
         spans[:] = saved
+        # Quote.read turns this class switch off while it parses; a RecursionError
+        # in a deep quote left it off, and every later document lost its setext headings.
+        block_token.Paragraph.parse_setext = True
 
 
 def _mistletoe_blocks(lines: list[str]) -> list[_Block]:

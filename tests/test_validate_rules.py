@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gtcbrief.config import DEFAULT
-from gtcbrief.loader import iter_documents
+from gtcbrief.loader import iter_documents, load_text
 from gtcbrief.rules import all_rules, resolve
 from gtcbrief.rules.engine import make_selection, mismatch_available, run
 
@@ -166,3 +166,14 @@ def test_near_miss_heading_is_one_finding_not_two() -> None:
     assert [(d.code, d.line) for d in found] == [("GB104", 3), ("GB104", 11)]
     assert found[1].suggestion == "实事描述"
     assert "实施描述" in found[1].message
+
+
+def test_a_file_that_fails_to_parse_does_not_change_how_the_next_one_reads() -> None:
+    # mistletoe's Quote switches setext parsing off while it works; a RecursionError used to
+    # leave it off, so every later file lost its setext headings (and GB108 its precision)
+    text = "# 每日参会快报\n\n【Talks & Panels】标题\n---\n"
+    before = list(iter_documents([str(DATA / "GB001.bad.md")]))
+    assert before[0].problems
+    doc = load_text(text, "b.md")
+    assert [h.setext for h in doc.headings] == [False, True]
+    assert doc.thematic_breaks == ()

@@ -1,0 +1,218 @@
+"""`validate --fix` / `--diff`: safe, idempotent, atomic, and blind to entry content."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gtcbrief.cli import app
+from gtcbrief.config import DEFAULT
+from gtcbrief.fix import apply_edits, document_content, fix_documents
+from gtcbrief.loader import load_text
+from gtcbrief.rules.engine import make_selection, run
+
+ROOT = Path(__file__).resolve().parents[1]
+CLEAN = (ROOT / "samples" / "clean-brief.md").read_text(encoding="utf-8")
+FIXABLE = ["GB108", "GB203", "GB501", "GB502", "GB504"]
+runner = CliRunner()
+
+
+def damaged(text: str = CLEAN) -> str:
+    """The clean sample with one instance of every fixable problem."""
+    text = text.replace(
+        "撰稿人：孙立 61234501、何静 61234502", "撰稿人:孙立 61234501,何静 61234502"
+    )
+    text = text.replace("撰稿人：马超 61234503\n\n---", "撰稿人：马超 61234503\n---")
+    text = text.replace("### 主题\n", "### 主题  \n", 1)
+    return text.rstrip("\n") + "\n\n\n"
+
+
+def validate(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["validate", *args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def codes(text: str, path: str = "b.md") -> list[tuple[str, int]]:
+    doc = load_text(text, path)
+    return [(d.code, d.line) for d in run([doc], DEFAULT, make_selection(DEFAULT, select=FIXABLE))]
+
+
+def test_damage_is_what_the_rules_report() -> None:
+    assert codes(damaged()) == [
+        ("GB501", 5),
+        ("GB203", 17),
+        ("GB108", 36),
+        ("GB502", 55),
+    ]
+
+
+def test_fix_repairs_every_fixable_finding_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    code, out, err = validate(str(path), "--fix", "--ignore", "GB301,GB302")
+    assert (code, out) == (0, "")
+    assert "fixed 5 problems in 1 file" in err
+    assert path.read_text(encoding="utf-8") == CLEAN
+
+
+def test_fixing_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    once = path.read_bytes()
+    code, _, err = validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    assert path.read_bytes() == once and code == 0 and "fixed" not in err
+
+
+def test_loader_sees_the_same_entries_before_and_after() -> None:
+    doc = load_text(damaged(), "b.md")
+    (result,) = fix_documents([doc], DEFAULT, make_selection(DEFAULT))
+    after = load_text(result.text, "b.md")
+    assert result.changed and result.fixed == 5
+    assert document_content(after) == document_content(doc)
+    assert [(e.title, e.description, e.authors) for e in after.entries] == [
+        (e.title, e.description, e.authors) for e in load_text(CLEAN, "b.md").entries
+    ]
+
+
+def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    before = path.read_bytes()
+    code, out, _ = validate(str(path), "--diff")
+    assert code == 1 and path.read_bytes() == before
+    assert out.startswith(f"--- {path}\n+++ {path}\n@@")
+    assert "-撰稿人:孙立 61234501,何静 61234502\n+撰稿人：孙立 61234501、何静 61234502\n" in out
+    assert "-### 主题  \n+### 主题\n" in out
+    assert validate(str(ROOT / "samples" / "clean-brief.md"), "--diff") == (0, "", "")
+
+
+def test_diff_works_on_stdin_but_fix_does_not() -> None:
+    code, out, _ = validate("-", "--diff", "--stdin-filename", "b.md", input=damaged())
+    assert code == 1 and out.startswith("--- b.md\n+++ b.md\n")
+    code, _, err = validate("-", "--fix", input=damaged())
+    assert code == 2 and "standard input" in err
+
+
+def test_crlf_bom_and_file_mode_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_bytes(b"\xef\xbb\xbf" + damaged().replace("\n", "\r\n").encode("utf-8"))
+    path.chmod(0o640)
+    validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    data = path.read_bytes()
+    assert data == b"\xef\xbb\xbf" + CLEAN.replace("\n", "\r\n").encode("utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]  # no temporary file left
+
+
+def test_a_symlink_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("# 笔记 \n", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    validate(str(link), "--fix")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "# 笔记\n"
+
+
+def test_a_file_that_does_not_parse_is_never_touched(tmp_path: Path) -> None:
+    path = tmp_path / "deep.md"
+    text = ">" * 3000 + " 太深了 \n\n\n"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = validate(str(path), "--fix")
+    assert path.read_text(encoding="utf-8") == text
+    assert "not fixed: the loader could not read it cleanly" in err
+    assert code == 1  # GB001 parse-problem is an error
+
+
+def test_a_fix_that_would_change_an_entry_is_refused() -> None:
+    # an entry-shaped line over '---' is a real heading: a blank line would change the entries
+    text = "# 每日参会快报\n\n【Talks & Panels】标题\n---\n"
+    doc = load_text(text, "b.md")
+    found = run([doc], DEFAULT, make_selection(DEFAULT, select=["GB108"]))
+    assert [(d.code, d.line, d.fixable) for d in found] == [("GB108", 4, False)]
+
+
+def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
+    path = tmp_path / "n.md"
+    text = "# 笔记\n\n<!-- gtcbrief-disable-next-line GB501 -->\n保留 \n去掉 \n"
+    path.write_text(text, encoding="utf-8")
+    validate(str(path), "--fix")
+    assert path.read_text(encoding="utf-8") == text.replace("去掉 \n", "去掉\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a \nb\n", "a\nb\n", id="rstrip"),
+        pytest.param("a\r\nb \r\n", "a\r\nb\r\n", id="crlf-kept"),
+        pytest.param("a\nb", "a\nb\n", id="final-newline"),
+    ],
+)
+def test_apply_edits(text: str, expected: str) -> None:
+    doc = load_text(text, "t.md")
+    found = run([doc], DEFAULT, make_selection(DEFAULT, select=["GB501", "GB504"]))
+    assert apply_edits(text, [e for d in found for e in d.fix])[0] == expected
+
+
+DAMAGE = st.lists(
+    st.sampled_from(["spaces", "tab", "colon", "comma", "setext", "blank-end", "no-eol", "crlf"]),
+    unique=True,
+)
+
+
+def _damage(text: str, kinds: list[str], where: int) -> str:
+    lines = text.split("\n")
+    for kind in kinds:
+        if kind in ("spaces", "tab"):
+            i = where % (len(lines) - 1)
+            lines[i] += "  " if kind == "spaces" else "\t"
+        elif kind == "colon":
+            lines = [line.replace("撰稿人：", "撰稿人:") for line in lines]
+        elif kind == "comma":
+            lines = [line.replace("、何静", "，何静") for line in lines]
+    text = "\n".join(lines)
+    if "setext" in kinds:
+        text = text.replace("61234505\n\n---", "61234505\n---")
+    if "blank-end" in kinds:
+        text += "\n\n \n"
+    if "no-eol" in kinds:
+        text = text.rstrip("\n")
+    if "crlf" in kinds:
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+@given(kinds=DAMAGE, where=st.integers(min_value=0, max_value=10_000))
+def test_fix_undoes_any_mix_of_mechanical_damage(kinds: list[str], where: int) -> None:
+    text = _damage(CLEAN, kinds, where)
+    doc = load_text(text, "b.md")
+    selection = make_selection(DEFAULT, select=FIXABLE)
+    (result,) = fix_documents([doc], DEFAULT, selection)
+    assert result.refused is None
+    expected = CLEAN.replace("\n", "\r\n") if "crlf" in kinds else CLEAN
+    assert result.text == expected
+    (again,) = fix_documents([load_text(result.text, "b.md")], DEFAULT, selection)
+    assert not again.changed
+    assert document_content(load_text(result.text, "b.md")) == document_content(
+        load_text(CLEAN, "b.md")
+    )
+
+
+def test_fix_keeps_going_when_one_file_cannot_be_written(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.md").write_text("# 笔记 \n", encoding="utf-8")
+    locked.chmod(0o500)
+    try:
+        code, _, err = validate(str(locked / "a.md"), "--fix")
+    finally:
+        locked.chmod(0o700)
+    assert code == 2 and "cannot write" in err

@@ -49,6 +49,8 @@ SAMPLE_BRIEF = "samples/gtc-daily-brief.md"
 GREP_QUERIES = ("注意力", "NCCL")
 BASELINE_ENTRIES = 2000
 DEFAULT_TIMEOUT = 900.0
+SLOW = 10.0  # seconds: a warm-up run longer than this counts as a measured run
+MEMORY_CAP = 8 * 1024**3  # a runaway command is stopped rather than allowed to swap
 
 HEADER = """# Benchmarks
 
@@ -159,10 +161,15 @@ def run_once(
             start_new_session=True,
         )
 
+        over = threading.Event()
+
         def sample() -> None:
             nonlocal peak
             while not done.wait(0.05):
                 peak = max(peak, _tree_rss(proc.pid))
+                if peak > MEMORY_CAP and not over.is_set():
+                    over.set()
+                    os.killpg(proc.pid, signal.SIGKILL)  # our own child's process group
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -198,6 +205,8 @@ def run_once(
         maxrss = rusage.ru_maxrss * 1024 if rusage is not None else 0
         text = b"".join(chunks).decode("utf-8", "replace")
         returncode = proc.returncode if status != -1 else -9
+        if over.is_set():
+            returncode = -10
         return Run(seconds, max(peak, maxrss), returncode), text
     finally:
         done.set()
@@ -219,10 +228,12 @@ def measure(
     """Warm up, then run ``reps`` times; stops at the first unexpected exit code."""
     result = Measure(list(argv))
     errfile = OUT / "last-stderr.txt"
-    for i in range(warmup + reps):
+    total = warmup + reps
+    i = 0
+    while i < total:
         if before_each is not None:
             before_each()
-        capture = capture_last and i == warmup + reps - 1
+        capture = capture_last  # every run, so a slow warm-up's output counts too
         try:
             run, text = run_once(
                 argv, env=env, timeout=timeout, capture=capture, stderr_path=errfile
@@ -232,13 +243,23 @@ def measure(
             return result
         if run.returncode not in ok_codes:
             tail = errfile.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            why = "timed out" if run.returncode == -9 else f"exit {run.returncode}"
+            why = {-9: f"timed out after {timeout:.0f} s", -10: "memory cap exceeded"}.get(
+                run.returncode, f"exit {run.returncode}"
+            )
+            if run.returncode == -10:
+                tail = [f"stopped at {run.peak_bytes / 1024**3:.1f} GiB"]
             result.error = f"{why}: {tail[-1][:160] if tail else 'no stderr'}"
             return result
         if i >= warmup:
             result.runs.append(run)
+        elif run.seconds > SLOW:
+            # A warm-up that slow is dominated by computing, not by the page
+            # cache: count it as the first measured run.
+            result.runs.append(run)
+            total -= 1
         if capture:
             result.stdout = text
+        i += 1
     return result
 
 

@@ -1,0 +1,308 @@
+"""``gtcbrief grep``: ranked, token-aware search over entries, backed by the index."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gtcbrief.cli import (
+    ConfigOpt,
+    DocFormatOpt,
+    EncodingOpt,
+    StdinNameOpt,
+    app,
+    check_choice,
+    guarded,
+    warn,
+)
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from gtcbrief.search import Hit
+
+GREP_FORMATS = ("text", "json", "jsonl")
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    """The JSON record of one matching entry (SPEC contract: path, line, title + matches)."""
+    from gtcbrief.search import REPORTED
+
+    unit = hit.unit
+    fields: dict[str, Any] = {}
+    for name, attr in REPORTED:
+        spans = hit.fields.get(name)
+        if spans:
+            fields[name] = {"text": getattr(unit, attr), "spans": [list(s) for s in spans]}
+    return {
+        "path": unit.path,
+        "line": unit.line,
+        "end_line": unit.end_line,
+        "kind": unit.kind,
+        "title": unit.title,
+        "track": unit.topic,
+        "score": round(hit.score, 4),
+        "fields": fields,
+        "lines": [
+            {"line": m.line, "text": m.text, "spans": [list(s) for s in m.spans]} for m in hit.lines
+        ],
+    }
+
+
+def _reach(text: str, index: int, step: int, budget: int) -> int:
+    """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used."""
+    from rich.cells import cell_len
+
+    used = 0
+    while 0 < index if step < 0 else index < len(text):
+        used += cell_len(text[index - 1] if step < 0 else text[index])
+        if used > budget:
+            break
+        index += step
+    return index
+
+
+def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Text:
+    """A line with its matches highlighted.
+
+    With ``width`` (terminal cells), a longer line is cut to windows around its
+    matches, measured in cells so Chinese (two cells a character) fits too.
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from gtcbrief.render import safe
+
+    pieces: list[tuple[int, int]] = [(0, len(text))]
+    hidden = 0
+    if width is not None and spans and cell_len(text) > width:
+        side = 24  # cells of context either side of a match
+        pieces = []
+        shown = 0
+        for start, end in spans:
+            if shown > 2 * width:
+                hidden += 1
+                continue
+            lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
+            if pieces and lo <= pieces[-1][1]:
+                lo = pieces.pop()[0]
+            pieces.append((lo, hi))
+            shown = sum(cell_len(text[a:b]) for a, b in pieces)
+        spans = [s for s in spans if s[1] <= pieces[-1][1]]
+    out = Text()
+    for lo, hi in pieces:
+        if lo > 0:
+            out.append("…", style="dim")
+        cursor = lo
+        for start, end in spans:
+            if end <= lo or start >= hi:
+                continue
+            start, end = max(start, lo), min(end, hi)
+            out.append(safe(text[cursor:start]))
+            out.append(safe(text[start:end]), style="bold red")
+            cursor = end
+        out.append(safe(text[cursor:hi]))
+        if hi < len(text):
+            out.append("…", style="dim")
+    if hidden:
+        out.append(f" (+{hidden} more)", style="dim")
+    return out
+
+
+def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
+    from rich.text import Text
+
+    from gtcbrief.loader import split_lines
+    from gtcbrief.render import console, safe
+
+    con = console()
+    width = None if full else max(40, con.width - 9)
+    count = 0
+    for hit in hits:
+        unit = hit.unit
+        if count:
+            con.print("")
+        head = Text()
+        head.append(safe(unit.path), style="magenta")
+        head.append(":")
+        head.append(str(unit.line), style="green")
+        head.append(": ")
+        if unit.kind:
+            head.append(f"【{safe(unit.kind)}】", style="cyan")
+        title_spans = hit.fields.get("title", [])
+        head.append_text(_styled(unit.title, title_spans, width=None))
+        head.stylize("bold", len(safe(unit.path)) + len(str(unit.line)) + 3)
+        con.print(head, soft_wrap=True)
+        lines = split_lines(unit.text)
+        wanted: dict[int, list[tuple[int, int]] | None] = {}
+        for m in hit.lines:
+            if m.line == unit.line:
+                continue  # the heading is shown above
+            for n in range(m.line - context, m.line + context + 1):
+                if unit.line < n <= unit.end_line and n not in wanted:
+                    wanted[n] = None
+            wanted[m.line] = m.spans
+        previous = None
+        for n in sorted(wanted):
+            if previous is not None and n > previous + 1:
+                con.print(Text("    --", style="dim"), soft_wrap=True)
+            spans = wanted[n]
+            row = Text(f"{n:>6}", style="green" if spans else "dim")
+            row.append(":" if spans else "-", style="dim")
+            row.append(" ")
+            line = lines[n - unit.line] if n - unit.line < len(lines) else ""
+            row.append_text(_styled(line, spans or [], width=width))
+            con.print(row, soft_wrap=True)
+            previous = n
+        count += 1
+    return count
+
+
+@app.command(
+    epilog=(
+        'Query language: words are ANDed; "a phrase"; a OR b; -exclude; field filters '
+        "title: track: speaker: org: author: desc: (e.g. title:机器人, org:nvidia, "
+        'desc:"kv cache"). Latin words match whole words, case-insensitively; Chinese '
+        "matches any substring; Traditional and Simplified are the same.\n\n"
+        "Examples:\n\n"
+        "  gtcbrief grep 注意力 reports/\n\n"
+        "  gtcbrief grep 'title:机器人 -track:simulation' reports/\n\n"
+        "  gtcbrief grep 'rag OR 检索增强生成' reports/ --format jsonl | jq .title\n\n"
+        "  gtcbrief grep --regex 'GPT-?4' reports/ -c\n\n"
+        "Exit status: 0 when something matched, 1 when nothing did, 2 on errors."
+    )
+)
+@guarded
+def grep(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="The query (see below), or a pattern with --regex.", show_default=False
+        ),
+    ],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, directories (searched for *.md) or - for standard input "
+            "(default: the current directory).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or jsonl.")] = "text",
+    context: Annotated[
+        int, typer.Option("--context", "-C", min=0, help="Show N lines around each matching line.")
+    ] = 0,
+    files_only: Annotated[
+        bool,
+        typer.Option("--files-with-matches", "-l", help="Print only the paths of matching files."),
+    ] = False,
+    count: Annotated[
+        bool, typer.Option("--count", "-c", help="Print the number of matching entries per file.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-m", min=1, help="Stop after N entries (the best N).")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="rank (best first) or path (file order).")
+    ] = "rank",
+    ignore_case: Annotated[
+        bool, typer.Option("--ignore-case", "-i", help="Ignore Latin case (the default).")
+    ] = False,
+    case_sensitive: Annotated[
+        bool, typer.Option("--case-sensitive", "-s", help="Match Latin case exactly.")
+    ] = False,
+    regex: Annotated[
+        bool, typer.Option("--regex", "-e", help="QUERY is a regular expression over raw lines.")
+    ] = False,
+    regex_timeout: Annotated[
+        float,
+        typer.Option("--regex-timeout", min=0.0, help="Give up a --regex scan after N seconds."),
+    ] = 5.0,
+    full: Annotated[bool, typer.Option("--full-lines", help="Never shorten long lines.")] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Where the index lives (default: $GTCBRIEF_CACHE_DIR or the user cache).",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Build a throw-away index in memory.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Report what the index did on stderr.")
+    ] = False,
+    config: ConfigOpt = None,
+    doc_format: DocFormatOpt = None,
+    encoding: EncodingOpt = None,
+    stdin_filename: StdinNameOpt = "-",
+) -> int:
+    """Search entries: Chinese by substring, Latin by whole word, ranked, with field filters."""
+    from dataclasses import replace
+
+    from gtcbrief.config import load_config
+    from gtcbrief.index import open_index
+    from gtcbrief.render import write_json_array, write_jsonl
+    from gtcbrief.search import Options, search
+
+    check_choice("--format", fmt, GREP_FORMATS)
+    check_choice("--sort", sort, ("rank", "path"))
+    if ignore_case and case_sensitive:
+        raise GtcbriefError("-i and -s contradict each other")
+    targets = list(paths or ["."])
+    cfg = load_config(config, targets)
+    if doc_format:
+        check_choice("--doc-format", doc_format, ("auto", "brief", "notes", "markdown"))
+        cfg = replace(cfg, doc_format=doc_format)
+    errors = [0]
+
+    def report(exc: Exception) -> None:
+        errors[0] += 1
+        warn(str(exc))
+
+    index = open_index(
+        targets,
+        config=cfg,
+        encoding=encoding,
+        stdin_name=stdin_filename,
+        location=cache_dir,
+        in_memory=no_cache,
+        on_error=report,
+    )
+    if verbose:
+        warn(index.stats.summary())
+    options = Options(
+        case_sensitive=case_sensitive,
+        regex=regex,
+        regex_timeout=regex_timeout,
+        limit=limit,
+        sort=sort,
+        spans=not (files_only or count),
+    )
+    hits = search(index, query, options)
+    out = sys.stdout
+    matched = 0
+    if files_only or count:
+        per_file: dict[str, int] = {}
+        for hit in hits:
+            per_file[hit.unit.path] = per_file.get(hit.unit.path, 0) + 1
+        matched = sum(per_file.values())
+        in_order = [p for p in index.display.values() if p in per_file]
+        for path in in_order:
+            n = per_file[path]
+            out.write(f"{path}:{n}\n" if count else f"{path}\n")
+    elif fmt == "json":
+        matched = write_json_array((hit_record(h) for h in hits), out)
+    elif fmt == "jsonl":
+        matched = write_jsonl((hit_record(h) for h in hits), out)
+    else:
+        matched = _render_text(hits, context, full)
+    index.close()
+    if errors[0]:
+        return 2
+    return 0 if matched else 1

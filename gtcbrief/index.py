@@ -1,0 +1,667 @@
+"""The persistent full-text index behind ``gtcbrief grep``: SQLite FTS5, no server.
+
+What is indexed is a *unit*: an entry of a brief or notes document, or, for
+other Markdown, a section (or the whole document when it has no headings).
+A unit keeps its parsed fields and the raw text of its line span, so a
+query never has to re-read or re-parse an unchanged file.
+
+Schema (``SCHEMA_VERSION``)::
+
+    meta(key, value)            schema version, segmenter (jieba|rjieba), normaliser
+    files(id, key, size, mtime_ns, digest, format, units)
+    units(id, file_id, line, end_line, kind, title, topic, speakers, orgs,
+          authors, description, implications, text)
+    fts(title, track, speaker, org, author, desc, body, words)   -- FTS5, contentless
+
+Every FTS column holds normalised text turned into space-separated grams
+(:func:`gtcbrief.text.gram_tokens`: Latin words and Chinese bigrams); the
+``words`` column holds jieba's search-mode words of the whole unit, used to
+rank whole-word matches first. The ``ascii`` FTS tokenizer then splits on
+spaces only (every other byte of a gram is a token character). The index
+finds *candidates*; :mod:`gtcbrief.search` verifies each against the text.
+
+Freshness: a file is re-read when its size or mtime changed, and re-indexed
+only when its BLAKE2 digest changed too. Files that disappeared are dropped.
+Writers take an exclusive lock file and one ``BEGIN IMMEDIATE`` transaction,
+so two processes never build at once and readers (WAL) always see a complete
+index. A database SQLite cannot read, or one built by another schema or
+segmenter, is deleted and rebuilt. Nothing is ever pickled.
+
+Location: ``--cache-dir``, else ``$GTCBRIEF_CACHE_DIR``, else the user cache
+directory; one database per set of PATHS and loader settings. ``--no-cache``
+(and input from ``-``) builds an in-memory index for the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from gtcbrief.config import Config
+    from gtcbrief.model import Document
+
+SCHEMA_VERSION = "2"
+NORMALISER = "nfkc-casefold-t2s-1"
+COLUMNS = ("title", "track", "speaker", "org", "author", "desc", "body", "words")
+#: bm25 weights, in COLUMNS order: a title hit outranks a body hit.
+WEIGHTS = (4.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 3.0)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, format TEXT, units INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS units(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL, kind TEXT, title TEXT NOT NULL, topic TEXT, speakers TEXT,
+    orgs TEXT, authors TEXT, description TEXT, implications TEXT, text TEXT NOT NULL,
+    norm TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_file ON units(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, track, speaker, org, author, desc, body, words,
+    content='', tokenize='ascii', detail=full
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One searchable record: an entry (or section) with its fields and raw text."""
+
+    path: str
+    line: int
+    end_line: int
+    kind: str | None
+    title: str
+    topic: str | None
+    speakers: str
+    orgs: str
+    authors: str
+    description: str | None
+    implications: str | None
+    text: str
+    id: int = 0
+    score: float = 0.0
+    file_id: int = 0
+    norm: str | None = None  # normalize(text), kept in the index so queries need not redo it
+
+    def field_text(self, name: str | None) -> str:
+        """The text a field filter (``title:`` …) searches; ``None`` is the whole unit."""
+        value = {
+            "title": self.title,
+            "track": self.topic,
+            "speaker": self.speakers,
+            "org": self.orgs,
+            "author": self.authors,
+            "desc": self.description,
+        }.get(name or "", self.text)
+        return value or ""
+
+
+@dataclass(slots=True)
+class IndexStats:
+    """What opening the index did: shown by ``grep --verbose``."""
+
+    location: str
+    segmenter: str
+    files: int = 0
+    indexed: int = 0
+    reused: int = 0
+    removed: int = 0
+    units: int = 0
+    rebuilt: str | None = None
+    seconds: float = 0.0
+    unreadable: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"index {self.location} ({self.segmenter}): {self.files} files, "
+            f"{self.indexed} indexed, {self.reused} reused, {self.removed} removed, "
+            f"{self.units} entries, {self.seconds:.3f} s"
+        )
+        if self.rebuilt:
+            text += f"; rebuilt ({self.rebuilt})"
+        return text
+
+
+def units_of(doc: Document) -> list[Unit]:
+    """The units of a loaded document (entries; else sections; else the whole text)."""
+    lines = doc.lines
+    out: list[Unit] = []
+
+    def span(start: int, end: int) -> str:
+        return "\n".join(lines[start - 1 : end])
+
+    if doc.entries:
+        for e in doc.entries:
+            out.append(
+                Unit(
+                    path=doc.path,
+                    line=e.line,
+                    end_line=e.end_line,
+                    kind=e.kind,
+                    title=e.title,
+                    topic=e.topic,
+                    speakers="\n".join(s.raw for s in e.speakers),
+                    orgs="\n".join(s.organisation for s in e.speakers if s.organisation),
+                    authors="\n".join(a.raw for a in e.authors),
+                    description=e.description,
+                    implications=e.implications,
+                    text=span(e.line, e.end_line),
+                )
+            )
+        return out
+    sections = [s for s in doc.sections if s.end_line >= s.line]
+    if sections:
+        for s in sections:
+            out.append(
+                Unit(
+                    doc.path,
+                    s.line,
+                    s.end_line,
+                    None,
+                    s.heading,
+                    None,
+                    "",
+                    "",
+                    "",
+                    s.text,
+                    None,
+                    span(s.line, s.end_line),
+                )
+            )
+        return out
+    if lines:
+        out.append(
+            Unit(
+                doc.path,
+                1,
+                len(lines),
+                None,
+                doc.title or os.path.basename(doc.path),
+                None,
+                "",
+                "",
+                "",
+                None,
+                None,
+                span(1, len(lines)),
+            )
+        )
+    return out
+
+
+def _grams(text: str | None) -> str:
+    from gtcbrief.text import gram_tokens, normalize
+
+    return " ".join(gram_tokens(normalize(text))) if text else ""
+
+
+def _fts_values(unit: Unit, body: str) -> tuple[str, ...]:
+    """FTS column values of a unit whose normalised text is ``body``."""
+    from gtcbrief.text import gram_tokens, normalized_tokens
+
+    words = " ".join(t for t in normalized_tokens(body, search=True) if "\u3400" <= t[0])
+    return (
+        _grams(unit.title),
+        _grams(unit.topic),
+        _grams(unit.speakers),
+        _grams(unit.orgs),
+        _grams(unit.authors),
+        _grams(unit.description),
+        " ".join(gram_tokens(body)),
+        words,
+    )
+
+
+def default_location() -> Path:
+    from gtcbrief.text import cache_dir
+
+    return cache_dir() / "index"
+
+
+def _fingerprint(keys: Sequence[str], config: Config, encoding: str | None) -> str:
+    blob = json.dumps(
+        [sorted(keys), repr(config.template), config.doc_format, encoding], ensure_ascii=False
+    )
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    import sqlite3
+
+    conn = sqlite3.connect(target, timeout=60.0, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 600000")
+    if target != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive advisory lock beside the database (POSIX; SQLite's own locks elsewhere)."""
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class Index:
+    """An open, fresh index of the files of PATHS."""
+
+    def __init__(self, conn: sqlite3.Connection, display: dict[int, str], stats: IndexStats):
+        self.conn = conn
+        self.display = display
+        self.stats = stats
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _unit(self, row: Sequence[Any], score: float = 0.0) -> Unit:
+        return Unit(
+            path=self.display.get(row[1], "?"),
+            line=row[2],
+            end_line=row[3],
+            kind=row[4],
+            title=row[5],
+            topic=row[6],
+            speakers=row[7] or "",
+            orgs=row[8] or "",
+            authors=row[9] or "",
+            description=row[10],
+            implications=row[11],
+            text=row[12],
+            id=row[0],
+            score=score,
+            file_id=row[1],
+            norm=row[13],
+        )
+
+    _COLS = (
+        "u.id, u.file_id, u.line, u.end_line, u.kind, u.title, u.topic, u.speakers, u.orgs, "
+        "u.authors, u.description, u.implications, u.text, u.norm"
+    )
+
+    def match(self, expression: str) -> Iterator[Unit]:
+        """Units whose grams match an FTS5 expression, best BM25 first."""
+        import sqlite3
+
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT {self._COLS}, bm25(fts, {weights}) AS score FROM fts "
+            "JOIN units u ON u.id = fts.rowid WHERE fts MATCH ? ORDER BY score, u.id"
+        )
+        try:
+            for row in self.conn.execute(sql, (expression,)):
+                yield self._unit(row, -float(row[14]))
+        except sqlite3.OperationalError as exc:
+            raise GtcbriefError(f"cannot run the query ({exc})") from None
+
+    def all_units(self) -> Iterator[Unit]:
+        """Every unit, in file and line order (the scan fallback)."""
+        sql = f"SELECT {self._COLS} FROM units u ORDER BY u.file_id, u.line"
+        for row in self.conn.execute(sql):
+            yield self._unit(row)
+
+    def order(self) -> dict[int, int]:
+        """file id → position of the file in PATHS order (for ``--sort path``)."""
+        return {fid: n for n, fid in enumerate(self.display)}
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
+    cols = "title, track, speaker, org, author, desc, body, words"
+    rows = conn.execute(
+        "SELECT id, file_id, line, end_line, kind, title, topic, speakers, orgs, authors, "
+        "description, implications, text, norm FROM units WHERE file_id = ?",
+        (file_id,),
+    ).fetchall()
+    for row in rows:
+        unit = Unit(
+            "",
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7] or "",
+            row[8] or "",
+            row[9] or "",
+            row[10],
+            row[11],
+            row[12],
+        )
+        conn.execute(
+            f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row[0], *_fts_values(unit, row[13])),
+        )
+    conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
+
+
+def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit]) -> None:
+    from gtcbrief.text import normalize
+
+    for unit in units:
+        norm = normalize(unit.text)
+        cur = conn.execute(
+            "INSERT INTO units(file_id, line, end_line, kind, title, topic, speakers, orgs, "
+            "authors, description, implications, text, norm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                file_id,
+                unit.line,
+                unit.end_line,
+                unit.kind,
+                unit.title,
+                unit.topic,
+                unit.speakers,
+                unit.orgs,
+                unit.authors,
+                unit.description,
+                unit.implications,
+                unit.text,
+                norm,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO fts(rowid, title, track, speaker, org, author, desc, body, words) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (cur.lastrowid, *_fts_values(unit, norm)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    display: str
+    key: str
+    size: int
+    mtime_ns: int
+
+
+def _stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) -> list[_File]:
+    from gtcbrief.sources import iter_paths
+
+    out: list[_File] = []
+    for display in iter_paths(list(paths)):
+        try:
+            st = os.stat(display)
+        except OSError:
+            what = "broken symbolic link" if os.path.islink(display) else "no such file"
+            on_error(GtcbriefError(what, path=display))
+            continue
+        if not os.path.isfile(display):
+            on_error(GtcbriefError("not a regular file", path=display))
+            continue
+        out.append(_File(display, os.path.realpath(display), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def _refresh(
+    conn: sqlite3.Connection,
+    files: Sequence[_File],
+    *,
+    config: Config,
+    encoding: str | None,
+    stats: IndexStats,
+    on_error: Callable[[GtcbriefError], None],
+    stdin: Document | None = None,
+) -> dict[int, str]:
+    """Bring the index up to date with ``files`` in one transaction; returns id → display."""
+    from gtcbrief.loader import load_text
+    from gtcbrief.sources import decode
+    from gtcbrief.text import segmenter
+
+    known = {
+        row[1]: (row[0], row[2], row[3], row[4])
+        for row in conn.execute("SELECT id, key, size, mtime_ns, digest FROM files")
+    }
+    display: dict[int, str] = {}
+    seen: set[str] = set()
+    for f in files:
+        seen.add(f.key)
+        old = known.get(f.key)
+        if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
+            display[old[0]] = f.display
+            stats.reused += 1
+            continue
+        try:
+            with open(f.display, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            on_error(GtcbriefError(f"cannot read: {exc.strerror or exc}", path=f.display))
+            continue
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if old is not None and old[3] == digest:
+            conn.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (f.size, f.mtime_ns, old[0])
+            )
+            display[old[0]] = f.display
+            stats.reused += 1
+            continue
+        try:
+            text = decode(data, f.display, encoding)
+        except GtcbriefError as exc:
+            on_error(exc)
+            continue
+        doc = load_text(text, f.display, config=config)
+        units = units_of(doc)
+        if old is not None:
+            _delete_units(conn, old[0])
+            conn.execute(
+                "UPDATE files SET size=?, mtime_ns=?, digest=?, format=?, units=? WHERE id=?",
+                (f.size, f.mtime_ns, digest, doc.format, len(units), old[0]),
+            )
+            file_id = old[0]
+        else:
+            cur = conn.execute(
+                "INSERT INTO files(key, size, mtime_ns, digest, format, units) "
+                "VALUES (?,?,?,?,?,?)",
+                (f.key, f.size, f.mtime_ns, digest, doc.format, len(units)),
+            )
+            file_id = int(cur.lastrowid or 0)
+        _insert_units(conn, file_id, units)
+        display[file_id] = f.display
+        stats.indexed += 1
+    if stdin is not None:
+        cur = conn.execute(
+            "INSERT INTO files(key, size, mtime_ns, digest, format, units) VALUES (?,?,?,?,?,?)",
+            ("\0stdin", 0, 0, "", stdin.format, 0),
+        )
+        file_id = int(cur.lastrowid or 0)
+        _insert_units(conn, file_id, units_of(stdin))
+        display[file_id] = stdin.path
+        stats.indexed += 1
+    for key, (file_id, *_rest) in known.items():
+        if key not in seen:
+            _delete_units(conn, file_id)
+            conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+            stats.removed += 1
+    conn.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?), ('segmenter', ?), "
+        "('normaliser', ?)",
+        (SCHEMA_VERSION, segmenter(), NORMALISER),
+    )
+    return display
+
+
+def _stale(conn: sqlite3.Connection, files: Sequence[_File]) -> bool:
+    from gtcbrief.text import segmenter
+
+    meta = _meta(conn)
+    if (meta.get("schema"), meta.get("normaliser")) != (SCHEMA_VERSION, NORMALISER):
+        return True
+    if meta.get("segmenter") != segmenter():
+        return True
+    known = {
+        row[0]: (row[1], row[2]) for row in conn.execute("SELECT key, size, mtime_ns FROM files")
+    }
+    if len(known) != len({f.key for f in files}):
+        return True
+    return any(known.get(f.key) != (f.size, f.mtime_ns) for f in files)
+
+
+def _incompatible(conn: sqlite3.Connection) -> str | None:
+    from gtcbrief.text import segmenter
+
+    meta = _meta(conn)
+    if not meta:
+        return None
+    if meta.get("schema") != SCHEMA_VERSION or meta.get("normaliser") != NORMALISER:
+        return "built by another version"
+    if meta.get("segmenter") != segmenter():
+        return f"built with {meta.get('segmenter')}, now using {segmenter()}"
+    return None
+
+
+def _remove_db(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(db) + suffix)
+
+
+def open_index(
+    paths: Sequence[str],
+    *,
+    config: Config,
+    encoding: str | None = None,
+    stdin_name: str = "-",
+    location: Path | None = None,
+    in_memory: bool = False,
+    on_error: Callable[[GtcbriefError], None] | None = None,
+) -> Index:
+    """Open (building or refreshing as needed) the index of PATHS.
+
+    Unreadable files are passed to ``on_error`` and left out; without it they raise.
+    """
+    import sqlite3
+
+    from gtcbrief.text import segmenter
+
+    def raise_error(exc: GtcbriefError) -> None:
+        raise exc
+
+    report = on_error or raise_error
+    started = time.perf_counter()
+    stdin_doc: Document | None = None
+    if "-" in paths:
+        from gtcbrief.loader import load_source
+        from gtcbrief.sources import read_source
+
+        in_memory = True
+        stdin_doc = load_source(
+            read_source("-", encoding=encoding, stdin_name=stdin_name), config=config
+        )
+        paths = [p for p in paths if p != "-"]
+    files = _stat_files(paths, report)
+    stats = IndexStats(location=":memory:", segmenter=segmenter(), files=len(files))
+    if stdin_doc is not None:
+        stats.files += 1
+
+    if in_memory:
+        conn = _connect(":memory:")
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        display = _refresh(
+            conn,
+            files,
+            config=config,
+            encoding=encoding,
+            stats=stats,
+            on_error=report,
+            stdin=stdin_doc,
+        )
+        conn.execute("COMMIT")
+        return _finish(conn, display, stats, started)
+
+    folder = location or default_location()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GtcbriefError(
+            f"cannot create the index directory: {exc.strerror or exc}", path=str(folder)
+        ) from None
+    roots = [os.path.realpath(p) for p in paths]
+    db = folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
+    stats.location = str(db)
+    lock = folder / (db.name + ".lock")
+
+    for attempt in (1, 2):
+        try:
+            conn = _connect(str(db))
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            has_schema = bool(
+                conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchall()
+            )
+            if has_schema and not _stale(conn, files):
+                display = _display_of(conn, files)
+                stats.reused = len(display)
+                return _finish(conn, display, stats, started)
+            with _file_lock(lock):
+                reason = _incompatible(conn) if has_schema else None
+                if reason:
+                    conn.close()
+                    _remove_db(db)
+                    stats.rebuilt = reason
+                    conn = _connect(str(db))
+                conn.executescript(_SCHEMA)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    stats.indexed = stats.reused = stats.removed = 0
+                    display = _refresh(
+                        conn, files, config=config, encoding=encoding, stats=stats, on_error=report
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+            return _finish(conn, display, stats, started)
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(Exception):
+                conn.close()
+            if attempt == 2:
+                raise GtcbriefError(f"cannot use the index: {exc}", path=str(db)) from None
+            with _file_lock(lock):
+                _remove_db(db)
+            stats.rebuilt = f"unreadable: {exc}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _display_of(conn: sqlite3.Connection, files: Sequence[_File]) -> dict[int, str]:
+    ids = dict(conn.execute("SELECT key, id FROM files").fetchall())
+    return {ids[f.key]: f.display for f in files if f.key in ids}
+
+
+def _finish(
+    conn: sqlite3.Connection, display: dict[int, str], stats: IndexStats, started: float
+) -> Index:
+    stats.units = int(conn.execute("SELECT count(*) FROM units").fetchone()[0])
+    stats.seconds = time.perf_counter() - started
+    return Index(conn, display, stats)

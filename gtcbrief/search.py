@@ -1,0 +1,394 @@
+"""The grep query language and its evaluation over the index.
+
+Query language (terms are separated by spaces; everything is case-insensitive
+for Latin and indifferent to full-width/half-width and Traditional/Simplified):
+
+=================  ==========================================================
+``机器人 rag``      both terms (AND)
+``"kv cache"``      a phrase: the words in this order (any whitespace between)
+``a OR b``          either term (``OR`` in capitals binds the terms around it)
+``-word``           entries without ``word`` (also ``-title:x``, ``-"a b"``)
+``title:x``         a field filter: ``title:``, ``track:``, ``speaker:``,
+                    ``org:``, ``author:``, ``desc:``; ``field:"a phrase"`` too
+=================  ==========================================================
+
+A Latin term matches whole words only (``rag`` never inside ``storage``); a
+Chinese term matches anywhere (``机器人`` inside ``人形机器人``). The index
+only proposes candidates; each is verified against the entry's normalised
+text, so results are exactly what a substring/word scan would find, ranked
+by BM25 (title hits and whole jieba words first).
+
+``--regex`` skips the language: the pattern is a Python regular expression
+run over each entry's raw lines, under a time budget so a pathological
+pattern fails with a message instead of hanging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    from gtcbrief.index import Index, Unit
+
+FIELDS = ("title", "track", "speaker", "org", "author", "desc")
+_FTS_COLUMN = {
+    "title": "title",
+    "track": "track",
+    "speaker": "speaker",
+    "org": "org",
+    "author": "author",
+    "desc": "desc",
+}
+#: Record fields reported with spans (JSON), with the unit attribute they come from.
+REPORTED = (
+    ("title", "title"),
+    ("track", "topic"),
+    ("speakers", "speakers"),
+    ("authors", "authors"),
+    ("description", "description"),
+    ("implications", "implications"),
+)
+_LATIN = re.compile(r"[0-9a-z]")
+_QUERY_TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One query term: its text, the field it is limited to, and whether it excludes."""
+
+    text: str
+    field: str | None = None
+    negate: bool = False
+    phrase: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """An AND of clauses, each an OR of terms; ``excludes`` must not match."""
+
+    clauses: tuple[tuple[Term, ...], ...]
+    excludes: tuple[Term, ...] = ()
+
+
+def parse_query(text: str) -> Query:
+    """Parse the query language; raises :class:`GtcbriefError` on an empty query."""
+    if text.count('"') % 2:
+        raise GtcbriefError('unbalanced quote in the query (a phrase is "two words")')
+    clauses: list[list[Term]] = []
+    excludes: list[Term] = []
+    pending_or = False
+    pos = 0
+    while pos < len(text):
+        m = _QUERY_TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        neg, fld, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if fld is not None and fld.lower() not in FIELDS:
+            # not a field filter (``http://…``, ``C:``): the whole token is text
+            bare = fld + ":" + (bare if bare is not None else f'"{quoted}"')
+            quoted, fld = None, None
+        if bare == "OR" and not neg and fld is None:
+            if not clauses or pending_or:
+                raise GtcbriefError("OR needs a term on each side")
+            pending_or = True
+            continue
+        value = quoted if quoted is not None else (bare or "")
+        if not value.strip():
+            if neg or fld:
+                raise GtcbriefError(f"empty term after {'-' if neg else ''}{fld or ''}:")
+            continue
+        term = Term(value, fld.lower() if fld else None, bool(neg), quoted is not None)
+        if term.negate:
+            if pending_or:
+                raise GtcbriefError("OR cannot join an excluded term")
+            excludes.append(term)
+        elif pending_or:
+            clauses[-1].append(term)
+            pending_or = False
+        else:
+            clauses.append([term])
+    if pending_or:
+        raise GtcbriefError("OR needs a term on each side")
+    if not clauses:
+        raise GtcbriefError("the query has no term to search for (only exclusions?)")
+    return Query(tuple(tuple(c) for c in clauses), tuple(excludes))
+
+
+# ---------------------------------------------------------------- matching one term
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A compiled term: finds its occurrences in normalised text."""
+
+    term: Term
+    norm: str
+    folded: str  # the casefolded form, which the index holds
+    pattern: re.Pattern[str]
+    plain: bool  # a plain substring test is exact
+
+    def found(self, norm_text: str) -> bool:
+        if self.plain:
+            return self.norm in norm_text
+        return self.pattern.search(norm_text) is not None
+
+
+def compile_term(term: Term, *, fold: bool = True) -> Matcher:
+    from gtcbrief.text import normalize
+
+    norm = " ".join(normalize(term.text, fold=fold).split())
+    if not norm:
+        raise GtcbriefError(f"the term {term.text!r} is empty after normalisation")
+    body = r"\s+".join(re.escape(w) for w in norm.split(" "))
+    head = r"(?<![0-9A-Za-z])" if _LATIN.match(norm[0].lower()) else ""
+    tail = r"(?![0-9A-Za-z])" if _LATIN.match(norm[-1].lower()) else ""
+    plain = not head and not tail and " " not in norm
+    folded = norm if fold else " ".join(normalize(term.text).split())
+    return Matcher(term, norm, folded, re.compile(head + body + tail), plain)
+
+
+def _fts_phrase(norm: str) -> str | None:
+    """The FTS5 phrase for one normalised term (``None`` if no gram can find it)."""
+    from gtcbrief.text import _GRAM_RUNS
+
+    runs = [m.group(0) for m in _GRAM_RUNS.finditer(norm)]
+    if not runs:
+        return None
+    parts: list[str] = []
+    for i, run in enumerate(runs):
+        last = i == len(runs) - 1
+        if run[0] < "\u0080":
+            parts.append(f'"{run}"')
+        elif len(run) == 1:
+            parts.append(f'"{run}"' + ("*" if last else ""))
+        else:
+            parts.extend(f'"{a}{b}"' for a, b in zip(run, run[1:], strict=False))
+            if not last:
+                parts.append(f'"{run[-1]}"')
+    return " + ".join(parts)
+
+
+def _covers(norm: str) -> bool:
+    """Whether grams can propose every occurrence of ``norm`` (it has Latin or CJK)."""
+    from gtcbrief.text import _GRAM_RUNS
+
+    return _GRAM_RUNS.search(norm) is not None
+
+
+def fts_expression(matchers: Sequence[Sequence[Matcher]]) -> str | None:
+    """The FTS5 MATCH expression for the positive clauses; ``None`` means scan everything."""
+    from gtcbrief.text import _CJK_CHAR
+
+    parts: list[str] = []
+    for clause in matchers:
+        options: list[str] = []
+        for m in clause:
+            phrase = _fts_phrase(m.folded) if _covers(m.folded) else None
+            if phrase is None:
+                options = []
+                break
+            column = _FTS_COLUMN.get(m.term.field or "")
+            if column:
+                options.append(f"{column} : ({phrase})")
+            else:
+                options.append(f"{{title body}} : ({phrase})")
+                if len(m.folded) > 1 and all(_CJK_CHAR.match(c) for c in m.folded):
+                    options.append(f'words : "{m.folded}"')
+        if options:
+            parts.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(parts) if parts else None
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(slots=True)
+class LineMatch:
+    line: int
+    text: str
+    spans: list[tuple[int, int]]
+
+
+@dataclass(slots=True)
+class Hit:
+    unit: Unit
+    score: float
+    lines: list[LineMatch] = field(default_factory=list)
+    fields: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    case_sensitive: bool = False
+    regex: bool = False
+    regex_timeout: float = 5.0
+    limit: int | None = None
+    sort: str = "rank"
+    spans: bool = True  # compute line and field spans (not needed for -l / -c)
+
+
+def _spans(matchers: Sequence[Matcher], text: str, fold: bool) -> list[tuple[int, int]]:
+    from gtcbrief.text import normalize_map
+
+    if not text:
+        return []
+    norm, where = normalize_map(text, fold=fold)
+    found: list[tuple[int, int]] = []
+    for m in matchers:
+        for hit in m.pattern.finditer(norm):
+            if hit.end() > hit.start():
+                found.append((where[hit.start()], where[hit.end() - 1] + 1))
+    return _merge(found)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _annotate(hit: Hit, matchers: Sequence[Matcher], fold: bool) -> None:
+    from gtcbrief.loader import split_lines
+
+    for n, line in enumerate(split_lines(hit.unit.text)):
+        spans = _spans(matchers, line, fold)
+        if spans:
+            hit.lines.append(LineMatch(hit.unit.line + n, line, spans))
+    for name, attr in REPORTED:
+        value = getattr(hit.unit, attr)
+        spans = _spans(matchers, value or "", fold)
+        if spans:
+            hit.fields[name] = spans
+
+
+def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
+    """The entries matching ``query``, best first (or in file order with ``sort='path'``)."""
+    if options.regex:
+        yield from _regex_scan(index, query, options)
+        return
+    parsed = parse_query(query)
+    fold = not options.case_sensitive
+    clauses = [[compile_term(t, fold=fold) for t in clause] for clause in parsed.clauses]
+    excludes = [compile_term(t, fold=fold) for t in parsed.excludes]
+    expression = fts_expression(clauses)
+    units: Iterable[Unit] = index.match(expression) if expression else index.all_units()
+    if options.sort == "path":
+        order = index.order()
+        units = sorted(units, key=lambda u: (order.get(u.file_id, 0), u.line))
+    from gtcbrief.text import normalize
+
+    texts: dict[str | None, str] = {}
+    emitted = 0
+    positives = [m for clause in clauses for m in clause]
+    for unit in units:
+        texts.clear()
+
+        def text_of(name: str | None, unit: Unit = unit) -> str:
+            if name not in texts:
+                if name is None and fold and unit.norm is not None:
+                    texts[name] = unit.norm
+                else:
+                    texts[name] = normalize(unit.field_text(name), fold=fold)
+            return texts[name]
+
+        if not all(any(m.found(text_of(m.term.field)) for m in clause) for clause in clauses):
+            continue
+        if any(m.found(text_of(m.term.field)) for m in excludes):
+            continue
+        hit = Hit(unit, unit.score)
+        if options.spans:
+            _annotate(hit, positives, fold)
+        yield hit
+        emitted += 1
+        if options.limit is not None and emitted >= options.limit:
+            return
+
+
+# ---------------------------------------------------------------- --regex
+
+
+class RegexTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the regex engine after ``seconds`` (it checks signals while matching)."""
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise RegexTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def compile_regex(pattern: str, *, case_sensitive: bool) -> re.Pattern[str]:
+    if len(pattern) > 1000:
+        raise GtcbriefError("the regular expression is longer than 1000 characters")
+    try:
+        return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+    except re.error as exc:
+        raise GtcbriefError(f"bad regular expression: {exc}") from None
+
+
+def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
+    from gtcbrief.loader import split_lines
+
+    rx = compile_regex(pattern, case_sensitive=options.case_sensitive)
+    started = time.perf_counter()
+    emitted = 0
+    hits: list[Hit] = []
+    try:
+        with _deadline(options.regex_timeout):
+            for unit in index.all_units():
+                hit = Hit(unit, 0.0)
+                for n, line in enumerate(split_lines(unit.text)):
+                    spans = [(m.start(), m.end()) for m in rx.finditer(line) if m.end() > m.start()]
+                    if spans:
+                        hit.lines.append(LineMatch(unit.line + n, line, spans))
+                if hit.lines:
+                    for name, attr in REPORTED:
+                        value = getattr(unit, attr) or ""
+                        spans = [
+                            (m.start(), m.end()) for m in rx.finditer(value) if m.end() > m.start()
+                        ]
+                        if spans:
+                            hit.fields[name] = spans
+                    hits.append(hit)
+                    emitted += 1
+                    if options.limit is not None and emitted >= options.limit:
+                        break
+    except RegexTimeout:
+        raise GtcbriefError(
+            f"the regular expression ran longer than {options.regex_timeout:g} s "
+            f"(after {time.perf_counter() - started:.1f} s; nested repetition such as (a+)+ "
+            "backtracks catastrophically): simplify it or raise --regex-timeout"
+        ) from None
+    yield from hits

@@ -1,0 +1,311 @@
+"""`gtcbrief grep`: recall equal to a substring scan, whole Latin words, filters, output, exits."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gtcbrief.cli import app
+from gtcbrief.config import Config
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.index import Index, Unit, open_index
+from gtcbrief.search import Options, parse_query, search
+from gtcbrief.text import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+BRIEF = "samples/gtc-daily-brief.md"
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def grep(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["grep", *args], input=stdin)
+
+
+@lru_cache(maxsize=1)
+def _corpus() -> tuple[Index, tuple[Unit, ...]]:
+    """One in-memory index over the samples and (when present) the shared corpus."""
+    paths = [str(SAMPLES)] + ([str(CORPUS)] if CORPUS.is_dir() else [])
+    index = open_index(paths, config=Config(), in_memory=True)
+    return index, tuple(index.all_units())
+
+
+def _found(query: str) -> set[tuple[str, int]]:
+    index, _units = _corpus()
+    return {(h.unit.path, h.unit.line) for h in search(index, query, Options(spans=False))}
+
+
+# ------------------------------------------------------------------ recall properties
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_chinese_queries_find_everything_a_substring_scan_finds(data: st.DataObject) -> None:
+    _index, units = _corpus()
+    unit = data.draw(st.sampled_from([u for u in units if CJK_RUN.search(u.text)]))
+    run = data.draw(st.sampled_from(CJK_RUN.findall(unit.text)))
+    start = data.draw(st.integers(0, len(run) - 1))
+    query = run[start : start + data.draw(st.integers(1, 4))]
+    scan = {(u.path, u.line) for u in units if query in u.text}
+    assert all(u.norm == normalize(u.text) for u in units[:20])
+    normalised_scan = {(u.path, u.line) for u in units if normalize(query) in (u.norm or "")}
+    found = _found(query)
+    assert scan <= found  # recall: nothing a plain scan finds is missed
+    assert found == normalised_scan  # precision: every hit really contains the text
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_latin_queries_match_whole_words_only(data: st.DataObject) -> None:
+    _index, units = _corpus()
+    unit = data.draw(st.sampled_from([u for u in units if LATIN_WORD.search(u.text)]))
+    word = data.draw(st.sampled_from(LATIN_WORD.findall(unit.text)))
+    rx = re.compile(rf"(?<![0-9a-z]){re.escape(normalize(word))}(?![0-9a-z])")
+    expected = {(u.path, u.line) for u in units if rx.search(u.norm or "")}
+    assert _found(word) == expected
+
+
+def test_rag_does_not_match_storage() -> None:
+    _index, units = _corpus()
+    storage_only = [
+        u
+        for u in units
+        if "storage" in u.text.lower() and not re.search(r"(?<![a-z])rag(?![a-z])", u.text.lower())
+    ]
+    assert storage_only, "the corpus should have an entry that says storage but not RAG"
+    found = _found("RAG")
+    assert found and not any((u.path, u.line) in found for u in storage_only)
+
+
+def test_chinese_matches_inside_longer_words() -> None:
+    found = _found("机器人")
+    assert (BRIEF.replace("samples/", str(SAMPLES) + "/"), 213) in found  # …NVIDIA 机器人解决方案…
+    assert len(found) >= len(_found("人形机器人"))
+
+
+def test_traditional_and_simplified_find_the_same_entries() -> None:
+    assert _found("數據") == _found("数据") != set()
+    assert _found("機器人") == _found("机器人")
+
+
+# ------------------------------------------------------------------ query language
+
+
+@pytest.mark.parametrize(
+    ("text", "clauses", "excludes"),
+    [
+        pytest.param("机器人 rag", [["机器人"], ["rag"]], [], id="and"),
+        pytest.param('"kv cache" 推理', [["kv cache"], ["推理"]], [], id="phrase"),
+        pytest.param("a OR b c", [["a", "b"], ["c"]], [], id="or-binds-neighbours"),
+        pytest.param("机器人 -仿真", [["机器人"]], ["仿真"], id="exclude"),
+        pytest.param("title:rag -org:nvidia", [["title:rag"]], ["org:nvidia"], id="fields"),
+        pytest.param("http://x.y", [["http://x.y"]], [], id="unknown-field-is-text"),
+        pytest.param('desc:"a b"', [["desc:a b"]], [], id="field-phrase"),
+    ],
+)
+def test_parse_query(text: str, clauses: list[list[str]], excludes: list[str]) -> None:
+    query = parse_query(text)
+
+    def show(t: object) -> str:
+        return f"{t.field}:{t.text}" if t.field else t.text  # type: ignore[attr-defined]
+
+    assert [[show(t) for t in c] for c in query.clauses] == clauses
+    assert [show(t) for t in query.excludes] == excludes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('"open', id="unbalanced-quote"),
+        pytest.param("OR rag", id="leading-or"),
+        pytest.param("rag OR", id="trailing-or"),
+        pytest.param("-rag", id="only-exclusions"),
+        pytest.param("   ", id="empty"),
+    ],
+)
+def test_bad_queries_are_usage_errors(text: str) -> None:
+    with pytest.raises(GtcbriefError):
+        parse_query(text)
+
+
+def test_and_or_and_exclude_combine() -> None:
+    both = _found("机器人 仿真")
+    assert both == _found("机器人") & _found("仿真")
+    assert _found("机器人 OR 仿真") == _found("机器人") | _found("仿真")
+    assert _found("机器人 -仿真") == _found("机器人") - _found("仿真")
+
+
+def test_phrases_need_the_words_in_order() -> None:
+    phrase = _found('"Isaac Sim"')
+    assert phrase and phrase <= _found("isaac sim")
+    assert not _found('"Sim Isaac"')
+
+
+def test_field_filters_look_only_at_their_field() -> None:
+    result = grep("org:nvidia", BRIEF, "--no-cache", "--format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 11  # hand count: entries with an NVIDIA speaker
+    assert all("speakers" in r["fields"] for r in records)
+    title = grep("title:rag", BRIEF, "--no-cache", "--format", "jsonl")
+    titles = [json.loads(line)["title"] for line in title.stdout.splitlines()]
+    assert titles == ["Deploying RAG Pipelines for Production at Scale"]
+    author = grep("author:张峰", BRIEF, "--no-cache", "-c")
+    assert author.stdout == f"{BRIEF}:3\n"  # 张峰 with three different ids
+
+
+# ------------------------------------------------------------------ the command
+
+
+def test_jsonl_record_contract_and_spans() -> None:
+    result = grep("RAG", BRIEF, "--no-cache", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records
+    for record in records:
+        assert {"path", "line", "title", "fields", "lines", "score"} <= set(record)
+        assert record["path"] == BRIEF
+        for fld in record["fields"].values():
+            for start, end in fld["spans"]:
+                assert fld["text"][start:end].lower() == "rag"
+        for line in record["lines"]:
+            for start, end in line["spans"]:
+                assert line["text"][start:end].lower() == "rag"
+    lines = Path(BRIEF).read_text("utf-8").splitlines()
+    assert all(lines[r["line"] - 1].startswith("## ") for r in records)
+
+
+def test_spans_point_at_traditional_and_full_width_source_text(tmp_path: Path) -> None:
+    doc = tmp_path / "t.md"
+    doc.write_text("# 每日参会快报\n\n## 【Talks & Panels】大數據與ＲＡＧ…應用\n", "utf-8")
+    result = grep("数据 rag", str(doc), "--no-cache", "--format", "json")
+    (record,) = json.loads(result.stdout)
+    title = record["fields"]["title"]
+    assert [title["text"][a:b] for a, b in title["spans"]] == ["數據", "ＲＡＧ"]
+
+
+def test_results_are_ranked_title_hits_first(tmp_path: Path) -> None:
+    doc = tmp_path / "r.md"
+    doc.write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】仓储物流\n\n### 实事描述\n介绍了机器人。\n\n"
+        "---\n\n## 【Talks & Panels】机器人抓取\n\n### 实事描述\n抓取。\n",
+        "utf-8",
+    )
+    result = grep("机器人", str(doc), "--no-cache", "--format", "jsonl")
+    assert [json.loads(x)["title"] for x in result.stdout.splitlines()] == [
+        "机器人抓取",
+        "仓储物流",
+    ]
+    by_path = grep("机器人", str(doc), "--no-cache", "--format", "jsonl", "--sort", "path")
+    assert [json.loads(x)["line"] for x in by_path.stdout.splitlines()] == [3, 10]
+
+
+def test_exit_codes_follow_grep() -> None:
+    assert grep("机器人", BRIEF, "--no-cache").exit_code == 0
+    assert grep("zzqqxx", BRIEF, "--no-cache").exit_code == 1
+    bad = grep('"open', BRIEF, "--no-cache")
+    assert bad.exit_code == 2 and "quote" in bad.stderr
+    missing = grep("机器人", "no/such/file.md", "--no-cache")
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    assert grep("x", BRIEF, "--format", "xml").exit_code == 2
+
+
+def test_files_counts_and_limit() -> None:
+    listed = grep("机器人", "samples/", "--no-cache", "-l")
+    assert (
+        listed.stdout.splitlines()
+        == [
+            "samples/clean-brief.md",
+            "samples/gtc-daily-brief.md",
+            "samples/gtc-notes.md",
+        ][: len(listed.stdout.splitlines())]
+    )
+    counts = grep("机器人", BRIEF, "--no-cache", "-c")
+    n = int(counts.stdout.strip().rsplit(":", 1)[1])
+    assert n == len(grep("机器人", BRIEF, "--no-cache", "-f", "jsonl").stdout.splitlines())
+    limited = grep("机器人", BRIEF, "--no-cache", "-f", "jsonl", "--limit", "2")
+    assert len(limited.stdout.splitlines()) == 2
+
+
+def test_text_output_highlights_and_shows_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    result = grep("Isaac Lab", "samples/clean-brief.md", "--no-cache", "-C", "1")
+    assert result.exit_code == 0
+    assert "\x1b[1;31mIsaac\x1b[0m" in result.stdout
+    plain = grep("GREATS", BRIEF, "--no-cache", "-C", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "    11- ### 实事描述" in plain.stdout.replace("\x1b[2m", "").replace("\x1b[0m", "")
+
+
+def test_document_text_is_never_markup_or_escapes(tmp_path: Path) -> None:
+    doc = tmp_path / "m.md"
+    doc.write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】[bold]机器人[/bold] \x1b[31m红\n", "utf-8"
+    )
+    out = grep("机器人", str(doc), "--no-cache").stdout
+    assert "[bold]" in out and "[/bold]" in out
+    assert "\x1b[31m" not in out and "\\x1b" in out
+
+
+def test_long_lines_are_cut_around_matches_by_terminal_width() -> None:
+    out = grep("GREATS", BRIEF, "--no-cache", "-m", "1").stdout
+    line = next(x for x in out.splitlines() if x.strip().startswith("12:"))
+    assert "…" in line
+    from rich.cells import cell_len
+
+    assert cell_len(line) < 2 * 120 + 40
+    full = grep("GREATS", BRIEF, "--no-cache", "-m", "1", "--full-lines").stdout
+    assert max(len(x) for x in full.splitlines()) > len(line)
+
+
+def test_stdin_is_searched_in_memory() -> None:
+    text = Path(BRIEF).read_text("utf-8")
+    result = grep("GREATS", "-", "--stdin-filename", "in.md", "-f", "jsonl", stdin=text)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout.splitlines()[0])["path"] == "in.md"
+
+
+def test_second_run_reuses_the_index(tmp_path: Path) -> None:
+    cache = str(tmp_path / "idx")
+    first = grep("机器人", "samples/", "--cache-dir", cache, "-v", "-c")
+    second = grep("机器人", "samples/", "--cache-dir", cache, "-v", "-c")
+    assert re.search(r"(\d+) files, \1 indexed, 0 reused", first.stderr)
+    assert re.search(r"(\d+) files, 0 indexed, \1 reused", second.stderr)
+    assert first.stdout == second.stdout
+
+
+# ------------------------------------------------------------------ --regex
+
+
+def test_regex_scans_raw_lines() -> None:
+    result = grep("--regex", r"GPT-?4", BRIEF, "--no-cache", "-f", "jsonl")
+    assert result.exit_code == 0
+    for record in result.stdout.splitlines():
+        for line in json.loads(record)["lines"]:
+            assert all(re.fullmatch(r"(?i)GPT-?4", line["text"][a:b]) for a, b in line["spans"])
+
+
+def test_regex_errors_and_catastrophic_backtracking_are_bounded(tmp_path: Path) -> None:
+    bad = grep("--regex", "(", BRIEF, "--no-cache")
+    assert bad.exit_code == 2 and "bad regular expression" in bad.stderr
+    doc = tmp_path / "evil.md"
+    doc.write_text("# t\n\n" + "a" * 40 + "!\n", "utf-8")
+    slow = grep("--regex", "(a+)+$", str(doc), "--no-cache", "--regex-timeout", "0.3")
+    assert slow.exit_code == 2
+    assert "longer than 0.3 s" in slow.stderr

@@ -1,0 +1,187 @@
+"""The persistent index: incremental refresh, reuse, corruption, concurrency, location."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gtcbrief import text
+from gtcbrief.config import Config
+from gtcbrief.index import IndexStats, open_index, units_of
+from gtcbrief.loader import load_text
+from gtcbrief.search import Options, search
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NEW_ENTRY = """
+---
+
+## 【Talks & Panels】量子计算模拟新进展
+
+### 主题
+Quantum Computing - Simulation
+
+### 实事描述
+介绍了 cuQuantum 在量子电路模拟上的加速。
+
+撰稿人：王五 61234599
+"""
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "reports"
+    shutil.copytree(ROOT / "samples", folder)
+    return folder
+
+
+def _open(folder: Path, cache: Path) -> tuple[IndexStats, set[str]]:
+    index = open_index([str(folder)], config=Config(), location=cache)
+    titles = {h.unit.title for h in search(index, "61234599", Options(spans=False))}
+    stats = index.stats
+    index.close()
+    return stats, titles
+
+
+def test_first_run_builds_and_second_run_reuses(docs: Path, tmp_path: Path) -> None:
+    first, _ = _open(docs, tmp_path / "c")
+    second, _ = _open(docs, tmp_path / "c")
+    assert (first.indexed, first.reused) == (3, 0)
+    assert (second.indexed, second.reused, second.removed) == (0, 3, 0)
+    assert second.units == first.units > 0
+
+
+def test_changed_added_and_removed_files_are_refreshed(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    brief = docs / "gtc-daily-brief.md"
+    brief.write_text(brief.read_text("utf-8") + NEW_ENTRY, "utf-8")
+    stats, titles = _open(docs, cache)
+    assert (stats.indexed, stats.reused) == (1, 2)
+    assert titles == {"量子计算模拟新进展"}
+
+    (docs / "extra.md").write_text("# 每日参会快报\n" + NEW_ENTRY.replace("量子计算", "量子通信"))
+    (docs / "gtc-notes.md").unlink()
+    stats, titles = _open(docs, cache)
+    assert (stats.indexed, stats.reused, stats.removed) == (1, 2, 1)
+    assert titles == {"量子计算模拟新进展", "量子通信模拟新进展"}
+
+    brief.write_text(brief.read_text("utf-8").replace(NEW_ENTRY, ""), "utf-8")
+    stats, titles = _open(docs, cache)
+    assert stats.indexed == 1 and titles == {"量子通信模拟新进展"}
+
+
+def test_a_touched_but_unchanged_file_is_not_reindexed(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    brief = docs / "gtc-daily-brief.md"
+    st = brief.stat()
+    os.utime(brief, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    stats, _ = _open(docs, cache)
+    assert (stats.indexed, stats.reused) == (0, 3)  # same digest: only the mtime is updated
+    stats, _ = _open(docs, cache)
+    assert (stats.indexed, stats.reused) == (0, 3)
+
+
+def test_a_corrupt_index_is_rebuilt(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    first, _ = _open(docs, cache)
+    (db,) = cache.glob("*.sqlite")
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    stats, titles = _open(docs, cache)
+    assert stats.rebuilt and "unreadable" in stats.rebuilt
+    assert stats.indexed == 3 and stats.units == first.units
+    assert titles == set()
+
+
+def test_the_index_records_its_segmenter_and_rebuilds_when_it_changes(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "c"
+    monkeypatch.setattr(text, "_backend", None)
+    monkeypatch.setattr(text, "_tokenizer", None)
+    monkeypatch.setenv("GTCBRIEF_SEGMENTER", "jieba")
+    text._cut.cache_clear()
+    stats, _ = _open(docs, cache)
+    (db,) = cache.glob("*.sqlite")
+    meta = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta").fetchall())
+    assert meta["segmenter"] == "jieba" and stats.segmenter == "jieba"
+    pytest.importorskip("rjieba")
+    monkeypatch.setattr(text, "_backend", None)
+    monkeypatch.setattr(text, "_tokenizer", None)
+    monkeypatch.setenv("GTCBRIEF_SEGMENTER", "rjieba")
+    text._cut.cache_clear()
+    stats, _ = _open(docs, cache)
+    assert stats.rebuilt == "built with jieba, now using rjieba" and stats.indexed == 3
+    text._cut.cache_clear()
+
+
+def test_no_cache_writes_nothing(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "unused"
+    index = open_index([str(docs)], config=Config(), location=cache, in_memory=True)
+    assert index.stats.indexed == 3 and index.stats.location == ":memory:"
+    assert not cache.exists()
+
+
+def test_default_location_is_the_cache_dir(docs: Path, tmp_path: Path) -> None:
+    index = open_index([str(docs)], config=Config())
+    index.close()
+    env_cache = Path(os.environ["GTCBRIEF_CACHE_DIR"])  # set per test by conftest
+    assert list((env_cache / "index").glob("*.sqlite"))
+
+
+def test_only_sqlite_files_are_written(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    for path in cache.iterdir():
+        assert path.name.endswith((".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock"))
+        if path.suffix == ".sqlite":
+            assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+_WORKER = """
+import sys
+from gtcbrief.config import Config
+from gtcbrief.index import open_index
+from gtcbrief.search import Options, search
+index = open_index([sys.argv[1]], config=Config(), location=__import__('pathlib').Path(sys.argv[2]))
+hits = list(search(index, "机器人", Options(spans=False)))
+print(index.stats.units, len(hits))
+"""
+
+
+def test_two_processes_building_at_once_agree(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(docs), str(cache)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert outputs[0][0] == outputs[1][0] and outputs[0][0].split()[1] != "0"
+    stats, _ = _open(docs, cache)
+    assert stats.indexed == 0 and str(stats.units) == outputs[0][0].split()[0]
+
+
+def test_units_are_entries_else_sections() -> None:
+    brief = load_text((ROOT / "samples/gtc-daily-brief.md").read_text("utf-8"), "b.md")
+    units = units_of(brief)
+    assert len(units) == 19 and units[0].line == 3 and units[0].end_line == 17
+    assert units[0].text.splitlines()[0].startswith("## 【Talks & Panels】3D")
+    minutes = load_text("# 会议纪要\n\n## 参会人\n张三\n\n## 议题\n讨论机器人。\n", "m.md")
+    assert [(u.title, u.line, u.end_line) for u in units_of(minutes)][-1] == ("议题", 6, 7)
+    plain = load_text("没有标题的一段话。\n", "p.md")
+    assert [u.text for u in units_of(plain)] == ["没有标题的一段话。"]

@@ -1,0 +1,172 @@
+"""``gtcbrief stats``: counts, coverage, description lengths and top terms."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gtcbrief.cli import (
+    ConfigOpt,
+    DocFormatOpt,
+    EncodingOpt,
+    Loaded,
+    PathsArg,
+    StdinNameOpt,
+    app,
+    check_choice,
+    guarded,
+)
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from gtcbrief.stats import Summary
+
+STATS_FORMATS = ("table", "json", "csv")
+CSV_COLUMNS = (
+    "key",
+    "entries",
+    "share",
+    "with_description",
+    "with_authors",
+    "no_description",
+    "no_authors",
+    "description_median",
+)
+BAR_WIDTH = 30
+
+
+def _bar(value: int, largest: int, width: int = BAR_WIDTH) -> Text:
+    from rich.text import Text
+
+    eighths = round(8 * width * value / largest) if largest else 0
+    full, rest = divmod(eighths, 8)
+    return Text("█" * full + (" ▏▎▍▌▋▊▉"[rest] if rest else ""), style="cyan")
+
+
+def _render_table(summary: Summary) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from gtcbrief.render import console, safe
+
+    con = console()
+    total = summary.entries
+    head = Text()
+    head.append(f"{summary.entries}", style="bold")
+    head.append(f" entries in {summary.documents} documents (")
+    head.append(", ".join(f"{n} {fmt}" for fmt, n in summary.files_by_format.items()))
+    head.append(")")
+    con.print(head)
+    con.print(
+        Text(
+            f"unfinished: {summary.unfinished} of {total} "
+            f"(no description {summary.no_description}, no authors {summary.no_authors})",
+            style="yellow" if summary.unfinished else "green",
+        )
+    )
+
+    largest = max((g.entries for g in summary.groups), default=0)
+    table = Table(title=f"entries by {summary.by}", title_justify="left")
+    table.add_column(summary.by.capitalize(), overflow="fold", max_width=50)
+    table.add_column("Entries", justify="right")
+    table.add_column("", no_wrap=True)
+    table.add_column("No desc.", justify="right")
+    table.add_column("No authors", justify="right")
+    table.add_column("Desc. median", justify="right")
+    for g in summary.groups:
+        table.add_row(
+            Text(safe(g.key)),
+            str(g.entries),
+            _bar(g.entries, largest),
+            str(g.no_description) if g.no_description else "",
+            str(g.no_authors) if g.no_authors else "",
+            f"{g.description_median:g}" if g.description_median is not None else "—",
+        )
+    con.print(table)
+
+    lengths = summary.descriptions
+    if lengths.count:
+        table = Table(
+            title=(
+                f"description length (characters): {lengths.count} descriptions, "
+                f"min {lengths.min}, median {lengths.median:g}, mean {lengths.mean:g}, "
+                f"max {lengths.max}"
+            ),
+            title_justify="left",
+        )
+        table.add_column("Length", justify="right")
+        table.add_column("Entries", justify="right")
+        table.add_column("", no_wrap=True)
+        top = max(n for _, n in lengths.buckets)
+        for label, n in lengths.buckets:
+            table.add_row(label, str(n), _bar(n, top))
+        con.print(table)
+
+    if summary.top_terms:
+        table = Table(title="top terms per track (entries using the word)", title_justify="left")
+        table.add_column("Track", overflow="fold", max_width=40)
+        table.add_column("Terms", overflow="fold")
+        for track, terms in summary.top_terms.items():
+            table.add_row(Text(safe(track)), Text(safe("  ".join(f"{t} {n}" for t, n in terms))))
+        con.print(table)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  gtcbrief stats reports/\n\n"
+        "  gtcbrief stats --by org reports/ --format csv > orgs.csv\n\n"
+        "  gtcbrief stats --by author reports/ --format json | jq '.coverage'"
+    )
+)
+@guarded
+def stats(
+    paths: PathsArg,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", "-b", help="Group by track, subtopic, kind, org, speaker, author or file."
+        ),
+    ] = "track",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json or csv (default: table on a terminal, json otherwise).",
+        ),
+    ] = None,
+    terms: Annotated[
+        int, typer.Option("--terms", min=0, help="Top terms shown per track (0: none).")
+    ] = 8,
+    config: ConfigOpt = None,
+    doc_format: DocFormatOpt = None,
+    encoding: EncodingOpt = None,
+    stdin_filename: StdinNameOpt = "-",
+) -> int:
+    """Counts and coverage by track, kind, organisation, author or file; description lengths."""
+    import json
+
+    from gtcbrief.render import default_format, write_csv
+    from gtcbrief.stats import GROUP_KEYS, summarize
+
+    check_choice("--by", by, GROUP_KEYS)
+    chosen = check_choice("--format", fmt or default_format(), STATS_FORMATS)
+    loaded = Loaded(
+        paths,
+        config=config,
+        doc_format=doc_format,
+        encoding=encoding,
+        stdin_filename=stdin_filename,
+    )
+    summary = summarize(loaded, by=by, terms=terms if chosen != "csv" else 0)
+    if chosen == "json":
+        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    elif chosen == "csv":
+        write_csv((g.to_dict() for g in summary.groups), CSV_COLUMNS, sys.stdout)
+    else:
+        _render_table(summary)
+    return 2 if loaded.errors else 0

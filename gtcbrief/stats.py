@@ -1,0 +1,239 @@
+"""Corpus statistics as data: counts, coverage, description lengths, top terms.
+
+Pure functions over loaded documents; ``gtcbrief stats`` renders the result.
+An entry is *unfinished* when it lacks a description or authors (a brief is
+often filed before it is written up); coverage counts those per group.
+Multi-valued keys (``org``, ``speaker``, ``author``) count an entry once for
+each distinct value it has; an entry without any value counts under ``(none)``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gtcbrief.model import Document, Entry
+
+GROUP_KEYS = ("track", "subtopic", "kind", "org", "speaker", "author", "file")
+NONE = "(none)"
+
+# Function words and report boilerplate that say nothing about a topic.
+STOP_WORDS = frozenset(
+    """
+    的 了 和 与 及 或 在 是 为 对 中 上 下 等 将 把 被 从 到 以 其 之 也 都 而 并 且 但 就
+    这 那 这些 那些 这个 一个 一种 一些 我们 你们 他们 它们 我 你 他 她 它 可以 能够 能 会
+    通过 进行 使用 利用 基于 关于 对于 以及 如何 什么 为了 因为 所以 如果 虽然 然而 同时 其中
+    没有 不 很 更 最 还 已 已经 需要 可能 具有 提供 实现 包括 方面 方法 问题 相关 不同 主要
+    提出 提升 研究 作者 本文 我司 华为 启示 描述 实事 演讲 演讲人 公司 撰稿人 未来 当前 目前
+    非常 以上 以下 之间 之后 之前 由于 比如 例如 一 二 三 多 大 小 新 好 个 次 种 类 年 月 日
+    the a an of to in and or for on with by as at from is are be this that these those it
+    its we our you your they their can will how what which using use based via into than
+    more most also not no but if then there here has have had was were been being do does
+    """.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One row of ``stats --by KEY``."""
+
+    key: str
+    entries: int
+    share: float
+    with_description: int
+    with_authors: int
+    no_description: int
+    no_authors: int
+    description_median: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Lengths:
+    """Description lengths in characters (entries that have one)."""
+
+    count: int
+    min: int | None
+    median: float | None
+    mean: float | None
+    max: int | None
+    buckets: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    documents: int
+    entries: int
+    files_by_format: dict[str, int]
+    by: str
+    groups: tuple[Group, ...]
+    no_description: int
+    no_authors: int
+    unfinished: int
+    descriptions: Lengths
+    top_terms: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "entries": self.entries,
+            "files_by_format": self.files_by_format,
+            "coverage": {
+                "no_description": self.no_description,
+                "no_authors": self.no_authors,
+                "unfinished": self.unfinished,
+                "complete": self.entries - self.unfinished,
+            },
+            "descriptions": {
+                **{k: v for k, v in asdict(self.descriptions).items() if k != "buckets"},
+                "buckets": [{"range": r, "entries": n} for r, n in self.descriptions.buckets],
+            },
+            "by": self.by,
+            "groups": [g.to_dict() for g in self.groups],
+            "top_terms": {
+                track: [{"term": t, "count": n} for t, n in terms]
+                for track, terms in self.top_terms.items()
+            },
+        }
+
+
+def _has_description(entry: Entry) -> bool:
+    return bool(entry.description and entry.description.strip())
+
+
+def keys_of(entry: Entry, by: str) -> list[str]:
+    """The group keys of one entry for ``--by`` (distinct, in order; ``(none)`` if empty)."""
+    if by == "track":
+        values = [entry.track]
+    elif by == "subtopic":
+        values = [entry.subtopic]
+    elif by == "kind":
+        values = [entry.kind]
+    elif by == "org":
+        values = [s.organisation for s in entry.speakers]
+    elif by == "speaker":
+        values = [s.name for s in entry.speakers]
+    elif by == "author":
+        values = [f"{a.name} {a.id}" if a.id else a.name for a in entry.authors]
+    elif by == "file":
+        values = [entry.path]
+    else:
+        raise ValueError(f"unknown group key {by!r}")
+    out = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    return out or [NONE]
+
+
+def group(entries: Sequence[Entry], by: str) -> list[Group]:
+    """Counts and coverage per key, most entries first (then by key)."""
+    members: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for key in keys_of(entry, by):
+            members.setdefault(key, []).append(entry)
+    total = len(entries) or 1
+    rows = []
+    for key, items in members.items():
+        lengths = [len(e.description or "") for e in items if _has_description(e)]
+        with_desc = len(lengths)
+        with_auth = sum(1 for e in items if e.authors)
+        rows.append(
+            Group(
+                key=key,
+                entries=len(items),
+                share=round(len(items) / total, 4),
+                with_description=with_desc,
+                with_authors=with_auth,
+                no_description=len(items) - with_desc,
+                no_authors=len(items) - with_auth,
+                description_median=statistics.median(lengths) if lengths else None,
+            )
+        )
+    rows.sort(key=lambda g: (-g.entries, g.key == NONE, g.key))
+    return rows
+
+
+_BUCKETS = (0, 100, 200, 400, 800, 1600)
+
+
+def description_lengths(entries: Iterable[Entry]) -> Lengths:
+    lengths = [len((e.description or "").strip()) for e in entries if _has_description(e)]
+    if not lengths:
+        return Lengths(0, None, None, None, None, ())
+    buckets: list[tuple[str, int]] = []
+    for lo, hi in zip(_BUCKETS, (*_BUCKETS[1:], None), strict=True):
+        n = sum(1 for x in lengths if x >= lo and (hi is None or x < hi))
+        buckets.append((f"{lo}–{hi - 1}" if hi else f"{lo}+", n))
+    return Lengths(
+        count=len(lengths),
+        min=min(lengths),
+        median=statistics.median(lengths),
+        mean=round(statistics.fmean(lengths), 1),
+        max=max(lengths),
+        buckets=tuple(buckets),
+    )
+
+
+def is_term(token: str) -> bool:
+    """A token worth counting: not a stop word, not a lone character, not a number."""
+    if token in STOP_WORDS or len(token) < 2:
+        return False
+    return not token.replace(".", "").isdigit()
+
+
+def top_terms(
+    entries: Iterable[Entry],
+    *,
+    per_group: int = 10,
+    by: str = "track",
+) -> dict[str, list[tuple[str, int]]]:
+    """The most frequent words of each group's descriptions (jieba words, stop words out).
+
+    A word counts once per entry (document frequency), so one long
+    description cannot dominate its track.
+    """
+    from gtcbrief.text import tokens
+
+    counts: dict[str, Counter[str]] = {}
+    for entry in entries:
+        if not _has_description(entry):
+            continue
+        words = {t for t in tokens(entry.description or "") if is_term(t)}
+        for key in keys_of(entry, by):
+            counts.setdefault(key, Counter()).update(words)
+    return {
+        key: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:per_group]
+        for key, c in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    }
+
+
+def summarize(docs: Iterable[Document], *, by: str = "track", terms: int = 10) -> Summary:
+    """Everything ``gtcbrief stats`` shows, for the documents given."""
+    if by not in GROUP_KEYS:
+        raise ValueError(f"unknown group key {by!r}")
+    entries: list[Entry] = []
+    formats: Counter[str] = Counter()
+    documents = 0
+    for doc in docs:
+        documents += 1
+        formats[doc.format] += 1
+        entries.extend(doc.entries)
+    no_desc = sum(1 for e in entries if not _has_description(e))
+    no_auth = sum(1 for e in entries if not e.authors)
+    unfinished = sum(1 for e in entries if not _has_description(e) or not e.authors)
+    return Summary(
+        documents=documents,
+        entries=len(entries),
+        files_by_format=dict(sorted(formats.items())),
+        by=by,
+        groups=tuple(group(entries, by)),
+        no_description=no_desc,
+        no_authors=no_auth,
+        unfinished=unfinished,
+        descriptions=description_lengths(entries),
+        top_terms=top_terms(entries, per_group=terms) if terms > 0 else {},
+    )

@@ -1,0 +1,134 @@
+"""`gtcbrief stats`: numbers checked against hand counts of the seed brief."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief.cli import app
+from gtcbrief.loader import load_path
+from gtcbrief.stats import STOP_WORDS, keys_of, summarize
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = "samples/gtc-daily-brief.md"
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def stats(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["stats", *args])
+
+
+def _seed(by: str = "track"):  # type: ignore[no-untyped-def]
+    return summarize([load_path(BRIEF)], by=by)
+
+
+def test_seed_totals_match_hand_counts() -> None:
+    summary = _seed("kind")
+    assert (summary.documents, summary.entries) == (1, 19)
+    assert {g.key: g.entries for g in summary.groups} == {
+        "Talks & Panels": 13,
+        "Full-Day Workshop": 6,
+    }
+    # entries 12–19 have no description; seven entries have no author line
+    assert summary.no_description == 8
+    assert summary.no_authors == 7
+    assert summary.unfinished == 8
+    assert summary.descriptions.count == 11
+
+
+def test_nvidia_is_the_most_frequent_organisation() -> None:
+    groups = _seed("org").groups
+    assert groups[0].key == "NVIDIA"
+    assert groups[0].entries == 11  # entries with at least one NVIDIA speaker
+    assert groups[0].entries > groups[1].entries
+
+
+def test_tracks_split_from_subtopics() -> None:
+    tracks = {g.key: g.entries for g in _seed("track").groups}
+    # `grep -A1 '^### 主题' samples/gtc-daily-brief.md`: 2 + 2 + 1 Generative AI, 2 + 1 + 1 Robotics
+    assert (tracks["Generative AI"], tracks["Robotics"], tracks["Data Science"]) == (5, 4, 3)
+    assert sum(tracks.values()) == 19
+    subtopics = {g.key for g in _seed("subtopic").groups}
+    assert "Natural Language Processing (NLP)" in subtopics
+
+
+def test_authors_are_people_by_id_not_by_name() -> None:
+    authors = {g.key: g.entries for g in _seed("author").groups}
+    zhang_feng = [k for k in authors if k.startswith("张峰 ")]
+    assert len(zhang_feng) == 3  # one name, three employee ids
+    assert authors["(none)"] == 7
+
+
+def test_keys_are_distinct_per_entry() -> None:
+    entry = load_path(BRIEF).entries[1]  # four speakers, NVIDIA among them
+    assert keys_of(entry, "org").count("NVIDIA") == 1
+    assert keys_of(entry, "file") == [BRIEF]
+
+
+def test_description_lengths_are_character_counts() -> None:
+    doc = load_path(BRIEF)
+    lengths = sorted(len(e.description.strip()) for e in doc.entries if e.description)
+    summary = _seed()
+    assert (summary.descriptions.min, summary.descriptions.max) == (lengths[0], lengths[-1])
+    assert sum(n for _, n in summary.descriptions.buckets) == 11
+
+
+def test_top_terms_leave_out_stop_words() -> None:
+    terms = _seed().top_terms
+    assert terms and all(len(v) <= 10 for v in terms.values())
+    words = [t for v in terms.values() for t, _ in v]
+    assert not set(words) & STOP_WORDS
+    assert all(len(w) > 1 for w in words)
+
+
+def test_json_output() -> None:
+    result = stats(BRIEF, "--by", "org", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["entries"] == 19 and data["by"] == "org"
+    assert data["coverage"] == {
+        "no_description": 8,
+        "no_authors": 7,
+        "unfinished": 8,
+        "complete": 11,
+    }
+    assert data["groups"][0]["key"] == "NVIDIA"
+
+
+def test_csv_output_has_one_row_per_group() -> None:
+    result = stats(BRIEF, "--by", "kind", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["key"], r["entries"]) for r in rows] == [
+        ("Talks & Panels", "13"),
+        ("Full-Day Workshop", "6"),
+    ]
+
+
+def test_table_draws_bars_and_coverage() -> None:
+    result = stats(BRIEF, "--format", "table")
+    assert result.exit_code == 0
+    assert "19 entries in 1 documents" in result.stdout
+    assert "unfinished: 8 of 19" in result.stdout
+    assert "█" in result.stdout
+
+
+def test_bad_group_key_and_missing_file_exit_2() -> None:
+    assert stats(BRIEF, "--by", "colour").exit_code == 2
+    assert stats("no/such.md", "--format", "json").exit_code == 2
+
+
+def test_documents_without_entries_still_count(shared: Path) -> None:
+    result = stats(str(shared / "corpus" / "meeting-minutes"), "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["documents"] >= 60 and data["entries"] == 0 and data["groups"] == []

@@ -1,0 +1,71 @@
+"""validate starts fast: no jieba or rapidfuzz unless a rule needs them; mistletoe's scan cached."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(*args: str, cache: Path) -> set[str]:
+    env = {**os.environ, "GTCBRIEF_CACHE_DIR": str(cache)}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gtcbrief", "validate", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_a_clean_brief_needs_neither_jieba_nor_rapidfuzz(tmp_path: Path) -> None:
+    mods = imported_modules(
+        "samples/clean-brief.md", "--ignore", "GB301,GB302", cache=tmp_path / "cache"
+    )
+    assert "gtcbrief.rules.structure" in mods  # the rules did run
+    assert not {m for m in mods if m.split(".")[0] in ("jieba", "rapidfuzz", "rjieba")}
+
+
+def test_rapidfuzz_only_for_an_unknown_heading(tmp_path: Path) -> None:
+    mods = imported_modules(
+        "tests/data/validate/GB104.bad.md", "--select", "GB104", cache=tmp_path / "cache"
+    )
+    assert "rapidfuzz" in mods and "jieba" not in mods
+
+
+def test_the_fast_mistletoe_import_gives_the_same_punctuation(tmp_path: Path) -> None:
+    probe = (
+        "import hashlib, sys\n"
+        "from gtcbrief._mistletoe_speedup import install\n"
+        "if sys.argv[1] == 'fast': install()\n"
+        "import mistletoe.core_tokens as c\n"
+        "assert (type(c.__loader__).__name__ == '_Loader') == (sys.argv[1] == 'fast')\n"
+        "chars = ''.join(sorted(c.punctuation)).encode()\n"
+        "print(len(c.punctuation), hashlib.sha256(chars).hexdigest())\n"
+    )
+    env = {**os.environ, "GTCBRIEF_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run(mode: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", probe, mode],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+
+    plain = run("plain")
+    assert run("fast") == plain  # computes and caches
+    assert list((tmp_path / "cache").glob("unicode-punctuation-*.txt"))
+    assert run("fast") == plain  # from the cache

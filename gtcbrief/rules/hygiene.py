@@ -71,11 +71,14 @@ def halfwidth_punctuation(d: DocContext) -> Iterator[Hit]:
         if number in skip or number in code or not re.search(_CJK, line):
             continue
         masked = _MASK.sub(lambda m: " " * len(m.group(0)), line)
-        for match in _HALFWIDTH.finditer(masked):
-            mark = match.group(1)
-            yield Hit(
-                number,
-                match.start() + 1,
-                f"half-width {mark!r} in Chinese text: use {_FULLWIDTH[mark]!r}",
-                extras={"context": line, "suggestion": _FULLWIDTH[mark]},
-            )
+        marks = list(_HALFWIDTH.finditer(masked))
+        if not marks:
+            continue
+        first = marks[0].group(1)
+        more = f" (and {len(marks) - 1} more on this line)" if len(marks) > 1 else ""
+        yield Hit(  # one finding a line: a keyword list is one problem, not ten
+            number,
+            marks[0].start() + 1,
+            f"half-width {first!r} in Chinese text: use {_FULLWIDTH[first]!r}{more}",
+            extras={"context": line, "suggestion": _FULLWIDTH[first]},
+        )

@@ -129,7 +129,10 @@ def write_jsonl(diagnostics: Iterable[Diagnostic], out: IO[str]) -> int:
 
 
 def _gh_escape(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    from gtcbrief.render import safe
+
+    # GitHub logs are terminals too: control characters from documents are made visible.
+    text = safe(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -227,7 +230,3 @@ def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     if fixable:
         text += f" ({fixable} fixable with --fix)"
     return text
-
-
-def as_records(diagnostics: Iterable[Diagnostic]) -> list[Mapping[str, Any]]:
-    return [d.to_dict() for d in diagnostics]

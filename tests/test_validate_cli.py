@@ -282,3 +282,9 @@ def test_stdin_config_is_discovered_from_the_stdin_filename(tmp_path: Path) -> N
         "-", "--stdin-filename", str(tmp_path / "n.md"), "--select", "GB402", input=text
     )
     assert (code, out) == (0, "")
+
+
+def test_a_folder_without_markdown_says_so(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x\n", encoding="utf-8")
+    code, out, err = validate(str(tmp_path))
+    assert (code, out) == (0, "") and "no Markdown files found" in err

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from gtcbrief.rules import Rule
 
 FAIL_LEVELS = ("error", "warning", "info")
-RULE_LIST_COLUMNS = ("code", "name", "severity", "kind", "fixable", "doc")
 
 
 def _list_rules(fmt: str) -> int:
@@ -233,6 +232,8 @@ def validate(
         )
 
     documents: list[Document] = list(loaded)
+    if not documents and not loaded.errors:
+        warn("no Markdown files found in " + " ".join(paths))
     if fix or diff:
         documents, changed, failed = _fix(documents, cfg, selection, write=fix, encoding=encoding)
         loaded.errors += failed

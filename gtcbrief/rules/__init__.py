@@ -76,10 +76,6 @@ class CorpusContext:
     config: Config
 
 
-DocumentCheck = Callable[[DocContext], Iterable[Hit]]
-CorpusCheck = Callable[["Sequence[Document]", CorpusContext], Iterable[Hit]]
-
-
 @dataclass(frozen=True, slots=True)
 class Rule:
     code: str

@@ -9,7 +9,7 @@ documents given and returns the diagnostics sorted by path and line.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -212,9 +212,3 @@ def run(
     for rest in raw.values():  # corpus findings on paths not among the documents
         result.extend(sorted(rest, key=lambda d: d.sort_key))
     return result
-
-
-def filter_level(diagnostics: Iterable[Diagnostic], minimum: str) -> list[Diagnostic]:
-    from gtcbrief.diagnostics import RANK
-
-    return [d for d in diagnostics if RANK[d.severity] >= RANK[minimum]]

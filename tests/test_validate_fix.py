@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from typer.testing import CliRunner
 
 from gtcbrief.cli import app
 from gtcbrief.config import DEFAULT
-from gtcbrief.fix import apply_edits, document_content, fix_documents
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.fix import apply_edits, document_content, fix_documents, write_atomic
 from gtcbrief.loader import load_text
 from gtcbrief.rules.engine import make_selection, run
 
@@ -204,15 +204,13 @@ def test_fix_undoes_any_mix_of_mechanical_damage(kinds: list[str], where: int) -
     )
 
 
-def test_fix_keeps_going_when_one_file_cannot_be_written(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "a.md").write_text("# 笔记 \n", encoding="utf-8")
-    locked.chmod(0o500)
-    try:
-        code, _, err = validate(str(locked / "a.md"), "--fix")
-    finally:
-        locked.chmod(0o700)
-    assert code == 2 and "cannot write" in err
+def test_a_file_changed_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    doc = load_text(damaged(), str(path))
+    (result,) = fix_documents([doc], DEFAULT, make_selection(DEFAULT, select=FIXABLE))
+    path.write_text("# 每日参会快报\n\n有人刚刚改过。\n", encoding="utf-8")
+    with pytest.raises(GtcbriefError, match="changed on disk"):
+        write_atomic(result)
+    assert path.read_text(encoding="utf-8") == "# 每日参会快报\n\n有人刚刚改过。\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]

@@ -169,22 +169,16 @@ def run(
     selection: Selection,
     *,
     on_crash: OnCrash | None = None,
-    per_document: Mapping[str, list[Diagnostic]] | None = None,
 ) -> list[Diagnostic]:
     """All enabled rules over ``documents``: suppressed findings dropped.
 
     Files come in the order given, findings in a file by line and column.
-
-    ``per_document`` may carry per-document results already computed (by ``--fix``).
     """
     from gtcbrief.suppress import UNUSED, Suppressions
 
     raw: dict[str, list[Diagnostic]] = {}
     for doc in documents:
-        if per_document is not None and doc.path in per_document:
-            raw.setdefault(doc.path, []).extend(per_document[doc.path])
-        else:
-            raw.setdefault(doc.path, []).extend(check_document(doc, config, selection, on_crash))
+        raw.setdefault(doc.path, []).extend(check_document(doc, config, selection, on_crash))
     for d in check_corpus(documents, config, selection, on_crash):
         raw.setdefault(d.path, []).append(d)
 

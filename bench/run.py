@@ -48,7 +48,7 @@ SEED = 1
 SAMPLE_BRIEF = "samples/gtc-daily-brief.md"
 GREP_QUERIES = ("注意力", "NCCL")
 BASELINE_ENTRIES = 2000
-DEFAULT_TIMEOUT = 900.0
+DEFAULT_TIMEOUT = 600.0
 SLOW = 10.0  # seconds: a warm-up run longer than this counts as a measured run
 MEMORY_CAP = 8 * 1024**3  # a runaway command is stopped rather than allowed to swap
 
@@ -224,8 +224,13 @@ def measure(
     timeout: float = DEFAULT_TIMEOUT,
     capture_last: bool = False,
     before_each: Callable[[], None] | None = None,
+    budget: float = 120.0,
 ) -> Measure:
-    """Warm up, then run ``reps`` times; stops at the first unexpected exit code."""
+    """Warm up, then run ``reps`` times; stops at the first unexpected exit code.
+
+    Repetition stops early once the measured runs have used ``budget`` seconds
+    (a 3-minute command is measured once, not five times).
+    """
     result = Measure(list(argv))
     errfile = OUT / "last-stderr.txt"
     total = warmup + reps
@@ -260,6 +265,8 @@ def measure(
         if capture:
             result.stdout = text
         i += 1
+        if result.runs and sum(r.seconds for r in result.runs) > budget:
+            break
     return result
 
 
@@ -310,7 +317,9 @@ def machine() -> dict[str, str]:
                 osname = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.release()})"
     except OSError:
         pass
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
+        "load average (1/5/15 min)": load,
         "cpu": f"{cpu}, {os.cpu_count()} logical cores",
         "memory": mem,
         "os": osname,
@@ -470,6 +479,11 @@ class Context:
     env: dict[str, str]
     built: dict[str, bool]
     sizes: tuple[int, ...]
+    only: tuple[str, ...] = ()
+    all: bool = False  # also the rows without a target (validate/stats at 100k)
+
+    def wants(self, row_id: str) -> bool:
+        return not self.only or any(row_id.startswith(o) for o in self.only)
 
 
 def _gtc(ctx: Context, *args: str) -> list[str]:
@@ -480,6 +494,8 @@ def row_startup(ctx: Context) -> list[Row]:
     rows = []
     for flag in ("--version", "--help"):
         row = Row(f"startup{flag}", f"`gtcbrief {flag}`", "< 0.15 s")
+        if not ctx.wants(row.id):
+            continue
         row.ours = measure(_gtc(ctx, flag), reps=max(ctx.reps, 10), env=ctx.env)
         median = row.ours.median
         _check(row, median is not None and median < 0.15)
@@ -502,9 +518,9 @@ def _mdl_args(ctx: Context, target: str) -> list[str] | None:
 
 def row_validate(ctx: Context) -> list[Row]:
     rows = []
-    one = Row("validate-1", "validate one brief (seed, 20 entries)", "≤ 1.0× markdownlint-cli2")
+    one = Row("validate-one", "validate one brief (seed, 20 entries)", "≤ 1.0× markdownlint-cli2")
     one.peer_name = "markdownlint-cli2"
-    if not _not_built(one, ctx, "validate"):
+    if ctx.wants(one.id) and not _not_built(one, ctx, "validate"):
         one.ours = measure(
             _gtc(ctx, "validate", SAMPLE_BRIEF), reps=max(ctx.reps, 10), ok_codes=(0, 1),
             env=ctx.env,
@@ -516,7 +532,7 @@ def row_validate(ctx: Context) -> list[Row]:
         _check(one, None if ratio is None else ratio <= 1.0)
     rows.append(one)
     for size in ctx.sizes:
-        if size < 10_000:
+        if size < 10_000 or (size > 10_000 and not ctx.all):
             continue
         path = rel(corpus(size))
         row = Row(
@@ -525,7 +541,7 @@ def row_validate(ctx: Context) -> list[Row]:
             "≤ 0.5× markdownlint-cli2" if size == 10_000 else "linear in size",
         )
         row.peer_name = "markdownlint-cli2"
-        if not _not_built(row, ctx, "validate"):
+        if ctx.wants(row.id) and not _not_built(row, ctx, "validate"):
             reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
             row.ours = measure(_gtc(ctx, "validate", path), reps=reps, ok_codes=(0, 1), env=ctx.env)
             mdl = _mdl_args(ctx, f"{path}/**/*.md")
@@ -549,7 +565,7 @@ def row_grep(ctx: Context) -> list[Row]:
         path = rel(corpus(size))
         k = f"{size // 1000}k"
         cold = Row(f"grep-{k}-cold", f"grep cold index build, {k} entries", "recorded")
-        if not _not_built(cold, ctx, "grep"):
+        if ctx.wants(cold.id) and not _not_built(cold, ctx, "grep"):
             cold.ours = measure(
                 _gtc(ctx, "grep", GREP_QUERIES[0], path, "--format", "jsonl"),
                 reps=1 if size > 10_000 else min(ctx.reps, 3),
@@ -565,14 +581,16 @@ def row_grep(ctx: Context) -> list[Row]:
         for query in GREP_QUERIES:
             row = Row(f"grep-{k}-{query}", f"warm grep `{query}`, {k} entries", "≤ 1.5× rg")
             row.peer_name = "rg"
-            if not _not_built(row, ctx, "grep"):
+            if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
                 row.ours = measure(
                     _gtc(ctx, "grep", query, path), reps=ctx.reps, ok_codes=(0, 1),
                     env=ctx.env,
                 )  # fmt: skip
                 if ctx.tools.rg:
+                    # gtcbrief matches Latin words whole and case-insensitively
+                    flags = ["-i", "-w"] if query.isascii() else []
                     row.peer = measure(
-                        [ctx.tools.rg, "--no-ignore", "-n", query, path],
+                        [ctx.tools.rg, "--no-ignore", "-n", *flags, query, path],
                         reps=ctx.reps, ok_codes=(0, 1),
                     )  # fmt: skip
                 ratio = row.ratio
@@ -656,42 +674,43 @@ def row_dedupe(ctx: Context) -> list[Row]:
         "faster than all pairs",
     )  # fmt: skip
     base.peer_name = "rapidfuzz cdist"
-    pairs_file = OUT / "baseline-pairs.json"
-    pairs_file.unlink(missing_ok=True)
-    py = baseline_python(ctx)
-    jsonl = OUT / f"{small.name}.jsonl"
-    with jsonl.open("wb") as fh:  # the peer gets its entries ready-parsed (not timed)
-        subprocess.run(
-            _gtc(ctx, "parse", "--format", "jsonl", rel(small)), stdout=fh, check=True,
-            cwd=REPO, env=ctx.env,
-        )  # fmt: skip
-    if py is None:
-        base.notes.append("baseline skipped: could not set up numpy + rapidfuzz")
-    else:
-        base.peer = measure(
-            [py, rel(BENCH / "baseline_dedupe.py"), rel(jsonl), "--root", rel(small), "--out",
-             rel(pairs_file)],
-            reps=1 if ctx.quick else 2, warmup=0,
-        )  # fmt: skip
-    if pairs_file.exists() and base.peer is not None and not base.peer.error:
-        found = json.loads(pairs_file.read_text(encoding="utf-8"))
-        linked = {(tuple(p[0]), tuple(p[1])) for p in found["pairs"]}
-        linked |= {(b, a) for a, b in linked}
-        recall = _recall(lambda a, b: (a, b) in linked, small)
-        base.notes.append(f"baseline {_fmt_recall(recall)}; {len(found['pairs'])} pairs ≥ "
-                          f"{found['threshold']}")  # fmt: skip
-        base.extra["baseline_recall"] = recall
-    if not _not_built(base, ctx, "dedupe"):
-        base.ours = measure(
-            _gtc(ctx, "dedupe", "--format", "json", rel(small)),
-            reps=ctx.reps, ok_codes=(0, 1), env=ctx.env, capture_last=True,
-        )  # fmt: skip
-        if base.ours.stdout is not None:
-            recall = recall_of_clusters(base.ours.stdout, small)
-            base.notes.append(f"gtcbrief {_fmt_recall(recall)}")
-            base.extra["recall"] = recall
-        ratio = base.ratio
-        _check(base, None if ratio is None else ratio < 1.0)
+    if ctx.wants(base.id):
+        pairs_file = OUT / "baseline-pairs.json"
+        pairs_file.unlink(missing_ok=True)
+        py = baseline_python(ctx)
+        jsonl = OUT / f"{small.name}.jsonl"
+        with jsonl.open("wb") as fh:  # the peer gets its entries ready-parsed (not timed)
+            subprocess.run(
+                _gtc(ctx, "parse", "--format", "jsonl", rel(small)), stdout=fh, check=True,
+                cwd=REPO, env=ctx.env,
+            )  # fmt: skip
+        if py is None:
+            base.notes.append("baseline skipped: could not set up numpy + rapidfuzz")
+        else:
+            base.peer = measure(
+                [py, rel(BENCH / "baseline_dedupe.py"), rel(jsonl), "--root", rel(small), "--out",
+                 rel(pairs_file)],
+                reps=1 if ctx.quick else 2, warmup=0,
+            )  # fmt: skip
+        if pairs_file.exists() and base.peer is not None and not base.peer.error:
+            found = json.loads(pairs_file.read_text(encoding="utf-8"))
+            linked = {(tuple(p[0]), tuple(p[1])) for p in found["pairs"]}
+            linked |= {(b, a) for a, b in linked}
+            recall = _recall(lambda a, b: (a, b) in linked, small)
+            base.notes.append(f"baseline {_fmt_recall(recall)}; {len(found['pairs'])} pairs ≥ "
+                              f"{found['threshold']}")  # fmt: skip
+            base.extra["baseline_recall"] = recall
+        if not _not_built(base, ctx, "dedupe"):
+            base.ours = measure(
+                _gtc(ctx, "dedupe", "--format", "json", rel(small)),
+                reps=ctx.reps, ok_codes=(0, 1), env=ctx.env, capture_last=True,
+            )  # fmt: skip
+            if base.ours.stdout is not None:
+                recall = recall_of_clusters(base.ours.stdout, small)
+                base.notes.append(f"gtcbrief {_fmt_recall(recall)}")
+                base.extra["recall"] = recall
+            ratio = base.ratio
+            _check(base, None if ratio is None else ratio < 1.0)
     rows.append(base)
     for size in ctx.sizes:
         if size < 10_000:
@@ -700,7 +719,7 @@ def row_dedupe(ctx: Context) -> list[Row]:
         k = f"{size // 1000}k"
         target = "< 120 s, < 2 GiB" if size == 100_000 else "recorded"
         row = Row(f"dedupe-{k}", f"dedupe {k} entries", target)
-        if not _not_built(row, ctx, "dedupe"):
+        if ctx.wants(row.id) and not _not_built(row, ctx, "dedupe"):
             row.ours = measure(
                 _gtc(ctx, "dedupe", "--format", "json", rel(path)),
                 reps=1 if size > 10_000 or ctx.quick else min(ctx.reps, 3),
@@ -726,6 +745,8 @@ def row_parse(ctx: Context) -> list[Row]:
         path = rel(corpus(size))
         k = f"{size // 1000}k"
         row = Row(f"parse-{k}", f"`parse --format jsonl`, {k} entries", "flat peak memory")
+        if not ctx.wants(row.id) and not ctx.wants("parse-"):
+            continue
         reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
         row.ours = measure(_gtc(ctx, "parse", "--format", "jsonl", path), reps=reps, env=ctx.env)
         median = row.ours.median
@@ -753,8 +774,10 @@ def row_stats(ctx: Context) -> list[Row]:
             continue
         path = rel(corpus(size))
         k = f"{size // 1000}k"
+        if size > 10_000 and not ctx.all:
+            continue
         row = Row(f"stats-{k}", f"`stats --format json`, {k} entries", "linear in size")
-        if not _not_built(row, ctx, "stats"):
+        if ctx.wants(row.id) and not _not_built(row, ctx, "stats"):
             reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
             row.ours = measure(
                 _gtc(ctx, "stats", "--format", "json", path), reps=reps, ok_codes=(0, 1),
@@ -799,8 +822,6 @@ def _cmd(argv: Sequence[str]) -> str:
                 arg = p.relative_to(REPO).as_posix()
             except ValueError:
                 arg = p.name
-        if arg.endswith("/python") or arg.endswith("/python3"):
-            arg = "python"
         shown.append(arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else f"'{arg}'")
     return " ".join(shown)
 
@@ -869,6 +890,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k/10k only, one repetition")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 5)")
     parser.add_argument("--only", action="append", default=[], help="row-id prefix (repeatable)")
+    parser.add_argument("--all", action="store_true", help="also validate/stats at 100k")
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     parser.add_argument("--no-install", action="store_true", help="do not npm-install peers")
     args = parser.parse_args(argv)
@@ -876,11 +898,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    load_before = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     tools = find_tools(install=not args.no_install)
     env = dict(os.environ, GTCBRIEF_CACHE_DIR=str(OUT / "cache"), NO_COLOR="1")
     env.pop("FORCE_COLOR", None)
     built = {c: has_command(tools, c) for c in ("validate", "grep", "stats", "dedupe", "parse")}
-    ctx = Context(tools, reps, args.quick, env, built, sizes)
+    ctx = Context(tools, reps, args.quick, env, built, sizes, tuple(args.only), args.all)
     for size in (*sizes, BASELINE_ENTRIES):
         corpus(size)
     rows: list[Row] = []
@@ -900,9 +923,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown_args = "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-install"
     )
-    block = render(rows, machine(), tools, shown_args, took)
+    info = machine()
+    info["load average (1/5/15 min)"] = (
+        f"{load_before} at start, {info['load average (1/5/15 min)']} at end"
+    )
+    block = render(rows, info, tools, shown_args, took)
     results = {
-        "machine": machine(),
+        "machine": info,
         "versions": tools.versions,
         "rows": [
             {

@@ -97,11 +97,13 @@ def flatten(value: Any) -> str:
 
 
 def write_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    """CSV has no escapes, and is read on terminals: control characters are shown
+    as ``\\x1b`` (JSON is the lossless format)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([flatten(record.get(c)) for c in columns])
+        writer.writerow([safe(flatten(record.get(c))) for c in columns])
         count += 1
     return count
 

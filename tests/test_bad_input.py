@@ -1,0 +1,130 @@
+"""Bad input, for every command: a clear one-line message naming the file and exit 2,
+or an ordinary result (0/1) — never a traceback. README's failure-mode table lists
+what a user sees for each case here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief.cli import app
+
+runner = CliRunner()
+COMMANDS = ["parse", "validate", "stats", "grep", "dedupe"]
+
+
+def argv(command: str, *paths: str) -> list[str]:
+    if command == "grep":
+        return ["grep", "机器人", *paths, "--no-cache", "--format", "json"]
+    return [command, *paths, "--format", "json"]
+
+
+def _file(name: str, data: bytes) -> Callable[[Path], str]:
+    def make(tmp: Path) -> str:
+        (tmp / name).write_bytes(data)
+        return str(tmp / name)
+
+    return make
+
+
+def _broken_link(tmp: Path) -> str:
+    (tmp / "gone.md").symlink_to(tmp / "missing.md")
+    return str(tmp / "gone.md")
+
+
+def _dir_named_md(tmp: Path) -> str:
+    (tmp / "folder.md").mkdir()
+    return str(tmp / "folder.md")
+
+
+def _loop(tmp: Path) -> str:
+    (tmp / "a.md").write_text("# 每日参会快报\n", encoding="utf-8")
+    (tmp / "self").symlink_to(tmp)
+    return str(tmp)
+
+
+# (id, how to make the input, expected exit codes, text stderr must contain)
+IO_ERRORS = [
+    ("binary", _file("img.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00"), "binary file"),
+    (
+        "gbk",
+        _file("gbk.md", "# 每日参会快报\n## 【Keynote】机器人\n".encode("gb18030")),
+        "--encoding gb18030",
+    ),
+    ("missing", lambda tmp: str(tmp / "nope.md"), "no such file"),
+    ("broken-symlink", _broken_link, "broken symbolic link"),
+    ("directory-named-md", _dir_named_md, None),
+]
+DATA_CASES = [
+    ("empty", _file("empty.md", b"")),
+    ("bom-crlf", _file("crlf.md", "\ufeff# 每日参会快报\r\n\r\n## 【Keynote】机器人\r\n".encode())),
+    ("2mb-line", _file("long.md", ("机器人" * 700_000 + "\n").encode())),
+    ("5000-quotes", _file("deep.md", ("> " * 5000 + "机器人\n").encode())),
+    ("only-separators", _file("seps.md", b"---\n\n---\n\n***\n")),
+    ("symlink-loop", _loop),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("case", "make", "needle"), IO_ERRORS, ids=[c[0] for c in IO_ERRORS])
+def test_unreadable_input_is_one_line_and_exit_2(
+    command: str, case: str, make: Callable[[Path], str], needle: str | None, tmp_path: Path
+) -> None:
+    path = make(tmp_path)
+    result = runner.invoke(app, argv(command, path))
+    if case == "directory-named-md":
+        # a directory is walked: it holds no Markdown, which is not an error
+        assert result.exit_code in (0, 1), result.stderr
+        return
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) >= 1 and "Traceback" not in result.stderr
+    assert any(path in line and needle in line for line in lines), result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("case", "make"), DATA_CASES, ids=[c[0] for c in DATA_CASES])
+def test_odd_documents_are_data_not_errors(
+    command: str, case: str, make: Callable[[Path], str], tmp_path: Path
+) -> None:
+    result = runner.invoke(app, argv(command, make(tmp_path)))
+    assert result.exit_code in (0, 1), (case, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unreadable_file_does_not_hide_the_others(command: str, tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("# 每日参会快报\n\n## 【Keynote】机器人\n", encoding="utf-8")
+    result = runner.invoke(app, argv(command, str(tmp_path / "nope.md"), str(good)))
+    assert result.exit_code == 2
+    assert "nope.md: no such file" in result.stderr
+    if command in ("parse", "grep"):
+        assert "机器人" in result.stdout
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 if hasattr(os, "geteuid") else True,
+    reason="root reads files whatever their mode",
+)
+def test_a_file_without_read_permission(tmp_path: Path) -> None:
+    path = tmp_path / "secret.md"
+    path.write_text("# x\n", encoding="utf-8")
+    path.chmod(0)
+    result = runner.invoke(app, argv("parse", str(path)))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_invalid_config_file_names_the_file(command: str, tmp_path: Path) -> None:
+    (tmp_path / ".gtcbrief.toml").write_text("format = [unclosed\n", encoding="utf-8")
+    doc = tmp_path / "a.md"
+    doc.write_text("# 每日参会快报\n", encoding="utf-8")
+    result = runner.invoke(app, argv(command, str(doc)))
+    assert result.exit_code == 2
+    assert ".gtcbrief.toml: invalid TOML" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

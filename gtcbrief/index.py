@@ -11,12 +11,14 @@ Schema (``SCHEMA_VERSION``)::
     files(id, key, size, mtime_ns, digest, format, units)
     units(id, file_id, line, end_line, kind, title, topic, speakers, orgs,
           authors, description, implications, text)
-    fts(title, track, speaker, org, author, desc, body, words)   -- FTS5, contentless
+    fts(title, body, words)     -- FTS5, contentless; rowid = units.id
 
-Every FTS column holds normalised text turned into space-separated grams
-(:func:`gtcbrief.text.gram_tokens`: Latin words and Chinese bigrams); the
-``words`` column holds jieba's search-mode words of the whole unit, used to
-rank whole-word matches first. The ``ascii`` FTS tokenizer then splits on
+``title`` and ``body`` (the whole unit) hold normalised text turned into
+space-separated grams (:func:`gtcbrief.text.gram_tokens`: Latin words and
+Chinese bigrams); ``words`` holds jieba's search-mode words of the unit,
+used to rank whole-word matches first. Field filters (``desc:`` …) take
+their candidates from ``body`` and are decided by verification on the
+field's own text, which ``units`` keeps. The ``ascii`` FTS tokenizer then splits on
 spaces only (every other byte of a gram is a token character). The index
 finds *candidates*; :mod:`gtcbrief.search` verifies each against the text.
 
@@ -52,11 +54,11 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
     from gtcbrief.model import Document
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 NORMALISER = "nfkc-casefold-t2s-1"
-COLUMNS = ("title", "track", "speaker", "org", "author", "desc", "body", "words")
+COLUMNS = ("title", "body", "words")
 #: bm25 weights, in COLUMNS order: a title hit outranks a body hit.
-WEIGHTS = (4.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 3.0)
+WEIGHTS = (4.0, 1.0, 3.0)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,8 +74,7 @@ CREATE TABLE IF NOT EXISTS units(
 );
 CREATE INDEX IF NOT EXISTS units_file ON units(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    title, track, speaker, org, author, desc, body, words,
-    content='', tokenize='ascii', detail=full
+    title, body, words, content='', tokenize='ascii', detail=full
 );
 """
 
@@ -205,26 +206,14 @@ def units_of(doc: Document) -> list[Unit]:
     return out
 
 
-def _grams(text: str | None) -> str:
-    from gtcbrief.text import gram_tokens, normalize
-
-    return " ".join(gram_tokens(normalize(text))) if text else ""
-
-
-def _fts_values(unit: Unit, body: str) -> tuple[str, ...]:
+def _fts_values(unit: Unit, body: str) -> tuple[str, str, str]:
     """FTS column values of a unit whose normalised text is ``body``."""
-    from gtcbrief.text import gram_tokens, normalized_tokens
+    from gtcbrief.text import gram_tokens, normalize, word_tokens
 
-    words = " ".join(t for t in normalized_tokens(body, search=True) if "\u3400" <= t[0])
     return (
-        _grams(unit.title),
-        _grams(unit.topic),
-        _grams(unit.speakers),
-        _grams(unit.orgs),
-        _grams(unit.authors),
-        _grams(unit.description),
+        " ".join(gram_tokens(normalize(unit.title))),
         " ".join(gram_tokens(body)),
-        words,
+        " ".join(word_tokens(body)),
     )
 
 
@@ -338,7 +327,7 @@ def _meta(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
-    cols = "title, track, speaker, org, author, desc, body, words"
+    cols = ", ".join(COLUMNS)
     rows = conn.execute(
         "SELECT id, file_id, line, end_line, kind, title, topic, speakers, orgs, authors, "
         "description, implications, text, norm FROM units WHERE file_id = ?",
@@ -360,7 +349,7 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
             row[12],
         )
         conn.execute(
-            f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?)",
             (row[0], *_fts_values(unit, row[13])),
         )
     conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
@@ -391,8 +380,7 @@ def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit])
             ),
         )
         conn.execute(
-            "INSERT INTO fts(rowid, title, track, speaker, org, author, desc, body, words) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO fts(rowid, title, body, words) VALUES (?,?,?,?)",
             (cur.lastrowid, *_fts_values(unit, norm)),
         )
 

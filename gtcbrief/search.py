@@ -40,13 +40,14 @@ if TYPE_CHECKING:
     from gtcbrief.index import Index, Unit
 
 FIELDS = ("title", "track", "speaker", "org", "author", "desc")
+#: The FTS column that proposes candidates for a field filter (verification decides).
 _FTS_COLUMN = {
     "title": "title",
-    "track": "track",
-    "speaker": "speaker",
-    "org": "org",
-    "author": "author",
-    "desc": "desc",
+    "track": "body",
+    "speaker": "body",
+    "org": "body",
+    "author": "body",
+    "desc": "body",
 }
 #: Record fields reported with spans (JSON), with the unit attribute they come from.
 REPORTED = (
@@ -237,10 +238,17 @@ class Options:
     spans: bool = True  # compute line and field spans (not needed for -l / -c)
 
 
-def _spans(matchers: Sequence[Matcher], text: str, fold: bool) -> list[tuple[int, int]]:
-    from gtcbrief.text import normalize_map
+def _spans(
+    matchers: Sequence[Matcher], text: str, fold: bool, quick: str | None = None
+) -> list[tuple[int, int]]:
+    """Match spans in ``text`` (source offsets); ``quick`` is its normalised form if known."""
+    from gtcbrief.text import normalize, normalize_map
 
     if not text:
+        return []
+    if quick is None:
+        quick = normalize(text, fold=fold)
+    if not any(m.found(quick) for m in matchers):
         return []
     norm, where = normalize_map(text, fold=fold)
     found: list[tuple[int, int]] = []
@@ -262,14 +270,20 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _annotate(hit: Hit, matchers: Sequence[Matcher], fold: bool) -> None:
-    from gtcbrief.loader import split_lines
-
-    for n, line in enumerate(split_lines(hit.unit.text)):
-        spans = _spans(matchers, line, fold)
+    unit = hit.unit
+    lines = unit.text.split("\n")
+    # normalising never adds or removes a line feed, so the stored form splits alike
+    quick: list[str | None] = [None] * len(lines)
+    if fold and unit.norm is not None:
+        normal = unit.norm.split("\n")
+        if len(normal) == len(lines):
+            quick = list(normal)
+    for n, line in enumerate(lines):
+        spans = _spans(matchers, line, fold, quick[n])
         if spans:
-            hit.lines.append(LineMatch(hit.unit.line + n, line, spans))
+            hit.lines.append(LineMatch(unit.line + n, line, spans))
     for name, attr in REPORTED:
-        value = getattr(hit.unit, attr)
+        value = getattr(unit, attr)
         spans = _spans(matchers, value or "", fold)
         if spans:
             hit.fields[name] = spans
@@ -359,8 +373,6 @@ def compile_regex(pattern: str, *, case_sensitive: bool) -> re.Pattern[str]:
 
 
 def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
-    from gtcbrief.loader import split_lines
-
     rx = compile_regex(pattern, case_sensitive=options.case_sensitive)
     started = time.perf_counter()
     emitted = 0
@@ -369,7 +381,7 @@ def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
         with _deadline(options.regex_timeout):
             for unit in index.all_units():
                 hit = Hit(unit, 0.0)
-                for n, line in enumerate(split_lines(unit.text)):
+                for n, line in enumerate(unit.text.split("\n")):
                     spans = [(m.start(), m.end()) for m in rx.finditer(line) if m.end() > m.start()]
                     if spans:
                         hit.lines.append(LineMatch(unit.line + n, line, spans))

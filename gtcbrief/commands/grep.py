@@ -67,6 +67,15 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
     return index
 
 
+def _wider(text: str, width: int) -> bool:
+    """Whether ``text`` takes more than ``width`` terminal cells (cheap bounds first)."""
+    from rich.cells import cell_len
+
+    if len(text) > width:
+        return True
+    return 2 * len(text) > width and cell_len(text) > width
+
+
 def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Text:
     """A line with its matches highlighted.
 
@@ -80,7 +89,7 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Te
 
     pieces: list[tuple[int, int]] = [(0, len(text))]
     hidden = 0
-    if width is not None and spans and cell_len(text) > width:
+    if width is not None and spans and _wider(text, width):
         side = 24  # cells of context either side of a match
         pieces = []
         shown = 0
@@ -90,9 +99,11 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Te
                 continue
             lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
             if pieces and lo <= pieces[-1][1]:
-                lo = pieces.pop()[0]
+                old_lo, old_hi = pieces.pop()
+                shown -= cell_len(text[old_lo:old_hi])
+                lo = old_lo
             pieces.append((lo, hi))
-            shown = sum(cell_len(text[a:b]) for a, b in pieces)
+            shown += cell_len(text[lo:hi])
         spans = [s for s in spans if s[1] <= pieces[-1][1]]
     out = Text()
     for lo, hi in pieces:
@@ -117,16 +128,24 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Te
 def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
     from rich.text import Text
 
-    from gtcbrief.loader import split_lines
     from gtcbrief.render import console, safe
 
     con = console()
     width = None if full else max(40, con.width - 9)
+    if con.color_system is None:  # no styles to show: skip rich's renderer, write the text
+
+        def show(text: Text) -> None:
+            sys.stdout.write(text.plain + "\n")
+    else:
+
+        def show(text: Text) -> None:
+            con.print(text, soft_wrap=True)
+
     count = 0
     for hit in hits:
         unit = hit.unit
         if count:
-            con.print("")
+            show(Text(""))
         head = Text()
         head.append(safe(unit.path), style="magenta")
         head.append(":")
@@ -137,8 +156,8 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
         title_spans = hit.fields.get("title", [])
         head.append_text(_styled(unit.title, title_spans, width=None))
         head.stylize("bold", len(safe(unit.path)) + len(str(unit.line)) + 3)
-        con.print(head, soft_wrap=True)
-        lines = split_lines(unit.text)
+        show(head)
+        lines = unit.text.split("\n")
         wanted: dict[int, list[tuple[int, int]] | None] = {}
         for m in hit.lines:
             if m.line == unit.line:
@@ -150,14 +169,14 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
         previous = None
         for n in sorted(wanted):
             if previous is not None and n > previous + 1:
-                con.print(Text("    --", style="dim"), soft_wrap=True)
+                show(Text("    --", style="dim"))
             spans = wanted[n]
             row = Text(f"{n:>6}", style="green" if spans else "dim")
             row.append(":" if spans else "-", style="dim")
             row.append(" ")
             line = lines[n - unit.line] if n - unit.line < len(lines) else ""
             row.append_text(_styled(line, spans or [], width=width))
-            con.print(row, soft_wrap=True)
+            show(row)
             previous = n
         count += 1
     return count

@@ -33,6 +33,7 @@ STOP_WORDS = frozenset(
     the a an of to in and or for on with by as at from is are be this that these those it
     its we our you your they their can will how what which using use based via into than
     more most also not no but if then there here has have had was were been being do does
+    http https www com org html png jpg jpeg gif image github
     """.split()
 )
 

@@ -77,8 +77,10 @@ Method: each command runs once to warm the page cache (and, for grep, the
 index), then N times; the table shows the median wall time, and the peak
 resident memory of the whole process tree (sum over processes, sampled every
 50 ms, and never less than the kernel's `ru_maxrss` of the command). Ratios
-divide gtcbrief's median by the peer's median from the same run. stdout goes
-to `/dev/null`; gtcbrief runs with `GTCBRIEF_CACHE_DIR=bench/out/cache`.
+divide gtcbrief's median by the peer's median from the same run. CPU is the
+median user + system time of the command and its child processes: on a shared
+machine it is steadier than wall time (the load average is recorded). stdout
+goes to `/dev/null`; gtcbrief runs with `GTCBRIEF_CACHE_DIR=bench/out/cache`.
 """
 
 
@@ -90,6 +92,7 @@ class Run:
     seconds: float
     peak_bytes: int
     returncode: int
+    cpu_seconds: float = 0.0  # user + system, the command and its reaped children
 
 
 @dataclass(slots=True)
@@ -104,6 +107,10 @@ class Measure:
     @property
     def median(self) -> float | None:
         return statistics.median(r.seconds for r in self.runs) if self.runs else None
+
+    @property
+    def cpu(self) -> float | None:
+        return statistics.median(r.cpu_seconds for r in self.runs) if self.runs else None
 
     @property
     def peak(self) -> int | None:
@@ -207,7 +214,8 @@ def run_once(
         returncode = proc.returncode if status != -1 else -9
         if over.is_set():
             returncode = -10
-        return Run(seconds, max(peak, maxrss), returncode), text
+        cpu = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
+        return Run(seconds, max(peak, maxrss), returncode, cpu), text
     finally:
         done.set()
         if stderr_path:
@@ -837,8 +845,8 @@ def render(rows: Sequence[Row], info: dict[str, str], tools: Tools, args: str, t
     lines += [
         "",
         "| id | measurement | gtcbrief (median) | peer (median) | ratio | target | peak memory "
-        "(gtcbrief / peer) | result |",
-        "|---|---|---:|---:|---:|---|---:|---|",
+        "(gtcbrief / peer) | CPU (gtcbrief / peer) | result |",
+        "|---|---|---:|---:|---:|---|---:|---:|---|",
     ]
     for r in rows:
         if r.status:
@@ -855,8 +863,12 @@ def render(rows: Sequence[Row], info: dict[str, str], tools: Tools, args: str, t
         if r.peer and r.peer.peak:
             mem += f" / {_mib(r.peer.peak)}"
         verdict = r.verdict or ("—" if not r.status else "")
+        cpu = _secs(r.ours.cpu if r.ours else None)
+        if r.peer and r.peer.cpu is not None:
+            cpu += f" / {_secs(r.peer.cpu)}"
         lines.append(
-            f"| {r.id} | {r.what} | {ours} | {peer} | {ratio} | {r.target} | {mem} | {verdict} |"
+            f"| {r.id} | {r.what} | {ours} | {peer} | {ratio} | {r.target} | {mem} | {cpu} "
+            f"| {verdict} |"
         )
     notes = [(r.id, n) for r in rows for n in r.notes]
     if notes:
@@ -966,7 +978,7 @@ def _dump(m: Measure | None) -> dict[str, object] | None:
         "median_s": m.median,
         "spread_s": m.spread,
         "peak_bytes": m.peak,
-        "runs": [[r.seconds, r.peak_bytes, r.returncode] for r in m.runs],
+        "runs": [[r.seconds, r.peak_bytes, r.returncode, r.cpu_seconds] for r in m.runs],
         "error": m.error,
     }
 

@@ -288,3 +288,40 @@ def test_a_folder_without_markdown_says_so(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x\n", encoding="utf-8")
     code, out, err = validate(str(tmp_path))
     assert (code, out) == (0, "") and "no Markdown files found" in err
+
+
+def test_a_rule_whose_dependency_is_missing_is_skipped_loudly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gtcbrief.rules.notes as notes
+
+    def broken(d: object) -> list[object]:
+        raise ModuleNotFoundError("No module named 'somedep'", name="somedep")
+
+    def crashing(d: object) -> list[object]:
+        raise ValueError("boom")
+
+    import gtcbrief.rules as rules
+
+    table = rules.all_rules()
+    patched = tuple(
+        r if r.code != "GB402" else type(r)(**{**_fields(r), "check": broken}) for r in table
+    )
+    monkeypatch.setattr(rules, "_RULES", patched)
+    code, out, err = validate(NOTES, "--select", "GB401,GB402")
+    assert code == 1 and "GB401/broken-link" in out and "GB402" not in out
+    assert "GB402/empty-anchor skipped: No module named 'somedep'" in err
+    patched = tuple(
+        r if r.code != "GB402" else type(r)(**{**_fields(r), "check": crashing}) for r in table
+    )
+    monkeypatch.setattr(rules, "_RULES", patched)
+    code, out, err = validate(NOTES, "--select", "GB401,GB402")
+    assert code == 3 and "GB401/broken-link" in out
+    assert "internal error in GB402/empty-anchor" in err and "ValueError: boom" in err
+    assert notes.empty_anchor  # the real check is untouched
+
+
+def _fields(rule: object) -> dict[str, object]:
+    from dataclasses import fields
+
+    return {f.name: getattr(rule, f.name) for f in fields(rule)}  # type: ignore[arg-type]

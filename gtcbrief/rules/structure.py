@@ -231,8 +231,8 @@ def setext_separator(d: DocContext) -> Iterator[Hit]:
         if above.lstrip().startswith(("|", ">", "<")) or (number - 1) in code:
             continue
         message = (
-            f"'---' right under line {number - 1} makes it a heading, not a separator: "
-            "put a blank line above it"
+            f"'---' directly under line {number - 1} turns that line into a heading, not a "
+            "separator, in Markdown renderers: put a blank line above it"
         )
         if number in breaks:
             yield Hit(number, 1, message, extras={"context": line}, fix=(Edit(number, ("", line)),))

@@ -238,6 +238,7 @@ def _connect(target: str) -> sqlite3.Connection:
     if target != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA journal_size_limit = 67108864")  # WAL shrinks after a big build
     return conn
 
 
@@ -355,34 +356,79 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
     conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
 
-def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit]) -> None:
+UnitRow = tuple[Any, ...]
+_UNIT_COLUMNS = (
+    "line, end_line, kind, title, topic, speakers, orgs, authors, description, implications, "
+    "text, norm"
+)
+
+
+def _unit_row(unit: Unit) -> UnitRow:
+    """A unit as the ``units`` row (without file id) followed by its three FTS values."""
     from gtcbrief.text import normalize
 
-    for unit in units:
-        norm = normalize(unit.text)
+    norm = normalize(unit.text)
+    return (
+        unit.line, unit.end_line, unit.kind, unit.title, unit.topic, unit.speakers, unit.orgs,
+        unit.authors, unit.description, unit.implications, unit.text, norm,
+        *_fts_values(unit, norm),
+    )  # fmt: skip
+
+
+def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[UnitRow]]:
+    """Decode, load and tokenise one file: (error, format, rows). Runs in worker processes."""
+    from gtcbrief.loader import load_text
+    from gtcbrief.sources import decode
+
+    display, data, encoding, config = job
+    try:
+        text = decode(data, display, encoding)
+    except GtcbriefError as exc:
+        return str(exc), "", []
+    doc = load_text(text, display, config=config)
+    return None, doc.format, [_unit_row(u) for u in units_of(doc)]
+
+
+#: Below this much text to index, worker processes cost more than they save.
+PARALLEL_BYTES = 4_000_000
+
+
+def _prepare_all(
+    jobs: list[tuple[str, bytes, str | None, Config]],
+) -> Iterator[tuple[str | None, str, list[UnitRow]]]:
+    """:func:`_prepare` for every job, in order, on all cores when there is enough work.
+
+    Workers are spawned (not forked) so they never inherit the open database.
+    ``GTCBRIEF_INDEX_WORKERS`` overrides their number (``1``: no worker processes).
+    """
+    wanted = os.environ.get("GTCBRIEF_INDEX_WORKERS", "").strip()
+    workers = int(wanted) if wanted.isdigit() else min(os.cpu_count() or 1, 4)
+    workers = min(workers, len(jobs))
+    if workers < 2 or sum(len(j[1]) for j in jobs) < PARALLEL_BYTES:
+        yield from map(_prepare, jobs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_prepare, jobs, chunksize=4)
+
+
+def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]) -> None:
+    for row in rows:
         cur = conn.execute(
-            "INSERT INTO units(file_id, line, end_line, kind, title, topic, speakers, orgs, "
-            "authors, description, implications, text, norm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                file_id,
-                unit.line,
-                unit.end_line,
-                unit.kind,
-                unit.title,
-                unit.topic,
-                unit.speakers,
-                unit.orgs,
-                unit.authors,
-                unit.description,
-                unit.implications,
-                unit.text,
-                norm,
-            ),
+            f"INSERT INTO units(file_id, {_UNIT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (file_id, *row[:12]),
         )
         conn.execute(
             "INSERT INTO fts(rowid, title, body, words) VALUES (?,?,?,?)",
-            (cur.lastrowid, *_fts_values(unit, norm)),
+            (cur.lastrowid, *row[12:]),
         )
+
+
+def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit]) -> None:
+    _insert_rows(conn, file_id, [_unit_row(u) for u in units])
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,21 +468,21 @@ def _refresh(
     stdin: Document | None = None,
 ) -> dict[int, str]:
     """Bring the index up to date with ``files`` in one transaction; returns id → display."""
-    from gtcbrief.loader import load_text
-    from gtcbrief.sources import decode
     from gtcbrief.text import segmenter
 
     known = {
         row[1]: (row[0], row[2], row[3], row[4])
         for row in conn.execute("SELECT id, key, size, mtime_ns, digest FROM files")
     }
-    display: dict[int, str] = {}
+    slots: list[tuple[_File, int | None]] = []  # file order, with its id once known
+    todo: list[tuple[int, _File, str]] = []  # (slot, file, digest) to (re)index
+    jobs: list[tuple[str, bytes, str | None, Config]] = []
     seen: set[str] = set()
     for f in files:
         seen.add(f.key)
         old = known.get(f.key)
         if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
-            display[old[0]] = f.display
+            slots.append((f, old[0]))
             stats.reused += 1
             continue
         try:
@@ -450,33 +496,37 @@ def _refresh(
             conn.execute(
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (f.size, f.mtime_ns, old[0])
             )
-            display[old[0]] = f.display
+            slots.append((f, old[0]))
             stats.reused += 1
             continue
-        try:
-            text = decode(data, f.display, encoding)
-        except GtcbriefError as exc:
-            on_error(exc)
+        todo.append((len(slots), f, digest))
+        slots.append((f, None))
+        jobs.append((f.display, data, encoding, config))
+    if todo:
+        segmenter()  # fail early on a bad GTCBRIEF_SEGMENTER, before starting workers
+    for (slot, f, digest), (error, fmt, rows) in zip(todo, _prepare_all(jobs), strict=True):
+        if error is not None:
+            on_error(GtcbriefError(error))
             continue
-        doc = load_text(text, f.display, config=config)
-        units = units_of(doc)
+        old = known.get(f.key)
         if old is not None:
             _delete_units(conn, old[0])
             conn.execute(
                 "UPDATE files SET size=?, mtime_ns=?, digest=?, format=?, units=? WHERE id=?",
-                (f.size, f.mtime_ns, digest, doc.format, len(units), old[0]),
+                (f.size, f.mtime_ns, digest, fmt, len(rows), old[0]),
             )
             file_id = old[0]
         else:
             cur = conn.execute(
                 "INSERT INTO files(key, size, mtime_ns, digest, format, units) "
                 "VALUES (?,?,?,?,?,?)",
-                (f.key, f.size, f.mtime_ns, digest, doc.format, len(units)),
+                (f.key, f.size, f.mtime_ns, digest, fmt, len(rows)),
             )
             file_id = int(cur.lastrowid or 0)
-        _insert_units(conn, file_id, units)
-        display[file_id] = f.display
+        _insert_rows(conn, file_id, rows)
+        slots[slot] = (f, file_id)
         stats.indexed += 1
+    display = {file_id: f.display for f, file_id in slots if file_id is not None}
     if stdin is not None:
         cur = conn.execute(
             "INSERT INTO files(key, size, mtime_ns, digest, format, units) VALUES (?,?,?,?,?,?)",

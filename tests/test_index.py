@@ -185,3 +185,21 @@ def test_units_are_entries_else_sections() -> None:
     assert [(u.title, u.line, u.end_line) for u in units_of(minutes)][-1] == ("议题", 6, 7)
     plain = load_text("没有标题的一段话。\n", "p.md")
     assert [u.text for u in units_of(plain)] == ["没有标题的一段话。"]
+
+
+def test_worker_processes_build_the_same_index(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gtcbrief import index as index_module
+
+    monkeypatch.setattr(index_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
+    parallel = open_index([str(docs)], config=Config(), location=tmp_path / "p")
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "1")
+    serial = open_index([str(docs)], config=Config(), location=tmp_path / "s")
+    query = "SELECT line, title, norm FROM units ORDER BY file_id, line"
+    assert parallel.conn.execute(query).fetchall() == serial.conn.execute(query).fetchall()
+    assert [h.unit.title for h in search(parallel, "机器人", Options(spans=False))] == [
+        h.unit.title for h in search(serial, "机器人", Options(spans=False))
+    ]
+    assert parallel.stats.indexed == serial.stats.indexed == 3

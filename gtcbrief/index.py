@@ -40,6 +40,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -450,10 +451,11 @@ def _stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None])
             what = "broken symbolic link" if os.path.islink(display) else "no such file"
             on_error(GtcbriefError(what, path=display))
             continue
-        if not os.path.isfile(display):
+        if not stat.S_ISREG(st.st_mode):
             on_error(GtcbriefError("not a regular file", path=display))
             continue
-        out.append(_File(display, os.path.realpath(display), st.st_size, st.st_mtime_ns))
+        # abspath, not realpath: one string operation instead of a stat per path component
+        out.append(_File(display, os.path.abspath(display), st.st_size, st.st_mtime_ns))
     return out
 
 
@@ -645,7 +647,7 @@ def open_index(
         raise GtcbriefError(
             f"cannot create the index directory: {exc.strerror or exc}", path=str(folder)
         ) from None
-    roots = [os.path.realpath(p) for p in paths]
+    roots = [os.path.abspath(p) for p in paths]
     db = folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
     stats.location = str(db)
     lock = folder / (db.name + ".lock")

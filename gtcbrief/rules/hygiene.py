@@ -12,6 +12,7 @@ from gtcbrief.rules.common import code_lines
 _TRAILING = re.compile(r"[ \t\u3000]+$")
 _CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _HAS_CJK = re.compile(_CJK)
+_ANY_MARK = re.compile(r"[,;:!?]")
 #: A half-width , ; : ! ? right after a Chinese character, followed by Chinese or the line end.
 _HALFWIDTH = re.compile(rf"(?<={_CJK})([,;:!?])(?=\s?{_CJK}|\s*$)")
 _MASK = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<[^>\n]*>|https?://\S+")
@@ -69,7 +70,9 @@ def halfwidth_punctuation(d: DocContext) -> Iterator[Hit]:
     lines = d.lines
     code = code_lines(lines) if any("```" in x or "~~~" in x for x in lines) else set()
     for number, line in enumerate(lines, 1):
-        if number in skip or number in code or not _HAS_CJK.search(line):
+        if not _ANY_MARK.search(line) or number in skip or number in code:
+            continue
+        if not _HAS_CJK.search(line):
             continue
         masked = _MASK.sub(lambda m: " " * len(m.group(0)), line)
         marks = list(_HALFWIDTH.finditer(masked))

@@ -172,3 +172,10 @@ def test_a_file_that_fails_to_parse_does_not_change_how_the_next_one_reads() -> 
     doc = load_text(text, "b.md")
     assert [h.setext for h in doc.headings] == [False, True]
     assert doc.thematic_breaks == ()
+
+
+def test_yaml_front_matter_is_not_a_swallowed_separator() -> None:
+    text = "---\ntitle: 快报\n---\n\n# 每日参会快报\n\n正文\n---\n"
+    doc = load_text(text, "b.md")
+    found = run([doc], DEFAULT, make_selection(DEFAULT, select=["GB108"]))
+    assert [(d.line, d.fixable) for d in found] == [(8, True)]

@@ -221,7 +221,11 @@ def setext_separator(d: DocContext) -> Iterator[Hit]:
     lines = d.lines
     breaks = set(doc.thematic_breaks)
     code = code_lines(lines) if any("```" in x or "~~~" in x for x in lines) else set()
-    for number in range(2, len(lines) + 1):
+    start = 2
+    if lines and lines[0].strip() == "---":  # YAML front matter: its closing '---' is fine
+        close = next((i for i, x in enumerate(lines[1:], 2) if x.strip() in ("---", "...")), 0)
+        start = close + 1 if close else 2
+    for number in range(start, len(lines) + 1):
         line = lines[number - 1]
         if not _DASHES.match(line) or number in code:
             continue

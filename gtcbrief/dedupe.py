@@ -30,6 +30,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,9 +41,21 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.85
 #: Title similarity at which two entries are the same session.
 TITLE_THRESHOLD = 0.9
-SKETCH = 12
-TITLE_SKETCH = 4
-CAP = 48
+#: Sketch sizes (smallest hashes kept) for descriptions (3-grams) and titles (2-grams).
+SKETCH = 24
+TITLE_SKETCH = 8
+#: Sketch values shared by more rows than this are boilerplate, not evidence.
+CAP = 24
+#: Rows with the same title beyond this many are a generic title ("Keynote"), not evidence.
+TITLE_CAP = 64
+#: Bigram containment below which a pair is not worth the rapidfuzz scorers.
+PREFILTER = 0.4
+#: Description similarity that makes a title with its head or subtitle dropped one session.
+RELATED = 0.3
+#: Description similarity that makes two near-identical titles (a typo) one session.
+CLOSELY_RELATED = 0.65
+#: Below this, two descriptions under the same title are about different things.
+UNRELATED = 0.2
 #: Shorter description length (compact characters) below which only whole-text scorers apply.
 MIN_PARTIAL = 40
 #: Descriptions shorter than this are never compared ("待补充", "TBD").
@@ -128,20 +141,36 @@ def record_of(entry: Entry) -> Record:
     return Record(entry.path, entry.line, entry.title, desc or None)
 
 
-def _candidates(keys: Sequence[Sequence[int]], cap: int) -> set[tuple[int, int]]:
+def _candidates(
+    keys: Sequence[Sequence[int]], cap: int, min_shared: int = 2
+) -> set[tuple[int, int]]:
+    """Pairs of rows sharing ``min_shared`` sketch values, or one value only they share.
+
+    Values found in more than ``cap`` rows are boilerplate and ignored, which
+    bounds the work by ``rows × sketch × cap``.
+    """
     postings: dict[int, list[int]] = {}
     for i, ks in enumerate(keys):
         for k in ks:
             postings.setdefault(k, []).append(i)
+    counts: dict[tuple[int, int], int] = {}
     pairs: set[tuple[int, int]] = set()
     for plist in postings.values():
-        if len(plist) < 2 or len(plist) > cap:
+        n = len(plist)
+        if n < 2 or n > cap:
             continue
-        for x in range(len(plist)):
+        if n == 2:
+            a, b = plist
+            if a != b:
+                pairs.add((a, b) if a < b else (b, a))
+            continue
+        for x in range(n):
             a = plist[x]
             for b in plist[x + 1 :]:
                 if a != b:
-                    pairs.add((a, b) if a < b else (b, a))
+                    key = (a, b) if a < b else (b, a)
+                    counts[key] = counts.get(key, 0) + 1
+    pairs.update(k for k, c in counts.items() if c >= min_shared)
     return pairs
 
 
@@ -162,10 +191,14 @@ class _Prepared:
         return form
 
 
+@lru_cache(maxsize=8192)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
 def bigram_containment(a: str, b: str) -> float:
     """Share of the shorter text's character bigrams found in the other (order-free)."""
-    x = {a[i : i + 2] for i in range(len(a) - 1)}
-    y = {b[i : i + 2] for i in range(len(b) - 1)}
+    x, y = _bigrams(a), _bigrams(b)
     if not x or not y:
         return 0.0
     return len(x & y) / min(len(x), len(y))
@@ -211,28 +244,56 @@ def title_similarity(a: str, b: str) -> float:
     return best / 100
 
 
+def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
+    """Do two titles (compact) name the same session, given their descriptions' similarity?
+
+    Identical titles do, unless both descriptions exist and are unrelated. A
+    title with its subtitle (or head) dropped does unless the descriptions
+    clearly differ. A near-identical title (a typo) needs mostly shared
+    descriptions: "Fundamentals of Deep Learning" and "Fundamentals of
+    Accelerated Data Science" are different sessions.
+    """
+    if len(ta) < 4 or len(tb) < 4:
+        return False
+    if ta == tb:
+        # Two write-ups of one talk share its vocabulary; unrelated texts under one
+        # title are a copied title or a generic one ("Keynote"), not one session.
+        return ds is None or ds >= UNRELATED
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    if len(short) >= 12 and (long_.startswith(short) or long_.endswith(short)):
+        return ds is None or ds >= RELATED
+    return ts >= TITLE_THRESHOLD and ds is not None and ds >= CLOSELY_RELATED
+
+
 def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
     """Verified near-duplicate pairs among ``records``."""
     prep = _Prepared(records)
     desc_keys = [_sketch(d, 3, SKETCH) if len(d) >= MIN_DESCRIPTION else [] for d in prep.descs]
-    title_keys = [
-        [zlib.crc32(t.encode("utf-8")) ^ 0x5A5A5A5A, *_sketch(t, 2, TITLE_SKETCH)] if t else []
-        for t in prep.titles
-    ]
-    candidates = _candidates(desc_keys, CAP) | _candidates(title_keys, CAP)
+    title_keys = [_sketch(t, 2, TITLE_SKETCH) if len(t) >= 4 else [] for t in prep.titles]
+    exact_titles = [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in prep.titles]
+    candidates = (
+        _candidates(desc_keys, CAP)
+        | _candidates(title_keys, CAP)
+        | _candidates(exact_titles, TITLE_CAP, min_shared=1)
+    )
     pairs: list[Pair] = []
     for a, b in sorted(candidates):
-        ts = title_similarity(prep.titles[a], prep.titles[b])
+        ta, tb = prep.titles[a], prep.titles[b]
+        ts = title_similarity(ta, tb)
         ds: float | None = None
         if prep.descs[a] and prep.descs[b]:
-            ds = description_similarity(
-                prep.descs[a], prep.descs[b], prep.sentence_form(a), prep.sentence_form(b)
-            )
-        if ds is not None and ds >= threshold:
-            kind = "same-session" if ts >= TITLE_THRESHOLD else "copied-description"
-            score = ds if kind == "copied-description" else max(ds, ts)
-        elif ts >= max(threshold, TITLE_THRESHOLD) and len(prep.titles[a]) >= 4:
-            kind, score = "same-session", ts
+            # Cheap, order-free containment first; the rapidfuzz scorers only for plausible pairs.
+            ds = bigram_containment(prep.descs[a], prep.descs[b])
+            if ds >= PREFILTER:
+                ds = description_similarity(
+                    prep.descs[a], prep.descs[b], prep.sentence_form(a), prep.sentence_form(b)
+                )
+        if _same_session(ta, tb, ts, ds):
+            kind, score = "same-session", max(ts, ds or 0.0)
+            if score < threshold:
+                continue
+        elif ds is not None and ds >= threshold:
+            kind, score = "copied-description", ds
         else:
             continue
         pairs.append(

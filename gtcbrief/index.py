@@ -80,7 +80,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every candidate, and frozen __init__ is slow
 class Unit:
     """One searchable record: an entry (or section) with its fields and raw text."""
 

@@ -236,6 +236,7 @@ class Options:
     limit: int | None = None
     sort: str = "rank"
     spans: bool = True  # compute line and field spans (not needed for -l / -c)
+    fields: tuple[str, ...] | None = None  # REPORTED fields to give spans for (None: all)
 
 
 def _spans(
@@ -250,12 +251,19 @@ def _spans(
         quick = normalize(text, fold=fold)
     if not any(m.found(quick) for m in matchers):
         return []
-    norm, where = normalize_map(text, fold=fold)
+    if len(quick) == len(text):  # one character for one: offsets carry over
+        norm, where = quick, None
+    else:
+        norm, mapping = normalize_map(text, fold=fold)
+        where = mapping
     found: list[tuple[int, int]] = []
     for m in matchers:
         for hit in m.pattern.finditer(norm):
             if hit.end() > hit.start():
-                found.append((where[hit.start()], where[hit.end() - 1] + 1))
+                if where is None:
+                    found.append((hit.start(), hit.end()))
+                else:
+                    found.append((where[hit.start()], where[hit.end() - 1] + 1))
     return _merge(found)
 
 
@@ -269,20 +277,37 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _annotate(hit: Hit, matchers: Sequence[Matcher], fold: bool) -> None:
+def _annotate(
+    hit: Hit, matchers: Sequence[Matcher], fold: bool, fields: tuple[str, ...] | None = None
+) -> None:
+    import bisect
+
     unit = hit.unit
     lines = unit.text.split("\n")
-    # normalising never adds or removes a line feed, so the stored form splits alike
-    quick: list[str | None] = [None] * len(lines)
+    normal: list[str] | None = None
     if fold and unit.norm is not None:
+        # normalising never adds or removes a line feed, so the stored form splits alike
         normal = unit.norm.split("\n")
-        if len(normal) == len(lines):
-            quick = list(normal)
-    for n, line in enumerate(lines):
-        spans = _spans(matchers, line, fold, quick[n])
+        if len(normal) != len(lines):
+            normal = None
+    if normal is not None and unit.norm is not None:
+        starts = [0]
+        for line in normal[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        matched: set[int] = set()
+        for m in matchers:
+            for found in m.pattern.finditer(unit.norm):
+                matched.add(bisect.bisect_right(starts, found.start()) - 1)
+        candidates = sorted(matched)
+    else:
+        candidates = list(range(len(lines)))
+    for n in candidates:
+        spans = _spans(matchers, lines[n], fold, normal[n] if normal is not None else None)
         if spans:
-            hit.lines.append(LineMatch(unit.line + n, line, spans))
+            hit.lines.append(LineMatch(unit.line + n, lines[n], spans))
     for name, attr in REPORTED:
+        if fields is not None and name not in fields:
+            continue
         value = getattr(unit, attr)
         spans = _spans(matchers, value or "", fold)
         if spans:
@@ -325,7 +350,7 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
             continue
         hit = Hit(unit, unit.score)
         if options.spans:
-            _annotate(hit, positives, fold)
+            _annotate(hit, positives, fold, options.fields)
         yield hit
         emitted += 1
         if options.limit is not None and emitted >= options.limit:

@@ -22,8 +22,6 @@ from gtcbrief.cli import (
 from gtcbrief.errors import GtcbriefError
 
 if TYPE_CHECKING:
-    from rich.text import Text
-
     from gtcbrief.search import Hit
 
 GREP_FORMATS = ("text", "json", "jsonl")
@@ -56,11 +54,12 @@ def hit_record(hit: Hit) -> dict[str, Any]:
 
 def _reach(text: str, index: int, step: int, budget: int) -> int:
     """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used."""
-    from rich.cells import cell_len
+    from unicodedata import east_asian_width
 
     used = 0
     while 0 < index if step < 0 else index < len(text):
-        used += cell_len(text[index - 1] if step < 0 else text[index])
+        char = text[index - 1] if step < 0 else text[index]
+        used += 2 if east_asian_width(char) in "WF" else 1
         if used > budget:
             break
         index += step
@@ -76,14 +75,17 @@ def _wider(text: str, width: int) -> bool:
     return 2 * len(text) > width and cell_len(text) > width
 
 
-def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Text:
-    """A line with its matches highlighted.
+Segment = tuple[str, str | None]  # text and its style (None: plain)
+
+
+def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> list[Segment]:
+    """A line as segments with its matches styled.
 
     With ``width`` (terminal cells), a longer line is cut to windows around its
     matches, measured in cells so Chinese (two cells a character) fits too.
+    Segment text is already made safe (control characters visible).
     """
     from rich.cells import cell_len
-    from rich.text import Text
 
     from gtcbrief.render import safe
 
@@ -105,57 +107,70 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> Te
             pieces.append((lo, hi))
             shown += cell_len(text[lo:hi])
         spans = [s for s in spans if s[1] <= pieces[-1][1]]
-    out = Text()
+    out: list[Segment] = []
     for lo, hi in pieces:
         if lo > 0:
-            out.append("…", style="dim")
+            out.append(("…", "dim"))
         cursor = lo
         for start, end in spans:
             if end <= lo or start >= hi:
                 continue
             start, end = max(start, lo), min(end, hi)
-            out.append(safe(text[cursor:start]))
-            out.append(safe(text[start:end]), style="bold red")
+            out.append((safe(text[cursor:start]), None))
+            out.append((safe(text[start:end]), MATCH_STYLE))
             cursor = end
-        out.append(safe(text[cursor:hi]))
+        out.append((safe(text[cursor:hi]), None))
         if hi < len(text):
-            out.append("…", style="dim")
+            out.append(("…", "dim"))
     if hidden:
-        out.append(f" (+{hidden} more)", style="dim")
+        out.append((f" (+{hidden} more)", "dim"))
     return out
 
 
-def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
-    from rich.text import Text
+MATCH_STYLE = "bold red"
 
+
+def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
+    """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
+
+    Styled segments become a rich ``Text`` (never markup) on a colour terminal;
+    without colour they are joined and written as they are.
+    """
     from gtcbrief.render import console, safe
 
     con = console()
     width = None if full else max(40, con.width - 9)
-    if con.color_system is None:  # no styles to show: skip rich's renderer, write the text
+    write = sys.stdout.write
+    if con.color_system is None:
 
-        def show(text: Text) -> None:
-            sys.stdout.write(text.plain + "\n")
+        def show(segments: list[Segment]) -> None:
+            write("".join(text for text, _style in segments) + "\n")
     else:
+        from rich.text import Text
 
-        def show(text: Text) -> None:
-            con.print(text, soft_wrap=True)
+        def show(segments: list[Segment]) -> None:
+            line = Text()
+            for text, style in segments:
+                line.append(text, style=style)
+            con.print(line, soft_wrap=True)
 
     count = 0
     for hit in hits:
         unit = hit.unit
         if count:
-            show(Text(""))
-        head = Text()
-        head.append(safe(unit.path), style="magenta")
-        head.append(":")
-        head.append(str(unit.line), style="green")
-        head.append(": ")
+            show([])
+        head: list[Segment] = [
+            (safe(unit.path), "magenta"),
+            (":", None),
+            (str(unit.line), "green"),
+            (": ", None),
+        ]
         if unit.kind:
-            head.append(f"【{safe(unit.kind)}】", style="cyan")
-        title_spans = hit.fields.get("title", [])
-        head.append_text(_styled(unit.title, title_spans, width=None))
-        head.stylize("bold", len(safe(unit.path)) + len(str(unit.line)) + 3)
+            head.append((f"【{safe(unit.kind)}】", "bold cyan"))
+        head.extend(
+            (text, "bold " + style if style else "bold")
+            for text, style in _styled(unit.title, hit.fields.get("title", []), width=None)
+        )
         show(head)
         lines = unit.text.split("\n")
         wanted: dict[int, list[tuple[int, int]] | None] = {}
@@ -169,13 +184,15 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
         previous = None
         for n in sorted(wanted):
             if previous is not None and n > previous + 1:
-                show(Text("    --", style="dim"))
+                show([("    --", "dim")])
             spans = wanted[n]
-            row = Text(f"{n:>6}", style="green" if spans else "dim")
-            row.append(":" if spans else "-", style="dim")
-            row.append(" ")
             line = lines[n - unit.line] if n - unit.line < len(lines) else ""
-            row.append_text(_styled(line, spans or [], width=width))
+            row: list[Segment] = [
+                (f"{n:>6}", "green" if spans else "dim"),
+                (":" if spans else "-", "dim"),
+                (" ", None),
+            ]
+            row.extend(_styled(line, spans or [], width=width))
             show(row)
             previous = n
         count += 1
@@ -302,6 +319,7 @@ def grep(
         limit=limit,
         sort=sort,
         spans=not (files_only or count),
+        fields=("title",) if fmt == "text" else None,
     )
     hits = search(index, query, options)
     out = sys.stdout

@@ -262,6 +262,11 @@ def _edit(text: str, how: str, rng: random.Random) -> str:
                 return "".join(shuffled)
     if how == "typos":
         return _with_typos(text, rng.uniform(0.02, 0.05), rng)
+    if how == "heavy-typos":
+        return _with_typos(text, 0.08, rng)
+    if how == "short-fragment":
+        start = rng.randrange(0, max(1, len(text) // 3))
+        return text[start : start + max(40, int(len(text) * rng.uniform(0.3, 0.45)))]
     if how == "truncated+typos":
         return _with_typos(_edit(text, "truncated", rng), 0.03, rng)
     if how == "reordered+typos":
@@ -280,11 +285,20 @@ def _title_variant(title: str, rng: random.Random) -> str:
     return title
 
 
-EDITS = ("exact", "truncated", "reordered", "typos", "truncated+typos", "reordered+typos")
+EDITS = (
+    "exact",
+    "truncated",
+    "reordered",
+    "typos",
+    "truncated+typos",
+    "reordered+typos",
+    "heavy-typos",
+    "short-fragment",
+)
 
 
 def dedupe_set(
-    seed: int = 11, n_copies: int = 90, n_same: int = 60, brief_size: int = 15
+    seed: int = 11, n_copies: int = 120, n_same: int = 60, brief_size: int = 15
 ) -> tuple[dict[str, list[Row]], list[tuple[str, str]]]:
     """Briefs of distinct arXiv papers plus planted duplicates.
 

@@ -130,23 +130,43 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> li
 MATCH_STYLE = "bold red"
 
 
+def _colour() -> bool:
+    """Colour as :func:`gtcbrief.render.console` decides it: NO_COLOR, FORCE_COLOR, a tty."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
     Styled segments become a rich ``Text`` (never markup) on a colour terminal;
     without colour they are joined and written as they are.
     """
-    from gtcbrief.render import console, safe
+    from gtcbrief.render import safe
 
-    con = console()
-    width = None if full else max(40, con.width - 9)
     write = sys.stdout.write
-    if con.color_system is None:
+    if not _colour():  # plain text: rich is not even imported
+        import shutil
+
+        columns = shutil.get_terminal_size((80, 24)).columns
 
         def show(segments: list[Segment]) -> None:
             write("".join(text for text, _style in segments) + "\n")
     else:
         from rich.text import Text
+
+        from gtcbrief.render import console
+
+        con = console()
+        columns = con.width
 
         def show(segments: list[Segment]) -> None:
             line = Text()
@@ -154,6 +174,7 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
                 line.append(text, style=style)
             con.print(line, soft_wrap=True)
 
+    width = None if full else max(40, columns - 9)
     count = 0
     for hit in hits:
         unit = hit.unit

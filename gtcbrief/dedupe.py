@@ -142,9 +142,9 @@ def record_of(entry: Entry) -> Record:
 
 
 def _candidates(
-    keys: Sequence[Sequence[int]], cap: int, min_shared: int = 2
+    keys: Sequence[Sequence[int]], cap: int, min_shared: int = 3
 ) -> set[tuple[int, int]]:
-    """Pairs of rows sharing ``min_shared`` sketch values, or one value only they share.
+    """Pairs of rows sharing at least ``min_shared`` sketch values.
 
     Values found in more than ``cap`` rows are boilerplate and ignored, which
     bounds the work by ``rows × sketch × cap``.
@@ -158,11 +158,6 @@ def _candidates(
     for plist in postings.values():
         n = len(plist)
         if n < 2 or n > cap:
-            continue
-        if n == 2:
-            a, b = plist
-            if a != b:
-                pairs.add((a, b) if a < b else (b, a))
             continue
         for x in range(n):
             a = plist[x]
@@ -273,7 +268,7 @@ def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
     exact_titles = [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in prep.titles]
     candidates = (
         _candidates(desc_keys, CAP)
-        | _candidates(title_keys, CAP)
+        | _candidates(title_keys, CAP, min_shared=2)
         | _candidates(exact_titles, TITLE_CAP, min_shared=1)
     )
     pairs: list[Pair] = []

@@ -119,6 +119,10 @@ def _mistletoe_document(lines: list[str]) -> Any:
     mistletoe adds HTML blocks only inside a renderer, so add them once here.
     """
     global _HTML_READY
+    if not _HTML_READY:
+        from gtcbrief._mistletoe_speedup import install
+
+        install()  # every command's mistletoe import, without its 0.3 s Unicode scan
     from mistletoe import block_token, span_token
 
     if not _HTML_READY:

@@ -204,11 +204,8 @@ def validate(
     if fix and "-" in paths:
         raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
 
-    from gtcbrief._mistletoe_speedup import install
     from gtcbrief.rules import all_rules
     from gtcbrief.rules.engine import make_selection, run, with_threshold
-
-    install()  # the loader's mistletoe import, without its 0.3 s Unicode scan
 
     loaded = Loaded(
         paths,

@@ -595,8 +595,9 @@ def row_grep(ctx: Context) -> list[Row]:
                     env=ctx.env,
                 )  # fmt: skip
                 if ctx.tools.rg:
-                    # gtcbrief matches Latin words whole and case-insensitively
-                    flags = ["-i", "-w"] if query.isascii() else []
+                    # gtcbrief matches Latin words case-insensitively (and whole, but
+                    # rg -w would miss "NCCL库": CJK letters are word characters to rg)
+                    flags = ["-i"] if query.isascii() else []
                     row.peer = measure(
                         [ctx.tools.rg, "--no-ignore", "-n", *flags, query, path],
                         reps=ctx.reps, ok_codes=(0, 1),
@@ -617,7 +618,13 @@ def _planted(corpus_dir: Path) -> list[tuple[tuple[str, int], tuple[str, int], s
 
 def recall_of_clusters(stdout: str, corpus_dir: Path) -> dict[str, float]:
     """Share of planted pairs whose two entries share a dedupe cluster, by kind."""
-    prefix = rel(corpus_dir) + "/"
+    root = corpus_dir.resolve()
+
+    def key(path: str) -> str:
+        p = Path(path)
+        p = (REPO / p if not p.is_absolute() else p).resolve()
+        return p.relative_to(root).as_posix() if p.is_relative_to(root) else path
+
     cluster_of: dict[tuple[str, int], int] = {}
     try:
         clusters = json.loads(stdout) if stdout.strip() else []
@@ -625,9 +632,7 @@ def recall_of_clusters(stdout: str, corpus_dir: Path) -> dict[str, float]:
         clusters = [json.loads(line) for line in stdout.splitlines() if line.strip()]
     for n, cluster in enumerate(clusters):
         for member in cluster.get("members", []):
-            path = str(member.get("path", ""))
-            path = path[len(prefix) :] if path.startswith(prefix) else path
-            cluster_of[(path, int(member.get("line", 0)))] = n
+            cluster_of[(key(str(member.get("path", ""))), int(member.get("line", 0)))] = n
     return _recall(
         lambda a, b: a in cluster_of and cluster_of.get(a) == cluster_of.get(b), corpus_dir
     )

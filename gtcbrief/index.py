@@ -270,6 +270,18 @@ class Index:
         self.display = display
         self.stats = stats
 
+    def _damaged(self, exc: Exception) -> GtcbriefError:
+        """Drop a database that fails mid-query, so the next run rebuilds it."""
+        self.conn.close()
+        if self.stats.location != ":memory:":
+            db = Path(self.stats.location)
+            with _file_lock(db.with_name(db.name + ".lock")):
+                _remove_db(db)
+        return GtcbriefError(
+            f"the index is damaged ({exc}); it was removed and the next run rebuilds it",
+            path=self.stats.location,
+        )
+
     def close(self) -> None:
         self.conn.close()
 
@@ -310,14 +322,23 @@ class Index:
         try:
             for row in self.conn.execute(sql, (expression,)):
                 yield self._unit(row, -float(row[14]))
-        except sqlite3.OperationalError as exc:
+        except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
             raise GtcbriefError(f"cannot run the query ({exc})") from None
+        except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
+            raise self._damaged(exc) from None
 
     def all_units(self) -> Iterator[Unit]:
         """Every unit, in file and line order (the scan fallback)."""
+        import sqlite3
+
         sql = f"SELECT {self._COLS} FROM units u ORDER BY u.file_id, u.line"
-        for row in self.conn.execute(sql):
-            yield self._unit(row)
+        try:
+            for row in self.conn.execute(sql):
+                yield self._unit(row)
+        except sqlite3.OperationalError as exc:
+            raise GtcbriefError(f"cannot read the index ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def order(self) -> dict[int, int]:
         """file id → position of the file in PATHS order (for ``--sort path``)."""

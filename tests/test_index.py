@@ -203,3 +203,25 @@ def test_worker_processes_build_the_same_index(
         h.unit.title for h in search(serial, "机器人", Options(spans=False))
     ]
     assert parallel.stats.indexed == serial.stats.indexed == 3
+
+
+def test_an_index_damaged_behind_its_header_is_dropped_for_the_next_run(
+    docs: Path, tmp_path: Path
+) -> None:
+    from gtcbrief.errors import GtcbriefError
+
+    cache = tmp_path / "c"
+    first, _ = _open(docs, cache)
+    (db,) = cache.glob("*.sqlite")
+    index = open_index([str(docs)], config=Config(), location=cache)
+    index.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data) - page, page):  # keep the header and schema page
+        data[start + 8 : start + 200] = b"\xff" * 192
+    db.write_bytes(bytes(data))
+    with pytest.raises(GtcbriefError, match="damaged"):
+        list(search(index, "机器人", Options(spans=False)))
+    assert not db.exists()
+    stats, _ = _open(docs, cache)
+    assert stats.indexed == 3 and stats.units == first.units

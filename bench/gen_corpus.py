@@ -13,7 +13,11 @@ Chinese notes), GTC 2024 session titles, and the seed brief (tracks,
 speakers, descriptions, implications, author names). Descriptions are
 recombined from those sentences and clauses so that the background entries
 are distinct (few accidental near-duplicates) while the character and token
-statistics stay those of real Chinese technical prose.
+statistics stay those of real Chinese technical prose. Because the source is
+only ~1.5 MB, a reused clause gets one noun swapped for another real noun from
+jieba's dictionary and its numbers redrawn: without that, at 100k entries
+every character n-gram would recur ~100 times, unlike a real archive's long
+tail of rare n-grams (which blocking-based dedupe relies on).
 
 Realistic variation, as in the seed: unfinished entries (no description,
 no implications, often no authors), a separator directly under the author
@@ -58,7 +62,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 ENTRIES_PER_FILE = 20
 FILES_PER_DIR = 500
 MANIFEST = "manifest.json"
@@ -105,6 +109,9 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,；;：])")
 _PIECE_SPLIT = re.compile(r"(?<=[，,；;：。！？])")  # clauses and sentences, for edits
 _MD_NOISE = re.compile(r"\*\*|`|<[^>]+>")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+_DIGITS = re.compile(r"\d+")
+SUBSTITUTE_RATE = 0.7  # share of reused clauses that get another noun
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,9 @@ class Pools:
     topics: list[Topic] = field(default_factory=list)
     heads: list[str] = field(default_factory=list)  # short names for "Head: tail" titles
     clauses: list[str] = field(default_factory=list)
+    # (start, length) of dictionary nouns in each clause, for substitution
+    noun_spots: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
+    nouns: list[str] = field(default_factory=list)
     implications: list[str] = field(default_factory=list)
     tracks: list[str] = field(default_factory=list)
     seed_speakers: list[str] = field(default_factory=list)
@@ -253,8 +263,18 @@ def _read_seed(path: Path, pools: Pools) -> list[Topic]:
     return topics
 
 
+_POOLS: dict[Path, Pools] = {}
+
+
 def load_pools(shared: Path = SHARED) -> Pools:
-    """Read the real text the corpus is built from (raises OSError if missing)."""
+    """The real text the corpus is built from, read once (raises OSError if missing)."""
+    key = shared.resolve()
+    if key not in _POOLS:
+        _POOLS[key] = _load_pools(shared)
+    return _POOLS[key]
+
+
+def _load_pools(shared: Path) -> Pools:
     corpus = shared / "corpus"
     pools = Pools()
     _read_arxiv(corpus / "daily-arxiv" / "2025-06-26.md", pools)
@@ -279,7 +299,47 @@ def load_pools(shared: Path = SHARED) -> Pools:
     pools.last_names += ["Chen", "Liu", "Garcia", "Müller", "Tanaka", "Singh", "Kim", "Rossi"]
     if not pools.orgs:
         raise OSError("no speaker organisations found in the seed brief")
+    _read_nouns(pools)
     return pools
+
+
+def _read_nouns(pools: Pools) -> None:
+    """Nouns of jieba's dictionary (word frequencies counted from real text).
+
+    The source text is about 1.5 MB, so at 100k entries every clause recurs
+    about 100 times and every character n-gram looks like boilerplate; a real
+    archive has a long tail of rare n-grams. Swapping one noun of a reused
+    clause for another real noun (jieba's ``n`` words) restores that tail
+    while keeping the text Chinese-shaped. Nouns are found by forward maximum
+    matching against the same dictionary.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("jieba")
+    if spec is None or spec.origin is None:
+        pools.noun_spots = [() for _ in pools.clauses]
+        return
+    known: set[str] = set()
+    with open(Path(spec.origin).parent / "dict.txt", encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "n" and 2 <= len(parts[0]) <= 3:
+                if _CJK_WORD.fullmatch(parts[0]):
+                    known.add(parts[0])
+                    if 3 <= int(parts[1]) <= 2000:
+                        pools.nouns.append(parts[0])
+    for clause in pools.clauses:
+        spots: list[tuple[int, int]] = []
+        i = 0
+        while i < len(clause) - 1:
+            for width in (3, 2):
+                if clause[i : i + width] in known:
+                    spots.append((i, width))
+                    i += width
+                    break
+            else:
+                i += 1
+        pools.noun_spots.append(tuple(spots))
 
 
 # --------------------------------------------------------------------------- making entries
@@ -318,13 +378,32 @@ def _authors(rng: random.Random, pools: Pools) -> str:
     return sep.join(people)
 
 
+def _clause(rng: random.Random, pools: Pools) -> str:
+    """A real clause, reused: one noun swapped for another, numbers redrawn."""
+    k = rng.randrange(len(pools.clauses))
+    clause = pools.clauses[k]
+    spots = pools.noun_spots[k]
+    if spots and pools.nouns and rng.random() < SUBSTITUTE_RATE:
+        start, width = spots[rng.randrange(len(spots))]
+        clause = clause[:start] + rng.choice(pools.nouns) + clause[start + width :]
+    if any(c.isdigit() for c in clause):
+        clause = _DIGITS.sub(lambda m: _redraw(rng, m.group(0)), clause)
+    return clause
+
+
+def _redraw(rng: random.Random, digits: str) -> str:
+    if len(digits) == 1:
+        return str(rng.randrange(1, 10))
+    return str(rng.randrange(10 ** (len(digits) - 1), 10 ** len(digits)))
+
+
 def _text(rng: random.Random, lead: Sequence[str], pools: Pools, lo: int, hi: int) -> str:
     """Lead sentences about the topic, then clauses of other real text to a length."""
     target = rng.randint(lo, hi)
     parts = list(lead)
     size = sum(len(p) for p in parts)
     while size < target:
-        clause = rng.choice(pools.clauses)
+        clause = _clause(rng, pools)
         parts.append(clause)
         size += len(clause)
     text = "".join(parts)

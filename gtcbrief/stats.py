@@ -194,16 +194,19 @@ def top_terms(
 ) -> dict[str, list[tuple[str, int]]]:
     """The most frequent words of each group's descriptions (jieba words, stop words out).
 
+    Each description is segmented in one call (:func:`gtcbrief.text.word_tokens`).
+
     A word counts once per entry (document frequency), so one long
     description cannot dominate its track.
     """
-    from gtcbrief.text import tokens
+    from gtcbrief.text import latin_words, normalize, word_tokens
 
     counts: dict[str, Counter[str]] = {}
     for entry in entries:
         if not _has_description(entry):
             continue
-        words = {t for t in tokens(entry.description or "") if is_term(t)}
+        norm = normalize(entry.description or "")
+        words = {t for t in (*latin_words(norm), *word_tokens(norm, search=False)) if is_term(t)}
         for key in keys_of(entry, by):
             counts.setdefault(key, Counter()).update(words)
     return {

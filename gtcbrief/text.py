@@ -272,20 +272,27 @@ def is_cjk(char: str) -> bool:
     return bool(_CJK_CHAR.fullmatch(char))
 
 
-def word_tokens(norm: str) -> list[str]:
-    """jieba search-mode words of the Chinese in normalised text, for ranking.
+def word_tokens(norm: str, *, search: bool = True) -> list[str]:
+    """jieba words of the Chinese in normalised text (search mode unless ``search=False``).
 
-    The segmenter sees the whole text at once (fast); unlike :func:`tokens`,
-    Latin words are left out.
+    The segmenter sees the whole text at once (one call, fast); unlike
+    :func:`tokens`, Latin words are left out, and a Chinese word glued to a
+    Latin one may be cut differently than in :func:`tokens`. For ranking and
+    statistics, not for matching.
     """
     if not _CJK_CHAR.search(norm):
         return []
     tok = _jieba()
     if segmenter() == "rjieba":
-        words = tok.cut_for_search(norm, False)
+        words = tok.cut_for_search(norm, False) if search else tok.cut(norm, False)
     else:
-        words = tok.cut_for_search(norm, HMM=False)
+        words = tok.cut_for_search(norm, HMM=False) if search else tok.cut(norm, HMM=False)
     return [w for w in words if w[0] >= "\u3400"]  # Chinese (punctuation is below U+3400)
+
+
+def latin_words(norm: str) -> list[str]:
+    """The whole Latin words of normalised text (``tensorrt-llm``, ``c++``)."""
+    return [m.group("latin") for m in _RUNS.finditer(norm) if m.group("latin") is not None]
 
 
 def gram_tokens(norm: str) -> list[str]:

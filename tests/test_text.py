@@ -179,3 +179,10 @@ def test_segmenter_choice_is_lazy() -> None:
         check=True,
     )
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_whole_text_helpers_for_ranking_and_statistics() -> None:
+    norm = normalize("用 TensorRT-LLM 做检索增强生成，C++ 实现")
+    assert text.latin_words(norm) == ["tensorrt-llm", "c++"]
+    assert text.word_tokens(norm, search=False) == ["用", "做", "检索增强生成", "实现"]
+    assert "检索" in text.word_tokens(norm)  # search mode adds the words inside

@@ -753,11 +753,13 @@ def evidence_of(m: Match, items: Sequence[Item]) -> str:
 def check_mismatch(
     documents: Iterable[Document], config: Config, threshold: float | None = None
 ) -> Iterator[Any]:
-    """GB301 description-mismatch over all entries of ``documents``."""
+    """GB301 description-mismatch over all entries of the briefs in ``documents``."""
     from gtcbrief.diagnostics import Diagnostic
 
     limit = resolve_threshold(config, threshold)
-    entries = [e for doc in documents for e in doc.entries]
+    # Only briefs have a description field; a notes bullet's children are the
+    # writer's own remarks, not a description that could belong elsewhere.
+    entries = [e for doc in documents if doc.format == "brief" for e in doc.entries]
     items = [item_of(e) for e in entries]
     if not any(it.description for it in items):
         return

@@ -246,3 +246,9 @@ def test_validate_json_reports_the_score_of_every_entry_at_threshold_above_one(
     assert len(records) == 3
     assert all(0.0 <= d["score"] <= 1.0 and d["code"] == "GB301" for d in records)
     assert records[0]["suggestion"] == ROBOT.title
+
+
+def test_notes_are_not_scored_only_briefs(shared: Path) -> None:
+    notes = load_path(str(shared / "seeds" / "002_c05e3898db6920d2.txt"))
+    assert notes.format == "notes" and notes.entries
+    assert list(check_mismatch([notes], Config(), threshold=1.01)) == []

@@ -72,9 +72,9 @@ def dedupe(
 ) -> int:
     """Find near-duplicate entries: copied descriptions and sessions reported twice.
 
-    Candidates come from shared rare character 3-grams (no all-pairs
-    comparison) and are verified with rapidfuzz; each cluster has a score (its
-    weakest pair) and a kind.
+    Candidates come from shared sketches of character 3-grams (no all-pairs
+    comparison) and are verified with several rapidfuzz scorers; each cluster
+    has a score (its weakest pair) and a kind.
     """
     from gtcbrief.dedupe import Record, find_duplicates, record_of, resolve_threshold
     from gtcbrief.render import FORMATS, default_format, emit

@@ -602,36 +602,39 @@ class Scorer:
         cov = self._coverages()
         n = len(self.items)
         best_desc_for_title = [0.0] * n  # best coverage of title j by any description ≠ j
-        second: list[float] = [0.0] * n
-        best_desc_owner = [-1] * n
         for i, row in enumerate(cov):
             for j, v in row.items():
-                if j == i:
-                    continue
-                if v > best_desc_for_title[j]:
-                    second[j] = best_desc_for_title[j]
+                if j != i and v > best_desc_for_title[j]:
                     best_desc_for_title[j] = v
-                    best_desc_owner[j] = i
-                elif v > second[j]:
-                    second[j] = v
+        own_cov = [
+            self.coverage(d, self.titles[i]) if d is not None else 0.0
+            for i, d in enumerate(self.descs)
+        ]
         results: list[Match | None] = []
         suggestions: dict[int, int] = {}
         for i, d in enumerate(self.descs):
             if d is None:
                 results.append(None)
                 continue
-            own = self.coverage(d, self.titles[i])
+            own = own_cov[i]
             row = cov[i]
-            best_j, best_title = -1, 0.0
-            for j, v in row.items():
-                if j != i and (v > best_title or (v == best_title and j < best_j)):
-                    best_j, best_title = j, v
+            best_title = max((v for j, v in row.items() if j != i), default=0.0)
             best_desc = best_desc_for_title[i]
             competitor = max(best_title, best_desc, FLOOR)
             score = own / (own + competitor) if own > 0 else 0.0
             matched, missing = self.explain_terms(i, i)
+            # The owner of a misplaced description is a title it fits better than that
+            # title's own description does (in a swap, each fits the other's title).
+            best_j, best_rank = -1, 0.0
+            for j, v in row.items():
+                if j == i:
+                    continue
+                rank = v if v > own_cov[j] else v / 2
+                if rank > best_rank or (rank == best_rank and j < best_j):
+                    best_j, best_rank = j, rank
             suggestion = None
-            if best_j >= 0 and best_title >= SUGGEST_MIN and best_title >= 1.5 * own + 0.05:
+            fit = row.get(best_j, 0.0)
+            if best_j >= 0 and fit >= SUGGEST_MIN and fit >= 1.5 * own + 0.05:
                 suggestion = best_j
                 suggestions[i] = best_j
             results.append(
@@ -644,7 +647,7 @@ class Scorer:
                     matched=matched,
                     missing=missing,
                     suggestion=suggestion,
-                    suggestion_score=round(best_title, 4) if suggestion is not None else 0.0,
+                    suggestion_score=round(fit, 4) if suggestion is not None else 0.0,
                 )
             )
         for i, j in suggestions.items():

@@ -158,14 +158,19 @@ def arxiv_mismatch_set(
     share: float = 0.3,
     english_share: float = 0.6,
     n_briefs: int = 25,
+    description: str = "abstract",
 ) -> dict[str, list[Row]]:
-    """Briefs of arXiv papers: English or Chinese title, Chinese ``ai_Abstract``."""
+    """Briefs of arXiv papers: English or Chinese title, a Chinese summary.
+
+    ``description`` names the summary: ``abstract`` (the ``ai_Abstract``,
+    ~200 characters) or ``tldr`` (one sentence, the harder case).
+    """
     rng = random.Random(seed)
     papers = arxiv_papers()
     rng.shuffle(papers)
     need = brief_size * n_briefs
     used, spare = papers[:need], papers[need:]
-    foreign = [p.abstract for p in spare]
+    foreign = [getattr(p, description) or p.abstract for p in spare]
     briefs: list[list[Row]] = []
     for b in range(n_briefs):
         rows = []
@@ -175,7 +180,7 @@ def arxiv_mismatch_set(
             rows.append(
                 Row(
                     title=title,
-                    description=p.abstract,
+                    description=getattr(p, description) or p.abstract,
                     truth={"language": "en" if english else "zh"},
                 )
             )

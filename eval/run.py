@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     USE["lexicon"] = not args.no_lexicon
     sets = {
         "daily-arxiv": datasets.arxiv_mismatch_set(seed=args.seed),
+        "daily-arxiv TL;DR": datasets.arxiv_mismatch_set(seed=args.seed, description="tldr"),
         "paper-reading": datasets.paper_reading_mismatch_set(seed=args.seed),
     }
     results = []

@@ -309,3 +309,13 @@ def test_regex_errors_and_catastrophic_backtracking_are_bounded(tmp_path: Path) 
     slow = grep("--regex", "(a+)+$", str(doc), "--no-cache", "--regex-timeout", "0.3")
     assert slow.exit_code == 2
     assert "longer than 0.3 s" in slow.stderr
+
+
+def test_case_sensitive_and_hyphenated_words() -> None:
+    assert grep("rag", BRIEF, "--no-cache", "-s").exit_code == 1
+    assert grep("RAG", BRIEF, "--no-cache", "-s", "-c").stdout == f"{BRIEF}:2\n"
+    assert grep("rag", BRIEF, "--no-cache", "-i", "-s").exit_code == 2
+    out = grep("TensorRT", "samples/clean-brief.md", "--no-cache", "-f", "jsonl").stdout
+    record = json.loads(out.splitlines()[0])
+    title = record["fields"]["title"]
+    assert [title["text"][a:b] for a, b in title["spans"]] == ["TensorRT"]  # in TensorRT-LLM

@@ -126,6 +126,7 @@ class IndexStats:
     removed: int = 0
     units: int = 0
     rebuilt: str | None = None
+    note: str | None = None  # something the user should hear about (grep prints it)
     seconds: float = 0.0
     unreadable: list[str] = field(default_factory=list)
 
@@ -622,7 +623,6 @@ def open_index(
 
     Unreadable files are passed to ``on_error`` and left out; without it they raise.
     """
-    import sqlite3
 
     from gtcbrief.text import segmenter
 
@@ -646,29 +646,51 @@ def open_index(
     if stdin_doc is not None:
         stats.files += 1
 
-    if in_memory:
+    def build_in_memory(note: str | None = None) -> Index:
+        stats.location, stats.note = ":memory:", note
+        stats.indexed = stats.reused = stats.removed = 0
         conn = _connect(":memory:")
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")
         display = _refresh(
-            conn,
-            files,
-            config=config,
-            encoding=encoding,
-            stats=stats,
-            on_error=report,
+            conn, files, config=config, encoding=encoding, stats=stats, on_error=report,
             stdin=stdin_doc,
-        )
+        )  # fmt: skip
         conn.execute("COMMIT")
         return _finish(conn, display, stats, started)
 
-    folder = location or default_location()
+    if in_memory:
+        return build_in_memory()
+    try:
+        return _open_on_disk(
+            location or default_location(), paths, files, config=config, encoding=encoding,
+            stats=stats, report=report, started=started,
+        )  # fmt: skip
+    except _CannotWrite as exc:
+        return build_in_memory(f"cannot use the index directory ({exc}); indexing in memory")
+
+
+class _CannotWrite(Exception):
+    """The cache directory or database cannot be written (read-only, locked, not a folder)."""
+
+
+def _open_on_disk(
+    folder: Path,
+    paths: Sequence[str],
+    files: Sequence[_File],
+    *,
+    config: Config,
+    encoding: str | None,
+    stats: IndexStats,
+    report: Callable[[GtcbriefError], None],
+    started: float,
+) -> Index:
+    import sqlite3
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise GtcbriefError(
-            f"cannot create the index directory: {exc.strerror or exc}", path=str(folder)
-        ) from None
+        raise _CannotWrite(f"{folder}: {exc.strerror or exc}") from None
     roots = [os.path.abspath(p) for p in paths]
     db = folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
     stats.location = str(db)
@@ -705,7 +727,13 @@ def open_index(
                         conn.execute("ROLLBACK")
                     raise
             return _finish(conn, display, stats, started)
-        except sqlite3.DatabaseError as exc:
+        except OSError as exc:  # the lock file
+            raise _CannotWrite(f"{lock}: {exc.strerror or exc}") from None
+        except sqlite3.OperationalError as exc:  # read-only, cannot open, locked too long
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise _CannotWrite(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # not a database, malformed
             with contextlib.suppress(Exception):
                 conn.close()
             if attempt == 2:

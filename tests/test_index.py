@@ -225,3 +225,17 @@ def test_an_index_damaged_behind_its_header_is_dropped_for_the_next_run(
     assert not db.exists()
     stats, _ = _open(docs, cache)
     assert stats.indexed == 3 and stats.units == first.units
+
+
+def test_an_unusable_cache_directory_falls_back_to_memory(docs: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    index = open_index([str(docs)], config=Config(), location=blocker / "index")
+    assert index.stats.location == ":memory:" and index.stats.indexed == 3
+    assert index.stats.note and "indexing in memory" in index.stats.note
+    result = CliRunner().invoke(app, ["grep", "机器人", str(docs), "--cache-dir", str(blocker)])
+    assert result.exit_code == 0 and "indexing in memory" in result.stderr

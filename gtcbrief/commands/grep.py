@@ -331,6 +331,8 @@ def grep(
         in_memory=no_cache,
         on_error=report,
     )
+    if index.stats.note:
+        warn(index.stats.note)
     if verbose:
         warn(index.stats.summary())
     options = Options(

@@ -53,7 +53,7 @@ PREFILTER = 0.4
 #: Description similarity that makes a title with its head or subtitle dropped one session.
 RELATED = 0.3
 #: Description similarity that makes two near-identical titles (a typo) one session.
-CLOSELY_RELATED = 0.65
+CLOSELY_RELATED = 0.8
 #: Below this, two descriptions under the same title are about different things.
 UNRELATED = 0.2
 #: Shorter description length (compact characters) below which only whole-text scorers apply.
@@ -243,9 +243,9 @@ def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
     """Do two titles (compact) name the same session, given their descriptions' similarity?
 
     Identical titles do, unless both descriptions exist and are unrelated. A
-    title with its subtitle (or head) dropped does unless the descriptions
-    clearly differ. A near-identical title (a typo) needs mostly shared
-    descriptions: "Fundamentals of Deep Learning" and "Fundamentals of
+    title with its subtitle (or head) dropped does when both descriptions
+    exist and are related. A near-identical title (a typo) needs mostly
+    shared descriptions: "Fundamentals of Deep Learning" and "Fundamentals of
     Accelerated Data Science" are different sessions.
     """
     if len(ta) < 4 or len(tb) < 4:
@@ -256,7 +256,7 @@ def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
         return ds is None or ds >= UNRELATED
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     if len(short) >= 12 and (long_.startswith(short) or long_.endswith(short)):
-        return ds is None or ds >= RELATED
+        return ds is not None and ds >= RELATED
     return ts >= TITLE_THRESHOLD and ds is not None and ds >= CLOSELY_RELATED
 
 
@@ -268,7 +268,7 @@ def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
     exact_titles = [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in prep.titles]
     candidates = (
         _candidates(desc_keys, CAP)
-        | _candidates(title_keys, CAP, min_shared=2)
+        | _candidates(title_keys, CAP, min_shared=3)
         | _candidates(exact_titles, TITLE_CAP, min_shared=1)
     )
     pairs: list[Pair] = []

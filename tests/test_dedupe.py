@@ -208,3 +208,15 @@ def test_cli_rejects_a_bad_threshold_or_kind_with_exit_2(tmp_path: Path) -> None
     runner = CliRunner()
     assert runner.invoke(app, ["dedupe", str(a), "--threshold", "7"]).exit_code == 2
     assert runner.invoke(app, ["dedupe", str(a), "--kind", "other"]).exit_code == 2
+
+
+def test_a_title_that_lost_its_head_is_the_same_session_when_the_texts_agree() -> None:
+    records = [
+        Record("a.md", 3, "YOCO: Decoder-Decoder Architectures for Language Models", SOURCE),
+        Record("b.md", 3, "Decoder-Decoder Architectures for Language Models", REWRITE),
+        Record("c.md", 3, "Decoder-Decoder Architectures for Language Models", None),
+    ]
+    (cluster,) = find_duplicates(records)
+    # the unfinished entry shares the title exactly; the head-less one has a related text
+    assert cluster.members == (0, 1, 2)
+    assert cluster.kind == "same-session"

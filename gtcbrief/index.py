@@ -311,18 +311,35 @@ class Index:
         "u.authors, u.description, u.implications, u.text, u.norm"
     )
 
-    def match(self, expression: str) -> Iterator[Unit]:
-        """Units whose grams match an FTS5 expression, best BM25 first."""
+    def match(self, expression: str, *, with_text: bool = True) -> Iterator[Unit]:
+        """Units whose grams match an FTS5 expression, best BM25 first.
+
+        Ranking reads only the postings; unit rows are then fetched in batches
+        as the caller consumes them (so ``--limit`` stops early), without the
+        raw text when ``with_text`` is false (``-l``/``-c`` verify on ``norm``).
+        """
         import sqlite3
 
         weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (
-            f"SELECT {self._COLS}, bm25(fts, {weights}) AS score FROM fts "
-            "JOIN units u ON u.id = fts.rowid WHERE fts MATCH ? ORDER BY score, u.id"
+        ranked = (
+            f"SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
+            "WHERE fts MATCH ? ORDER BY score, rowid"
         )
+        columns = self._COLS if with_text else self._COLS.replace("u.text", "'' AS text")
         try:
-            for row in self.conn.execute(sql, (expression,)):
-                yield self._unit(row, -float(row[14]))
+            hits = self.conn.execute(ranked, (expression,)).fetchall()
+            for start in range(0, len(hits), 500):
+                batch = hits[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                rows = {
+                    row[0]: row
+                    for row in self.conn.execute(
+                        f"SELECT {columns} FROM units u WHERE u.id IN ({marks})",
+                        [rowid for rowid, _score in batch],
+                    )
+                }
+                for rowid, score in batch:
+                    yield self._unit(rows[rowid], -float(score))
         except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
             raise GtcbriefError(f"cannot run the query ({exc})") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"

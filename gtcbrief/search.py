@@ -324,7 +324,10 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
     clauses = [[compile_term(t, fold=fold) for t in clause] for clause in parsed.clauses]
     excludes = [compile_term(t, fold=fold) for t in parsed.excludes]
     expression = fts_expression(clauses)
-    units: Iterable[Unit] = index.match(expression) if expression else index.all_units()
+    with_text = options.spans or not fold
+    units: Iterable[Unit] = (
+        index.match(expression, with_text=with_text) if expression else index.all_units()
+    )
     if options.sort == "path":
         order = index.order()
         units = sorted(units, key=lambda u: (order.get(u.file_id, 0), u.line))

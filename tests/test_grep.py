@@ -319,3 +319,25 @@ def test_case_sensitive_and_hyphenated_words() -> None:
     record = json.loads(out.splitlines()[0])
     title = record["fields"]["title"]
     assert [title["text"][a:b] for a, b in title["spans"]] == ["TensorRT"]  # in TensorRT-LLM
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_quoted_mixed_text_finds_everything_a_substring_scan_finds(data: st.DataObject) -> None:
+    """Any stretch of real text (Latin, Chinese, digits, punctuation), quoted, is found."""
+    _index, units = _corpus()
+    unit = data.draw(st.sampled_from(units))
+    text = unit.text
+    start = data.draw(st.integers(0, max(0, len(text) - 2)))
+    piece = text[start : start + data.draw(st.integers(2, 12))]
+    end = start + len(piece)
+
+    def inside_word(i: int) -> bool:  # a Latin word cut in two at offset i
+        return 0 < i < len(text) and text[i - 1 : i + 1].isascii() and text[i - 1 : i + 1].isalnum()
+
+    if '"' in piece or not piece.strip() or inside_word(start) or inside_word(end):
+        return
+    if not any(c.isalnum() for c in piece):
+        return
+    scan = {(u.path, u.line) for u in units if piece in u.text}
+    assert scan <= _found(f'"{piece}"')

@@ -86,16 +86,6 @@ _ZH_STOP = frozenset(
     """.split()
 )
 
-# Traditional → Simplified for characters common in technical text (NFKC does not fold these).
-_T2S = str.maketrans(
-    "學習機器網絡語視覺圖體術與為這個們來時對發開現實應業產東車動駕駛導師優檢測識別聲頻電腦雲邊緣節點"
-    "線層練訓經驗證記憶儲處報務資訊係統據計數態構設畫圖規劃軟硬譯議題類範標準錄載"
-    "據庫隊際結幾舉樣樹樂藥醫療貝葉斯點陣長門問題號蟲詞頭驅環獎勵強聯邦邏輯輸關總雙變選擇場區間",
-    "学习机器网络语视觉图体术与为这个们来时对发开现实应业产东车动驾驶导师优检测识别声频电脑云边缘节点"
-    "线层练训经验证记忆储处报务资讯系统据计数态构设画图规划软硬译议题类范标准录载"
-    "据库队际结几举样树乐药医疗贝叶斯点阵长门问题号虫词头驱环奖励强联邦逻辑输关总双变选择场区间",
-)
-
 
 # ----------------------------------------------------------------- glossary
 
@@ -129,8 +119,8 @@ class Glossary:
 
 
 def fold(text: str) -> str:
-    """NFKC, case folding and Traditional → Simplified for common technical characters."""
-    return normalize(text).translate(_T2S)
+    """:func:`gtcbrief.text.normalize`: NFKC, case folding, Traditional → Simplified."""
+    return normalize(text)
 
 
 def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:

@@ -40,6 +40,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
     from gtcbrief.model import Document
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 NORMALISER = "nfkc-casefold-t2s-1"
 COLUMNS = ("title", "body", "words")
 #: bm25 weights, in COLUMNS order: a title hit outranks a body hit.
@@ -141,70 +142,69 @@ class IndexStats:
         return text
 
 
+_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: ---
+
+
 def units_of(doc: Document) -> list[Unit]:
-    """The units of a loaded document (entries; else sections; else the whole text)."""
+    """The units of a loaded document, in line order, covering every non-blank line.
+
+    Entries first; then every stretch of lines outside the entries becomes a
+    unit of its own, titled by the section heading it sits under (or the
+    document title before the first heading). A grep over the units therefore
+    sees all the text a line scan sees.
+    """
     lines = doc.lines
     out: list[Unit] = []
 
     def span(start: int, end: int) -> str:
         return "\n".join(lines[start - 1 : end])
 
-    if doc.entries:
-        for e in doc.entries:
-            out.append(
-                Unit(
-                    path=doc.path,
-                    line=e.line,
-                    end_line=e.end_line,
-                    kind=e.kind,
-                    title=e.title,
-                    topic=e.topic,
-                    speakers="\n".join(s.raw for s in e.speakers),
-                    orgs="\n".join(s.organisation for s in e.speakers if s.organisation),
-                    authors="\n".join(a.raw for a in e.authors),
-                    description=e.description,
-                    implications=e.implications,
-                    text=span(e.line, e.end_line),
-                )
-            )
-        return out
-    sections = [s for s in doc.sections if s.end_line >= s.line]
-    if sections:
-        for s in sections:
-            out.append(
-                Unit(
-                    doc.path,
-                    s.line,
-                    s.end_line,
-                    None,
-                    s.heading,
-                    None,
-                    "",
-                    "",
-                    "",
-                    s.text,
-                    None,
-                    span(s.line, s.end_line),
-                )
-            )
-        return out
-    if lines:
+    covered = [False] * (len(lines) + 2)
+    for e in doc.entries:
         out.append(
             Unit(
-                doc.path,
-                1,
-                len(lines),
-                None,
-                doc.title or os.path.basename(doc.path),
-                None,
-                "",
-                "",
-                "",
-                None,
-                None,
-                span(1, len(lines)),
+                path=doc.path,
+                line=e.line,
+                end_line=e.end_line,
+                kind=e.kind,
+                title=e.title,
+                topic=e.topic,
+                speakers="\n".join(s.raw for s in e.speakers),
+                orgs="\n".join(s.organisation for s in e.speakers if s.organisation),
+                authors="\n".join(a.raw for a in e.authors),
+                description=e.description,
+                implications=e.implications,
+                text=span(e.line, e.end_line),
             )
         )
+        for n in range(max(1, e.line), min(len(lines), e.end_line) + 1):
+            covered[n] = True
+    # the innermost section each line sits under (sections nest; a later one is deeper)
+    section_of: dict[int, int] = {}
+    for i, sec in enumerate(doc.sections):
+        for n in range(max(1, sec.line), min(len(lines), sec.end_line) + 1):
+            section_of[n] = i
+    n = 1
+    while n <= len(lines):
+        if covered[n] or not lines[n - 1].strip() or _BREAK.match(lines[n - 1]):
+            n += 1
+            continue
+        which = section_of.get(n, -1)
+        start = n
+        while n < len(lines) and not covered[n + 1] and section_of.get(n + 1, -1) == which:
+            n += 1
+        end = n
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        title, desc = doc.title or os.path.basename(doc.path), None
+        if which >= 0:
+            sec = doc.sections[which]
+            title, desc = sec.heading, (sec.text if start == sec.line else None)
+        out.append(
+            Unit(doc.path, start, end, None, title, None, "", "", "", desc, None, span(start, end))
+        )
+        n += 1
+    out.sort(key=lambda u: u.line)
     return out
 
 

@@ -176,15 +176,38 @@ def test_two_processes_building_at_once_agree(docs: Path, tmp_path: Path) -> Non
     assert stats.indexed == 0 and str(stats.units) == outputs[0][0].split()[0]
 
 
-def test_units_are_entries_else_sections() -> None:
+def test_units_are_entries_then_every_other_stretch_of_text() -> None:
     brief = load_text((ROOT / "samples/gtc-daily-brief.md").read_text("utf-8"), "b.md")
     units = units_of(brief)
-    assert len(units) == 19 and units[0].line == 3 and units[0].end_line == 17
-    assert units[0].text.splitlines()[0].startswith("## 【Talks & Panels】3D")
+    entries = [u for u in units if u.kind]
+    assert len(entries) == 19 and entries[0].line == 3 and entries[0].end_line == 17
+    assert entries[0].text.splitlines()[0].startswith("## 【Talks & Panels】3D")
+    assert [(u.line, u.title) for u in units if not u.kind] == [(1, "每日参会快报")]
     minutes = load_text("# 会议纪要\n\n## 参会人\n张三\n\n## 议题\n讨论机器人。\n", "m.md")
     assert [(u.title, u.line, u.end_line) for u in units_of(minutes)][-1] == ("议题", 6, 7)
     plain = load_text("没有标题的一段话。\n", "p.md")
     assert [u.text for u in units_of(plain)] == ["没有标题的一段话。"]
+
+
+@pytest.mark.parametrize("name", ["samples", "corpus"])
+def test_every_line_of_text_is_in_some_unit(name: str) -> None:
+    """So grep sees everything a line scan (rg) sees; only blank lines and --- are left out."""
+    from gtcbrief.index import _BREAK
+    from gtcbrief.loader import iter_documents
+
+    folder = ROOT / "samples" if name == "samples" else ROOT.parent / "shared" / "corpus"
+    if not folder.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    docs = list(iter_documents([str(folder)]))
+    assert docs
+    for doc in docs:
+        covered = {n for u in units_of(doc) for n in range(u.line, u.end_line + 1)}
+        lost = [
+            n
+            for n, line in enumerate(doc.lines, 1)
+            if line.strip() and not _BREAK.match(line) and n not in covered
+        ]
+        assert not lost, f"{doc.path}: lines {lost[:5]} are in no unit"
 
 
 def test_worker_processes_build_the_same_index(

@@ -94,6 +94,8 @@ def parse_query(text: str) -> Query:
             break
         pos = m.end()
         neg, fld, quoted, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if fld is None and bare is not None and bare.endswith(":") and bare[:-1].lower() in FIELDS:
+            raise GtcbriefError(f"empty term after {bare}")
         if fld is not None and fld.lower() not in FIELDS:
             # not a field filter (``http://…``, ``C:``): the whole token is text
             bare = fld + ":" + (bare if bare is not None else f'"{quoted}"')

@@ -137,6 +137,7 @@ def test_parse_query(text: str, clauses: list[list[str]], excludes: list[str]) -
         pytest.param("rag OR", id="trailing-or"),
         pytest.param("-rag", id="only-exclusions"),
         pytest.param("   ", id="empty"),
+        pytest.param("title:", id="empty-field"),
     ],
 )
 def test_bad_queries_are_usage_errors(text: str) -> None:

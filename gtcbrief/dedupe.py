@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,8 +45,11 @@ TITLE_THRESHOLD = 0.9
 #: Sketch sizes (smallest hashes kept) for descriptions (3-grams) and titles (2-grams).
 SKETCH = 24
 TITLE_SKETCH = 8
+#: Smallest hashes drawn per description, from which the SKETCH rarest-enough are kept.
+SKETCH_POOL = 64
 #: Sketch values shared by more rows than this are boilerplate, not evidence.
 CAP = 24
+_COUNT_SLOTS = 1 << 22
 #: Rows with the same title beyond this many are a generic title ("Keynote"), not evidence.
 TITLE_CAP = 64
 #: Bigram containment below which a pair is not worth the rapidfuzz scorers.
@@ -79,6 +83,25 @@ def _sketch(text: str, n: int, size: int) -> list[int]:
         return [zlib.crc32(data)] if data else []
     grams = {data[i : i + width] for i in range(0, len(data) - width + 4, 4)}
     return sorted(map(zlib.crc32, grams))[:size]
+
+
+def _rare_sketches(sketches: Sequence[Sequence[int]], keep: int, cap: int) -> list[list[int]]:
+    """Each sketch's ``keep`` smallest values that at most ``cap`` sketches share.
+
+    Boilerplate (a sentence every brief repeats, a phrase a corpus recombines)
+    would otherwise fill the sketches of large corpora with values too common
+    to index, and copies would lose their candidates. Counts go into a fixed
+    table of saturating byte counters (a hash collision can only overcount),
+    so memory stays flat whatever the corpus size.
+    """
+    counts = bytearray(_COUNT_SLOTS)
+    mask = _COUNT_SLOTS - 1
+    for sk in sketches:
+        for h in sk:
+            slot = h & mask
+            if counts[slot] < 255:
+                counts[slot] += 1
+    return [[h for h in sk if counts[h & mask] <= cap][:keep] for sk in sketches]
 
 
 def _sentences(text: str) -> str:
@@ -263,8 +286,19 @@ def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
 def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
     """Verified near-duplicate pairs among ``records``."""
     prep = _Prepared(records)
-    desc_keys = [_sketch(d, 3, SKETCH) if len(d) >= MIN_DESCRIPTION else [] for d in prep.descs]
-    title_keys = [_sketch(t, 2, TITLE_SKETCH) if len(t) >= 4 else [] for t in prep.titles]
+    desc_keys = _rare_sketches(
+        [
+            array("I", _sketch(d, 3, SKETCH_POOL)) if len(d) >= MIN_DESCRIPTION else ()
+            for d in prep.descs
+        ],
+        SKETCH,
+        CAP,
+    )
+    title_keys = _rare_sketches(
+        [array("I", _sketch(t, 2, 3 * TITLE_SKETCH)) if len(t) >= 4 else () for t in prep.titles],
+        TITLE_SKETCH,
+        CAP,
+    )
     exact_titles = [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in prep.titles]
     candidates = (
         _candidates(desc_keys, CAP)

@@ -220,3 +220,16 @@ def test_a_title_that_lost_its_head_is_the_same_session_when_the_texts_agree() -
     # the unfinished entry shares the title exactly; the head-less one has a related text
     assert cluster.members == (0, 1, 2)
     assert cluster.kind == "same-session"
+
+
+def test_a_copy_is_found_among_entries_recombined_from_the_same_sentences() -> None:
+    # Every sentence recurs in dozens of entries (too common to index); only the
+    # order of sentences makes an entry unique, and the copy keeps that order.
+    rng = random.Random(5)
+    alphabet = "机器人仿真推理训练数据模型加速平台部署优化视觉语言生成检索增强知识图谱芯片网络"
+    pool = ["".join(rng.choice(alphabet) for _ in range(20)) + "。" for _ in range(30)]
+    texts = ["".join(rng.sample(pool, 12)) for _ in range(200)]
+    records = [Record(f"{i}.md", 3, f"Session {i:03d}", t) for i, t in enumerate(texts)]
+    records.append(Record("copy.md", 3, "Another session", typos(texts[7], 40)))
+    clusters = find_duplicates(records)
+    assert [c.members for c in clusters] == [(7, 200)]

@@ -347,3 +347,10 @@ def test_quoted_mixed_text_finds_everything_a_substring_scan_finds(data: st.Data
     scan = {(u.path, u.line) for u in units if rx.search(u.text)}
     assert (unit.path, unit.line) in scan
     assert scan <= _found(f'"{piece}"')
+
+
+def test_a_bad_query_fails_before_any_index_is_built(tmp_path: Path) -> None:
+    cache = tmp_path / "never"
+    assert grep('"open', BRIEF, "--cache-dir", str(cache)).exit_code == 2
+    assert grep("--regex", "(", BRIEF, "--cache-dir", str(cache)).exit_code == 2
+    assert not cache.exists()

@@ -304,13 +304,18 @@ def grep(
 
     from gtcbrief.config import load_config
     from gtcbrief.index import open_index
-    from gtcbrief.render import write_json_array, write_jsonl
-    from gtcbrief.search import Options, search
+    from gtcbrief.render import safe, write_json_array, write_jsonl
+    from gtcbrief.search import Options, compile_regex, parse_query, search
 
     check_choice("--format", fmt, GREP_FORMATS)
     check_choice("--sort", sort, ("rank", "path"))
     if ignore_case and case_sensitive:
         raise GtcbriefError("-i and -s contradict each other")
+    # a bad query fails now, before any index is built
+    if regex:
+        compile_regex(query, case_sensitive=case_sensitive)
+    else:
+        parse_query(query)
     targets = list(paths or ["."])
     cfg = load_config(config, targets)
     if doc_format:
@@ -355,7 +360,7 @@ def grep(
         in_order = [p for p in index.display.values() if p in per_file]
         for path in in_order:
             n = per_file[path]
-            out.write(f"{path}:{n}\n" if count else f"{path}\n")
+            out.write(f"{safe(path)}:{n}\n" if count else f"{safe(path)}\n")
     elif fmt == "json":
         matched = write_json_array((hit_record(h) for h in hits), out)
     elif fmt == "jsonl":

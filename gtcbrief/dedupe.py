@@ -5,15 +5,16 @@ Pipeline (no all-pairs comparison):
 1. **Sketch.** Each description is reduced to its compact normalised text
    (NFKC, case folded, Traditional→Simplified, spaces and punctuation
    dropped); its character 3-grams are hashed (CRC-32, deterministic) and
-   the ``SKETCH`` smallest hashes kept (a bottom-k MinHash sketch). A copy
-   that was truncated, reordered or lightly edited keeps most of its
-   3-grams, so it shares some of the smallest hashes with its source even
-   when the Jaccard similarity of the two texts is low (a truncated copy is
-   *contained* in its source). Titles get a smaller sketch of 2-grams and an
-   exact key.
-2. **Block.** Entries sharing a sketch value are candidates. Sketch values
-   shared by more than ``CAP`` entries are boilerplate and skipped, which
-   bounds the candidate count by ``entries × SKETCH × CAP``.
+   the ``SKETCH_POOL`` smallest hashes taken (a bottom-k MinHash sketch).
+   Of those, the ``SKETCH`` smallest that at most ``CAP`` sketches share are
+   kept: boilerplate is never evidence, and in a large corpus it would crowd
+   the sketches. A copy that was truncated, reordered or lightly edited
+   keeps most of its 3-grams, so it shares several of these values with its
+   source even when the Jaccard similarity of the two texts is low (a
+   truncated copy is *contained* in its source). Titles get a smaller sketch
+   of 2-grams and an exact key.
+2. **Block.** Entries sharing three kept values (two texts) or the same
+   title are candidates; the work is bounded by ``entries × SKETCH × CAP``.
 3. **Verify** each candidate with more than one scorer (rapidfuzz):
    ``ratio`` (edits), ``partial_ratio`` (truncation, when the shorter text is
    long enough), ``token_sort_ratio`` over sentences (reordering), and

@@ -252,3 +252,27 @@ def test_notes_are_not_scored_only_briefs(shared: Path) -> None:
     notes = load_path(str(shared / "seeds" / "002_c05e3898db6920d2.txt"))
     assert notes.format == "notes" and notes.entries
     assert list(check_mismatch([notes], Config(), threshold=1.01)) == []
+
+
+def test_without_cc_cedict_the_rule_still_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mismatch, "_cedict_path", lambda: None)
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    assert mismatch.lexicon() == {}
+    (m,) = score_items([RAG])
+    assert m is not None and m.score >= mismatch.DEFAULT_THRESHOLD
+
+
+def test_the_inverted_dictionary_is_cached_and_reloaded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = tmp_path / "cedict.txt"
+    source.write_text("機器人 机器人 [ji1 qi4 ren2] /robot/\n", encoding="utf-8")
+    monkeypatch.setattr(mismatch, "_cedict_path", lambda: source)
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    assert mismatch.lexicon() == {"robot": ("机器人",)}
+    assert len(list((tmp_path / "cache").glob("lexicon-*.marshal"))) == 1
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    assert mismatch.lexicon() == {"robot": ("机器人",)}  # from the cache
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    source.write_text("", encoding="utf-8")  # a different size: the cache key changes
+    assert mismatch.lexicon() == {}

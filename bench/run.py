@@ -69,12 +69,22 @@ make bench                        # full run: corpora of 1k, 10k and 100k entrie
 
 Peers are installed locally, never globally: `markdownlint-cli2` with
 `npm install --prefix bench/node markdownlint-cli2` (the harness does this if
-npm is available), `rg` and `hyperfine` from Debian
-(`apt-get install -y ripgrep hyperfine`; hyperfine is optional). Corpora and
-raw results (`bench/out/results.json`) go to the git-ignored `bench/out/`.
+npm is available), `rg` from Debian (`apt-get install -y ripgrep`), and the
+all-pairs rapidfuzz baseline runs from a throwaway venv in `bench/out/` (it
+needs numpy, which gtcbrief does not). Corpora and raw results
+(`bench/out/results.json`) go to the git-ignored `bench/out/`.
+
+Corpora: `bench/gen_corpus.py` (deterministic by `--seed`; 20 entries a file)
+builds briefs in the seed template from the real text in `../shared/` (arXiv
+titles and Chinese summaries, paper-reading, GTC 2024 session titles, the seed
+brief), with unfinished entries, setext-trap separators and half-width author
+colons, and plants 3% near-duplicates (exact copies, copied descriptions with
+small edits, the same session reported twice) listed in `manifest.json`, from
+which dedupe recall is computed. 100k entries are 175 MB.
 
 Method: each command runs once to warm the page cache (and, for grep, the
-index), then N times; the table shows the median wall time, and the peak
+index), then N times (fewer when the runs have used 2 minutes; a warm-up over
+10 s counts as a run); the table shows the median wall time, and the peak
 resident memory of the whole process tree (sum over processes, sampled every
 50 ms, and never less than the kernel's `ru_maxrss` of the command). Ratios
 divide gtcbrief's median by the peer's median from the same run. CPU is the

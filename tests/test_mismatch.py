@@ -276,3 +276,29 @@ def test_the_inverted_dictionary_is_cached_and_reloaded(
     monkeypatch.setattr(mismatch, "_lexicon", None)
     source.write_text("", encoding="utf-8")  # a different size: the cache key changes
     assert mismatch.lexicon() == {}
+
+
+def test_explain_prints_the_evidence_under_each_mismatch() -> None:
+    result = CliRunner().invoke(
+        app, ["validate", "samples/gtc-daily-brief.md", "--select", "GB301", "--explain"]
+    )
+    lines = result.stdout.splitlines()
+    first = lines.index(next(x for x in lines if x.startswith("samples/gtc-daily-brief.md:3:1:")))
+    assert lines[first + 1].startswith("    = own coverage 0.000")
+    assert any(x.startswith("    = score = own / (own + max(competitors))") for x in lines)
+    plain = CliRunner().invoke(app, ["validate", "samples/gtc-daily-brief.md", "--select", "GB301"])
+    assert "    = " not in plain.stdout
+
+
+def test_mismatch_warns_by_default_and_can_be_made_to_block(tmp_path: Path) -> None:
+    brief = "samples/gtc-daily-brief.md"
+    default = CliRunner().invoke(app, ["validate", brief, "--select", "GB301"])
+    assert default.exit_code == 0 and "GB301" in default.stdout
+    config = tmp_path / "strict.toml"
+    config.write_text(
+        '[tool.gtcbrief.severity]\ndescription-mismatch = "error"\n', encoding="utf-8"
+    )
+    strict = CliRunner().invoke(
+        app, ["validate", brief, "--select", "GB301", "--config", str(config)]
+    )
+    assert strict.exit_code == 1

@@ -60,7 +60,9 @@ def _list_rules(fmt: str) -> int:
     return EXIT_OK
 
 
-def _write(diagnostics: list[Diagnostic], fmt: str, rules: tuple[Rule, ...]) -> None:
+def _write(
+    diagnostics: list[Diagnostic], fmt: str, rules: tuple[Rule, ...], explain: bool = False
+) -> None:
     from gtcbrief import __version__
     from gtcbrief.diagnostics import write_github, write_json, write_jsonl, write_sarif, write_text
 
@@ -74,7 +76,7 @@ def _write(diagnostics: list[Diagnostic], fmt: str, rules: tuple[Rule, ...]) -> 
     elif fmt == "sarif":
         write_sarif(diagnostics, rules, out, __version__)
     else:
-        write_text(diagnostics, out, color=_color(out))
+        write_text(diagnostics, out, color=_color(out), explain=explain)
 
 
 def _color(stream: Any) -> bool:
@@ -177,6 +179,14 @@ def validate(
     list_rules: Annotated[
         bool, typer.Option("--list-rules", help="List every rule and exit.")
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show the evidence behind scored findings (description-mismatch): "
+            "coverage, competitors, matched and missing terms. JSON always has it.",
+        ),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary line on stderr.")
     ] = False,
@@ -241,7 +251,7 @@ def validate(
             return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
 
     diagnostics = run(documents, cfg, selection, on_crash=on_crash)
-    _write(diagnostics, fmt, all_rules())
+    _write(diagnostics, fmt, all_rules(), explain=explain)
     if diagnostics and not quiet:
         from gtcbrief.diagnostics import summary
 

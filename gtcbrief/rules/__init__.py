@@ -291,7 +291,9 @@ def _build() -> tuple[Rule, ...]:
         rule(
             "GB301",
             "description-mismatch",
-            "error",
+            # a warning by default: the score is lexical, and on bare short titles
+            # (model names) its precision is low (BENCHMARKS.md); raise it per project
+            "warning",
             "The description is about the session named in the title (score below the threshold).",
             _mismatch,
             kind="corpus",

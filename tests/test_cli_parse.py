@@ -179,3 +179,18 @@ def test_closed_pipe_is_quiet() -> None:
     assert proc.returncode == 0
     assert proc.stderr == ""
     assert json.loads(proc.stdout)["line"] == 3
+
+
+def test_score_adds_description_mismatch_to_each_brief_entry() -> None:
+    result = invoke("parse", BRIEF, "--score", "--format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    described = [r for r in records if r["description"]]
+    assert len(described) == 11
+    assert all(0 <= r["mismatch"]["score"] <= 1 for r in described)
+    assert all(r["mismatch"] is None for r in records if not r["description"])
+    assert records[0]["mismatch"]["score"] < 0.35  # a robotics talk described by an LLM paper
+    by_line = {r["line"]: r for r in records}
+    assert (
+        by_line[57]["mismatch"]["suggestion"] == "Deploying RAG Pipelines for Production at Scale"
+    )
+    assert "mismatch" not in json.loads(invoke("parse", BRIEF, "--format", "json").stdout)[0]

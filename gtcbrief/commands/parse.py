@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 import typer
@@ -46,6 +46,25 @@ DOC_CSV = ("path", "format", "title", "entries", "line_count")
 DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entries", "Entries"))
 
 
+def _scores(documents: list[Any], config: Any) -> dict[tuple[str, int], dict[str, Any]]:
+    """description-mismatch per brief entry with a description, keyed by (path, line)."""
+    from gtcbrief.mismatch import score_entries
+
+    entries = [e for doc in documents if doc.format == "brief" for e in doc.entries]
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for entry, match in zip(entries, score_entries(entries, config), strict=True):
+        if match is None:
+            continue
+        other = entries[match.suggestion] if match.suggestion is not None else None
+        out[(entry.path, entry.line)] = {
+            "score": round(match.score, 4),
+            "suggestion": other.title if other else None,
+            "matched": list(match.matched),
+            "missing": list(match.missing),
+        }
+    return out
+
+
 def _table_row(record: dict[str, Any]) -> dict[str, Any]:
     desc = record["description"]
     return {
@@ -63,6 +82,7 @@ def _table_row(record: dict[str, Any]) -> dict[str, Any]:
         "  gtcbrief parse samples/gtc-daily-brief.md\n\n"
         "  gtcbrief parse reports/ --format jsonl | jq -r .title\n\n"
         "  gtcbrief parse reports/ --format csv > entries.csv\n\n"
+        "  gtcbrief parse reports/ --score --format jsonl | jq '{title, s: .mismatch.score}'\n\n"
         "  cat brief.md | gtcbrief parse - --stdin-filename brief.md --format json"
     )
 )
@@ -79,6 +99,14 @@ def parse(
     ] = None,
     documents: Annotated[
         bool, typer.Option("--documents", help="One record per document instead of per entry.")
+    ] = False,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Add each brief entry's description-mismatch score and suggestion "
+            "(compared with every entry of the files given, so all files are read first).",
+        ),
     ] = False,
     config: ConfigOpt = None,
     doc_format: DocFormatOpt = None,
@@ -100,9 +128,14 @@ def parse(
         stdin_filename=stdin_filename,
     )
     stats = {"documents": 0, "entries": 0}
+    documents_in: Iterable[Any] = loaded
+    scores: dict[tuple[str, int], dict[str, Any]] = {}
+    if score:
+        documents_in = list(loaded)
+        scores = _scores(documents_in, loaded.config)
 
     def records() -> Iterator[dict[str, Any]]:
-        for doc in loaded:
+        for doc in documents_in:
             stats["documents"] += 1
             stats["entries"] += len(doc.entries)
             if documents:
@@ -113,6 +146,8 @@ def parse(
                 continue
             for entry in doc.entries:
                 record = entry.to_dict()
+                if score:
+                    record["mismatch"] = scores.get((entry.path, entry.line))
                 yield _table_row(record) if chosen == "table" else record
 
     if documents:

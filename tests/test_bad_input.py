@@ -128,3 +128,17 @@ def test_an_invalid_config_file_names_the_file(command: str, tmp_path: Path) -> 
     assert result.exit_code == 2
     assert ".gtcbrief.toml: invalid TOML" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ['select = ["GB999"]', 'ignore = ["no-such-rule"]', '[severity]\nGB999 = "error"'],
+    ids=["select", "ignore", "severity"],
+)
+def test_an_unknown_rule_in_config_is_a_usage_error(setting: str, tmp_path: Path) -> None:
+    (tmp_path / ".gtcbrief.toml").write_text(setting + "\n", encoding="utf-8")
+    doc = tmp_path / "a.md"
+    doc.write_text("# 每日参会快报\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(doc)])
+    assert result.exit_code == 2, result.stderr
+    assert "unknown rule" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -110,26 +110,35 @@ def write_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str], out:
 
 def write_table(
     records: Iterable[Mapping[str, Any]],
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[tuple[str, str] | tuple[str, str, int]],
     *,
     title: str | None = None,
-    max_width: int = 60,
 ) -> int:
-    """A rich table; ``columns`` is (key, header). Cells are plain, sanitised text."""
+    """A rich table; ``columns`` is (key, header) or (key, header, ratio).
+
+    Columns with a ratio share the terminal's width in that proportion (a
+    title gets more than a kind); the others take their natural width. The
+    first column is the location (path:line) and is never folded, so it stays
+    clickable. Cells are plain, sanitised text.
+    """
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_lines=False, expand=False)
-    for index, (_key, header) in enumerate(columns):
-        # The first column is the location (path:line): never folded, so it stays clickable.
+    flexible = any(len(c) == 3 for c in columns)
+    table = Table(title=title, show_lines=False, expand=flexible)
+    for index, column in enumerate(columns):
+        header = column[1]
         if index == 0:
             table.add_column(header, no_wrap=True)
+        elif len(column) == 3:
+            table.add_column(header, overflow="fold", ratio=column[2])
         else:
-            table.add_column(header, overflow="fold", max_width=max_width)
+            table.add_column(header, overflow="fold", max_width=60)
     count = 0
+    keys = [c[0] for c in columns]
     for record in records:
         cells = []
-        for key, _header in columns:
+        for key in keys:
             cell = safe(flatten(record.get(key)))
             if len(cell) > 200:
                 cell = cell[:199] + "…"
@@ -145,7 +154,7 @@ def emit(
     fmt: str,
     *,
     csv_columns: Sequence[str],
-    table_columns: Sequence[tuple[str, str]],
+    table_columns: Sequence[tuple[str, str] | tuple[str, str, int]],
     title: str | None = None,
     out: IO[str] | None = None,
 ) -> int:

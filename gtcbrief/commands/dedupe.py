@@ -22,12 +22,12 @@ from gtcbrief.cli import (
 
 KINDS = ("all", "copied-description", "same-session")
 MEMBER_CSV = ("cluster", "kind", "score", "path", "line", "title")
-MEMBER_TABLE = (
+MEMBER_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("cluster", "#"),
     ("kind", "Kind"),
     ("score", "Score"),
     ("where", "Where"),
-    ("title", "Title"),
+    ("title", "Title", 1),
 )
 
 

@@ -33,14 +33,14 @@ ENTRY_CSV = (
     "implications",
     "authors",
 )
-ENTRY_TABLE = (
+ENTRY_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("where", "Where"),
-    ("kind", "Kind"),
-    ("title", "Title"),
-    ("topic", "Track"),
-    ("speaker_names", "Speakers"),
+    ("kind", "Kind", 2),
+    ("title", "Title", 5),
+    ("topic", "Track", 3),
+    ("speaker_names", "Speakers", 3),
     ("desc", "Desc."),
-    ("author_names", "Authors"),
+    ("author_names", "Authors", 2),
 )
 DOC_CSV = ("path", "format", "title", "entries", "line_count")
 DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entries", "Entries"))

@@ -675,8 +675,11 @@ def _load_file(job: tuple[str, Config, str | None]) -> Document | tuple[str, str
 
 def _jobs(requested: int | None, files: int) -> int:
     if requested is None:
+        # Opt-in: shipping each Document back costs 40-70% more CPU than loading
+        # it, so a pool was slower than one process on this 2-core machine
+        # whenever anything else ran (BENCHMARKS.md, "parse with the pool").
         env = os.environ.get("GTCBRIEF_JOBS", "")
-        requested = int(env) if env.isdigit() else 0
+        requested = int(env) if env.isdigit() else 1
     if requested == 0:  # auto
         requested = (os.cpu_count() or 1) if files >= POOL_MIN_FILES else 1
     return max(1, min(requested, files))
@@ -694,10 +697,10 @@ def iter_documents(
     """Load every file of PATHS, in order, streaming.
 
     With ``on_error`` (a callable taking the error) a file that cannot be
-    read is reported and skipped; without it the error propagates. Large
-    inputs are loaded by a pool of processes (``jobs``: 0 = one per core
-    when there are at least ``POOL_MIN_FILES`` files, 1 = in this process;
-    default from ``GTCBRIEF_JOBS``); results keep the order of the paths.
+    read is reported and skipped; without it the error propagates. With
+    ``jobs`` (default: ``GTCBRIEF_JOBS``, else 1) files are loaded by a pool of
+    processes: 0 = one per core when there are at least ``POOL_MIN_FILES``
+    files, N = N processes; results keep the order of the paths.
     """
     from gtcbrief.errors import GtcbriefError
     from gtcbrief.sources import iter_paths, read_source

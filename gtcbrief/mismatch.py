@@ -44,6 +44,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from operator import truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +72,7 @@ SHORT_TITLE_PAD = 0.6
 
 _LATIN = re.compile(r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*\+*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD_START = re.compile(r"(?<![0-9a-z])[0-9a-z]")
 
 _EN_STOP = frozenset(
     """a an and are as at be by for from in into is it its of on or the to with without via
@@ -110,20 +113,53 @@ class Glossary:
     #: Chinese terms by their first two characters, so a text is only searched for
     #: the terms whose head it contains (one set intersection instead of ~500 scans).
     heads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Every English term starts with ``[0-9a-z]``, so a match can only start where a
+    #: word does: ``english_re`` is tried there instead of at every character.
+    word_starts: bool = False
+
+    def _english(self, norm_text: str) -> Iterator[str]:
+        """The English terms ``english_re.finditer`` finds, in order."""
+        pattern = self.english_re
+        if pattern is None:
+            return
+        if not self.word_starts:
+            for m in pattern.finditer(norm_text):
+                yield m.group(1)
+            return
+        end = 0
+        match = pattern.match
+        for start in _WORD_START.finditer(norm_text):
+            pos = start.start()
+            if pos < end:
+                continue
+            hit = match(norm_text, pos)
+            if hit is not None:
+                end = hit.end()
+                yield hit.group(1)
 
     def concepts(self, norm_text: str) -> dict[int, str]:
         """Concept id → the surface form found in already-normalised ``norm_text``."""
         found: dict[int, str] = {}
-        if self.english_re is not None:
-            for m in self.english_re.finditer(norm_text):
-                term = m.group(1)
-                found.setdefault(self.english[term], term)
+        for term in self._english(norm_text):
+            found.setdefault(self.english[term], term)
         if self.heads:
             present = {norm_text[i : i + 2] for i in range(len(norm_text) - 1)}
             for head in sorted(present & self.heads.keys()):
                 for term in self.heads[head]:
                     if term in norm_text:
                         found.setdefault(self.chinese[term], term)
+        return found
+
+    def concept_ids(self, norm_text: str, present: AbstractSet[str]) -> set[int]:
+        """The ids of :meth:`concepts`, given the text's character bigrams ``present``."""
+        english = self.english
+        found = {english[term] for term in self._english(norm_text)}
+        if self.heads:
+            chinese = self.chinese
+            for head in present & self.heads.keys():
+                for term in self.heads[head]:
+                    if term in norm_text:
+                        found.add(chinese[term])
         return found
 
 
@@ -172,7 +208,10 @@ def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
     heads: dict[str, list[str]] = {}
     for term in chinese:
         heads.setdefault(term[:2], []).append(term)
-    return Glossary(english, chinese, labels, pattern, {h: tuple(t) for h, t in heads.items()})
+    word_starts = all(_WORD_START.match(t) for t in english)
+    return Glossary(
+        english, chinese, labels, pattern, {h: tuple(t) for h, t in heads.items()}, word_starts
+    )
 
 
 def read_glossary_tsv(path: Path) -> list[tuple[str, str]]:
@@ -341,12 +380,23 @@ def item_of(entry: Entry) -> Item:
     )
 
 
-def title_features(item: Item, glossary: Glossary) -> Features:
-    parts = [features(item.title, glossary, TITLE_WEIGHT)]
+def title_features(
+    item: Item, glossary: Glossary, memo: dict[tuple[str, float], Features] | None = None
+) -> Features:
+    """Features of the title side; ``memo`` caches :func:`features` by (text, weight)."""
+    memo = {} if memo is None else memo
+
+    def part(text: str, weight: float) -> Features:
+        found = memo.get((text, weight))
+        if found is None:
+            found = memo[text, weight] = features(text, glossary, weight)
+        return found
+
+    parts = [part(item.title, TITLE_WEIGHT)]
     if item.track:
-        parts.append(features(item.track, glossary, TRACK_WEIGHT))
+        parts.append(part(item.track, TRACK_WEIGHT))
     if item.speakers:
-        parts.append(features(item.speakers, glossary, SPEAKER_WEIGHT))
+        parts.append(part(item.speakers, SPEAKER_WEIGHT))
     return _merge(*parts)
 
 
@@ -477,16 +527,27 @@ class Scorer:
     keys_of: list[str] = field(init=False)
     idf: dict[str, float] = field(init=False)
     default_idf: float = field(init=False)
+    _latin: set[str] = field(init=False)
+    _bigrams: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.titles = [title_features(it, self.glossary) for it in self.items]
+        # Tracks, speakers (and some titles) repeat across a corpus: features once per text.
+        memo: dict[tuple[str, float], Features] = {}
+        self.titles = [title_features(it, self.glossary, memo) for it in self.items]
         heads = self._translation_heads() if self.lexicon else {}
         self.vocab = {}
-        self.keys_of = []
+        # Only title features are ever looked up in a description (coverage, competitors,
+        # IDF), so a description keeps just those: most of its bigrams are in no title.
+        wanted: set[str] = set()
+        for t in self.titles:
+            wanted.update(t.weights)
+        self._latin = {k[2:] for k in wanted if k.startswith("l:")}
+        self._bigrams = {k[2:] for k in wanted if k.startswith("b:")}
         self.descs = [
             self._description_keys(it.description, heads) if it.description else None
             for it in self.items
         ]
+        self.keys_of = list(self.vocab)  # ids are given in insertion order
         df = [0] * len(self.keys_of)
         n = 0
         for d in self.descs:
@@ -514,24 +575,25 @@ class Scorer:
     def _description_keys(
         self, text: str, heads: Mapping[str, list[tuple[str, str]]]
     ) -> array[int]:
-        """Feature keys of a description, plus the title words whose translation it contains."""
-        keys = set(features(text, self.glossary).weights)
+        """Feature keys of a description, plus the title words whose translation it contains.
+
+        The keys of :func:`features` that some title has (weights and surface forms
+        are not needed).
+        """
+        norm = fold(text)
+        present = {norm[i : i + 2] for i in range(len(norm) - 1)}
+        keys = {"l:" + w for w in self._latin.intersection(_latin_terms(norm))}
+        keys.update([f"c:{cid}" for cid in self.glossary.concept_ids(norm, present)])
+        # Title bigrams are two characters and never stop words: no filter needed.
+        keys.update(["b:" + b for b in self._bigrams.intersection(cjk_bigrams(norm))])
         if heads:
-            norm = fold(text)
-            present = {norm[i : i + 2] for i in range(len(norm) - 1)}
             for head in present & heads.keys():
                 for word, zh in heads[head]:
                     if zh in norm:
                         keys.add("l:" + word)
         vocab = self.vocab
-        ids = []
-        for key in keys:
-            k = vocab.get(key)
-            if k is None:
-                k = vocab[key] = len(self.keys_of)
-                self.keys_of.append(key)
-            ids.append(k)
-        return array("I", sorted(ids))
+        add = vocab.setdefault
+        return array("I", sorted([add(key, len(vocab)) for key in keys]))
 
     def keyset(self, i: int) -> frozenset[str]:
         """The feature keys of description ``i`` (empty without a description)."""
@@ -600,39 +662,79 @@ class Scorer:
             shown.add(word)
         return found, tuple(lacking)
 
-    def score_all(self) -> list[Match | None]:
-        """One :class:`Match` per item with a description (``None`` for the others)."""
+    def score_all(self, explain_below: float | None = None) -> list[Match | None]:
+        """One :class:`Match` per item with a description (``None`` for the others).
+
+        With ``explain_below``, matched and missing terms are only worked out for
+        entries scoring below it (the others get empty ones): ``validate`` reports
+        only those.
+        """
         n = len(self.items)
-        totals, postings = self._competitor_index()
-        own_cov = [
-            self.coverage(self.keyset(i), self.titles[i]) if d is not None else 0.0
-            for i, d in enumerate(self.descs)
+        idf, default_idf, vocab = self.idf, self.default_idf, self.vocab
+        # Per title: the weighted IDF of each feature and its description-vocabulary id.
+        title_xs = [
+            [w * idf.get(key, default_idf) for key, w in t.weights.items()] for t in self.titles
         ]
-        best_desc_for_title = [0.0] * n  # best coverage of title j by any description ≠ j
+        title_ids = [[vocab.get(key, -1) for key in t.weights] for t in self.titles]
+        totals = [SHORT_TITLE_PAD + sum(xs) for xs in title_xs]
+        # Postings of title features shared by at most COMPETITOR_CAP titles (see
+        # _competitor_index), by feature id: the titles and their weighted IDF.
+        post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
+        for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
+            for k, x in zip(ids, xs, strict=True):
+                if k >= 0:
+                    post[k].append((j, x))
+        for k, plist in enumerate(post):
+            if len(plist) > COMPETITOR_CAP:
+                post[k] = []
+        own_cov = [0.0] * n
+        for i, d in enumerate(self.descs):
+            if d is None:
+                continue
+            present = set(d)
+            total = SHORT_TITLE_PAD
+            hit = 0.0
+            for k, x in zip(title_ids[i], title_xs[i], strict=True):
+                total += x
+                if k in present:
+                    hit += x
+            own_cov[i] = hit / total if total else 0.0
+        # Best coverage of title j by any description ≠ j (a dict: updated in one call).
+        best_desc_for_title: dict[int, float] = {}
+        best_desc_get = best_desc_for_title.get
+        zeros = repeat(0.0)
         # Per description: best other title's coverage, the suggested owner and its coverage.
         rows: list[tuple[float, int, float]] = [(0.0, -1, 0.0)] * n
         for i, d in enumerate(self.descs):
             if d is None:
                 continue
             acc: dict[int, float] = {}
+            get = acc.get
             for key in d:
-                for j, x in postings.get(key, ()):
-                    acc[j] = acc.get(j, 0.0) + x
-            best_title, best_j, best_rank = 0.0, -1, 0.0
-            for j, raw in acc.items():
-                if j == i:
-                    continue
-                v = raw / totals[j]
-                if v > best_desc_for_title[j]:
-                    best_desc_for_title[j] = v
-                if v > best_title:
-                    best_title = v
+                for j, x in post[key]:
+                    acc[j] = get(j, 0.0) + x
+            acc.pop(i, None)
+            if not acc:
+                continue
+            js = list(acc)
+            vs = list(map(truediv, acc.values(), map(totals.__getitem__, js)))
+            best_desc_for_title.update(
+                zip(js, map(max, map(best_desc_get, js, zeros), vs), strict=True)
+            )
+            best_title = max(vs)
+            # A suggestion needs a coverage (at most best_title) of SUGGEST_MIN and
+            # 1.5 × own + 0.05: otherwise the owner is not worth looking for.
+            own = own_cov[i]
+            if best_title < SUGGEST_MIN or best_title < 1.5 * own + 0.05:
+                rows[i] = (best_title, -1, 0.0)
+                continue
+            best_j, best_rank, fit = -1, 0.0, 0.0
+            for j, v in zip(js, vs, strict=True):
                 # The owner of a misplaced description is a title it fits better than
                 # that title's own description does (in a swap, each fits the other's).
                 rank = v if v > own_cov[j] else v / 2
                 if rank > best_rank or (rank == best_rank and j < best_j):
-                    best_j, best_rank = j, rank
-            fit = acc.get(best_j, 0.0) / totals[best_j] if best_j >= 0 else 0.0
+                    best_j, best_rank, fit = j, rank, v
             rows[i] = (best_title, best_j, fit)
         results: list[Match | None] = []
         suggestions: dict[int, int] = {}
@@ -642,10 +744,13 @@ class Scorer:
                 continue
             own = own_cov[i]
             best_title, best_j, fit = rows[i]
-            best_desc = best_desc_for_title[i]
+            best_desc = best_desc_get(i, 0.0)
             competitor = max(best_title, best_desc, FLOOR)
             score = own / (own + competitor) if own > 0 else 0.0
-            matched, missing = self.explain_terms(i, i)
+            if explain_below is None or round(score, 4) < explain_below:
+                matched, missing = self.explain_terms(i, i)
+            else:
+                matched, missing = (), ()
             suggestion = None
             if best_j >= 0 and fit >= SUGGEST_MIN and fit >= 1.5 * own + 0.05:
                 suggestion = best_j
@@ -779,7 +884,7 @@ def check_mismatch(
     items = [item_of(e) for e in entries]
     if not any(it.description for it in items):
         return
-    results = Scorer(items, load_glossary(config), lexicon()).score_all()
+    results = Scorer(items, load_glossary(config), lexicon()).score_all(explain_below=limit)
     for m in results:
         if m is None or m.score >= limit:
             continue

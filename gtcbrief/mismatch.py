@@ -584,8 +584,14 @@ class Scorer:
         present = {norm[i : i + 2] for i in range(len(norm) - 1)}
         keys = {"l:" + w for w in self._latin.intersection(_latin_terms(norm))}
         keys.update([f"c:{cid}" for cid in self.glossary.concept_ids(norm, present)])
-        # Title bigrams are two characters and never stop words: no filter needed.
-        keys.update(["b:" + b for b in self._bigrams.intersection(cjk_bigrams(norm))])
+        # Title bigrams are two Chinese characters and never stop words. cjk_bigrams
+        # normalises again; when that changes nothing, its bigrams that some title has
+        # are exactly the title bigrams among all of the text's character pairs.
+        if normalize(norm) == norm:
+            bigrams = self._bigrams & present
+        else:
+            bigrams = self._bigrams.intersection(cjk_bigrams(norm))
+        keys.update(["b:" + b for b in bigrams])
         if heads:
             for head in present & heads.keys():
                 for word, zh in heads[head]:

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 ## run: set up and run the main job on samples/
 run: $(STAMP)
 	$(BIN)/gtcbrief parse samples/ --format table
-	$(BIN)/gtcbrief stats samples/ || true
+	$(BIN)/gtcbrief stats samples/ --format table || true
 	$(BIN)/gtcbrief validate samples/ || true
 
 ## test: set up and run the test suite (exit 5, "no tests collected", is a failure)

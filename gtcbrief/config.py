@@ -68,6 +68,35 @@ class Config:
 DEFAULT = Config()
 
 
+def number_setting(
+    config: Config | None,
+    key: str,
+    explicit: float | None,
+    default: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+) -> float:
+    """A number from the command line, else config key ``key``, else ``default``.
+
+    ``low`` is exclusive and ``high`` inclusive, (low, high]; NaN is refused.
+    """
+    value: Any = explicit
+    if value is None and config is not None:
+        value = config.get(key)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise GtcbriefError(f"{key} must be a number, not {value!r}") from None
+    if number != number:  # NaN
+        raise GtcbriefError(f"{key} must be a number")
+    if (low is not None and number <= low) or (high is not None and number > high):
+        raise GtcbriefError(f"{key} must be in ({low:g}, {high:g}], not {number:g}")
+    return number
+
+
 def _template_from(raw: Mapping[str, Any], where: str) -> Template:
     tpl = Template()
     data = raw.get("template", {})

@@ -368,20 +368,12 @@ def find_duplicates(
 
 
 def resolve_threshold(config: Config | None, threshold: float | None) -> float:
-    from gtcbrief.errors import GtcbriefError
+    """``--threshold``, else config ``dedupe_threshold``, else the default; in (0, 1]."""
+    from gtcbrief.config import number_setting
 
-    value: Any = threshold
-    if value is None and config is not None:
-        value = config.get("dedupe_threshold")
-    if value is None:
-        return DEFAULT_THRESHOLD
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise GtcbriefError(f"dedupe threshold must be a number, not {value!r}") from None
-    if not 0.0 < number <= 1.0:
-        raise GtcbriefError(f"dedupe threshold must be in (0, 1], not {number}")
-    return number
+    return number_setting(
+        config, "dedupe_threshold", threshold, DEFAULT_THRESHOLD, low=0.0, high=1.0
+    )
 
 
 def copied_descriptions(

@@ -818,19 +818,11 @@ def score_entries(entries: Sequence[Entry], config: Config | None = None) -> lis
 
 
 def resolve_threshold(config: Config | None, threshold: float | None) -> float:
-    from gtcbrief.errors import GtcbriefError
+    """``--mismatch-threshold``, else config ``mismatch_threshold``, else the default
+    (any number: 1.01 reports every score)."""
+    from gtcbrief.config import number_setting
 
-    if threshold is None and config is not None:
-        threshold = config.get("mismatch_threshold")
-    if threshold is None:
-        return DEFAULT_THRESHOLD
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise GtcbriefError(f"mismatch_threshold must be a number, not {threshold!r}") from None
-    if math.isnan(value):
-        raise GtcbriefError("mismatch_threshold must be a number")
-    return value
+    return number_setting(config, "mismatch_threshold", threshold, DEFAULT_THRESHOLD)
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -93,7 +93,9 @@ def number_setting(
     if number != number:  # NaN
         raise GtcbriefError(f"{key} must be a number")
     if (low is not None and number <= low) or (high is not None and number > high):
-        raise GtcbriefError(f"{key} must be in ({low:g}, {high:g}], not {number:g}")
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise GtcbriefError(f"{key} must be in ({lo}, {hi}], not {number:g}")
     return number
 
 

@@ -45,6 +45,21 @@ def default_format(stream: IO[str] | None = None) -> str:
         return "json"
 
 
+def use_colour(stream: IO[str] | None = None) -> bool:
+    """Colour as :func:`console` decides it: NO_COLOR, then FORCE_COLOR, then a tty.
+
+    For writers that style text themselves without importing rich.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
+    try:
+        return bool((stream or sys.stdout).isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def console(stderr: bool = False) -> Console:
     """A rich console that honours NO_COLOR / FORCE_COLOR and never emits markup."""
     from rich.console import Console

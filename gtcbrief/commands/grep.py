@@ -130,30 +130,16 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> li
 MATCH_STYLE = "bold red"
 
 
-def _colour() -> bool:
-    """Colour as :func:`gtcbrief.render.console` decides it: NO_COLOR, FORCE_COLOR, a tty."""
-    import os
-
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
-        return True
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
     Styled segments become a rich ``Text`` (never markup) on a colour terminal;
     without colour they are joined and written as they are.
     """
-    from gtcbrief.render import safe
+    from gtcbrief.render import safe, use_colour
 
     write = sys.stdout.write
-    if not _colour():  # plain text: rich is not even imported
+    if not use_colour():  # plain text: rich is not even imported
         import shutil
 
         columns = shutil.get_terminal_size((80, 24)).columns

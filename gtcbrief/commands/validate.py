@@ -65,6 +65,7 @@ def _write(
 ) -> None:
     from gtcbrief import __version__
     from gtcbrief.diagnostics import write_github, write_json, write_jsonl, write_sarif, write_text
+    from gtcbrief.render import use_colour
 
     out = sys.stdout
     if fmt == "json":
@@ -76,20 +77,7 @@ def _write(
     elif fmt == "sarif":
         write_sarif(diagnostics, rules, out, __version__)
     else:
-        write_text(diagnostics, out, color=_color(out), explain=explain)
-
-
-def _color(stream: Any) -> bool:
-    import os
-
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
-        return True
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+        write_text(diagnostics, out, color=use_colour(out), explain=explain)
 
 
 def _stdin_config(config: str | None, paths: list[str], stdin_filename: str) -> str | None:

@@ -817,6 +817,15 @@ def score_entries(entries: Sequence[Entry], config: Config | None = None) -> lis
     return score_items([item_of(e) for e in entries], load_glossary(config))
 
 
+def scorable_entries(documents: Iterable[Document]) -> list[Entry]:
+    """The entries description-mismatch scores: those of briefs.
+
+    Only briefs have a description field; a notes bullet's children are the
+    writer's own remarks, not a description that could belong elsewhere.
+    """
+    return [e for doc in documents if doc.format == "brief" for e in doc.entries]
+
+
 def resolve_threshold(config: Config | None, threshold: float | None) -> float:
     """``--mismatch-threshold``, else config ``mismatch_threshold``, else the default
     (any number: 1.01 reports every score)."""
@@ -876,9 +885,7 @@ def check_mismatch(
     from gtcbrief.diagnostics import Diagnostic
 
     limit = resolve_threshold(config, threshold)
-    # Only briefs have a description field; a notes bullet's children are the
-    # writer's own remarks, not a description that could belong elsewhere.
-    entries = [e for doc in documents if doc.format == "brief" for e in doc.entries]
+    entries = scorable_entries(documents)
     items = [item_of(e) for e in entries]
     if not any(it.description for it in items):
         return

@@ -48,9 +48,9 @@ DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entri
 
 def _scores(documents: list[Any], config: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """description-mismatch per brief entry with a description, keyed by (path, line)."""
-    from gtcbrief.mismatch import score_entries
+    from gtcbrief.mismatch import scorable_entries, score_entries
 
-    entries = [e for doc in documents if doc.format == "brief" for e in doc.entries]
+    entries = scorable_entries(documents)
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for entry, match in zip(entries, score_entries(entries, config), strict=True):
         if match is None:

@@ -53,6 +53,8 @@ SKETCH = 24
 TITLE_SKETCH = 8
 #: Smallest hashes drawn per description, from which the SKETCH rarest-enough are kept.
 SKETCH_POOL = 64
+#: Rows beyond which a second, deeper sketch (its pool growing with the corpus) adds candidates.
+POOL_ROWS = 10_000
 #: Sketch values shared by more rows than this are boilerplate, not evidence.
 CAP = 24
 _COUNT_SLOTS = 1 << 22
@@ -543,27 +545,51 @@ def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
     return ts >= TITLE_THRESHOLD and ds is not None and ds >= CLOSELY_RELATED
 
 
+def _deep_pool(base: int, rows: int) -> int:
+    """Pool of the second, deeper sketch of a large corpus (0: none).
+
+    Beyond ``POOL_ROWS`` rows more of a text's ``base`` smallest hashes are
+    shared by over ``CAP`` rows and fewer values are left to index; a second
+    sketch drawn from a pool that grows with the corpus restores them. Its
+    candidates are added to, never replace, those of the first.
+    """
+    return 0 if rows <= POOL_ROWS else -(-base * rows // POOL_ROWS)
+
+
+def _sketch_candidates(
+    texts: Sequence[str], n: int, pool: int, keep: int, min_len: int
+) -> set[tuple[int, int]]:
+    """Pairs sharing three values of the rare sketches (and, in a large corpus, the deep ones)."""
+    deep = _deep_pool(pool, len(texts))
+    full = [_sketch(t, n, max(pool, deep)) if len(t) >= min_len else [] for t in texts]
+    found = _candidates(_rare_sketches([array("I", s[:pool]) for s in full], keep, CAP), CAP)
+    if deep:
+        found |= _candidates(_rare_sketches([array("I", s) for s in full], keep, CAP), CAP)
+    return found
+
+
 def _blocked(prep: _Prepared) -> list[tuple[int, int]]:
     """Candidate pairs (sorted): shared rare description or title sketch values, same title."""
-    desc_keys = _rare_sketches(
-        [
-            array("I", _sketch(d, 3, SKETCH_POOL)) if len(d) >= MIN_DESCRIPTION else ()
-            for d in prep.descs
-        ],
-        SKETCH,
-        CAP,
-    )
-    title_keys = _rare_sketches(
-        [array("I", _sketch(t, 2, 3 * TITLE_SKETCH)) if len(t) >= 4 else () for t in prep.titles],
-        TITLE_SKETCH,
-        CAP,
-    )
     candidates = (
-        _candidates(desc_keys, CAP)
-        | _candidates(title_keys, CAP, min_shared=3)
+        _sketch_candidates(prep.descs, 3, SKETCH_POOL, SKETCH, MIN_DESCRIPTION)
+        | _sketch_candidates(prep.titles, 2, 3 * TITLE_SKETCH, TITLE_SKETCH, 4)
         | _candidates(_exact_titles(prep.titles), TITLE_CAP, min_shared=1)
     )
     return sorted(candidates)
+
+
+def _np_sketch_candidates(texts: Sequence[str], n: int, pool: int, keep: int, min_len: int) -> Ints:
+    """:func:`_sketch_candidates` vectorised, as sorted keys ``a · len(texts) + b``."""
+    import numpy as np
+
+    rows = len(texts)
+    deep = _deep_pool(pool, rows)
+    sketched = _np_sketches(texts, n, max(pool, deep), min_len)
+    found = _np_candidates(*_np_rare(*_first_per_row(*sketched, pool), keep, CAP), rows, CAP, 3)
+    if deep:
+        more = _np_candidates(*_np_rare(*sketched, keep, CAP), rows, CAP, 3)
+        found = _distinct(np.concatenate([found, more]))
+    return found
 
 
 def _exact_titles(titles: Sequence[str]) -> list[list[int]]:
@@ -575,10 +601,8 @@ def _np_blocked(prep: _Prepared) -> tuple[list[int], list[int], list[float | Non
     import numpy as np
 
     n = len(prep.descs)
-    rows, values = _np_sketches(prep.descs, 3, SKETCH_POOL, MIN_DESCRIPTION)
-    desc = _np_candidates(*_np_rare(rows, values, SKETCH, CAP), n, CAP, 3)
-    rows, values = _np_sketches(prep.titles, 2, 3 * TITLE_SKETCH, 4)
-    title = _np_candidates(*_np_rare(rows, values, TITLE_SKETCH, CAP), n, CAP, 3)
+    desc = _np_sketch_candidates(prep.descs, 3, SKETCH_POOL, SKETCH, MIN_DESCRIPTION)
+    title = _np_sketch_candidates(prep.titles, 2, 3 * TITLE_SKETCH, TITLE_SKETCH, 4)
     exact = _exact_titles(prep.titles)
     rows = np.fromiter((i for i, e in enumerate(exact) for _ in e), dtype=np.int64)
     values = np.fromiter((h for e in exact for h in e), dtype=np.int64)

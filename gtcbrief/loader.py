@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -659,27 +660,23 @@ def load_path(path: str, *, config: Config = DEFAULT, encoding: str | None = Non
 
 #: Below this many files a process pool costs more than it saves.
 POOL_MIN_FILES = 16
+#: Documents a worker may have in hand per worker process while the parent waits.
+_WINDOW = 4
 
 
-def _load_file(job: tuple[str, Config, str | None]) -> Document | tuple[str, str | None]:
-    """Worker: read and load one file; an expected failure comes back as a value."""
-    from gtcbrief.errors import GtcbriefError
-    from gtcbrief.sources import read_source
+def _load_job(job: tuple[str, str, Config]) -> bytes:
+    """Worker: load one decoded text; the document comes back in the cache's encoding
+    (a fraction of the cost of pickling the dataclasses)."""
+    from gtcbrief.cache import dumps
 
-    path, config, encoding = job
-    try:
-        return load_source(read_source(path, encoding=encoding), config=config)
-    except GtcbriefError as exc:
-        return (exc.message, exc.path)
+    text, path, config = job
+    return dumps(load_text(text, path, config=config))
 
 
 def _jobs(requested: int | None, files: int) -> int:
     if requested is None:
-        # Opt-in: shipping each Document back costs 40-70% more CPU than loading
-        # it, so a pool was slower than one process on this 2-core machine
-        # whenever anything else ran (BENCHMARKS.md, "parse with the pool").
         env = os.environ.get("GTCBRIEF_JOBS", "")
-        requested = int(env) if env.isdigit() else 1
+        requested = int(env) if env.isdigit() else 0
     if requested == 0:  # auto
         requested = (os.cpu_count() or 1) if files >= POOL_MIN_FILES else 1
     return max(1, min(requested, files))
@@ -693,19 +690,32 @@ def iter_documents(
     stdin_name: str = "-",
     on_error: Any = None,
     jobs: int | None = None,
+    cache: Any = None,
 ) -> Iterator[Document]:
     """Load every file of PATHS, in order, streaming.
 
     With ``on_error`` (a callable taking the error) a file that cannot be
-    read is reported and skipped; without it the error propagates. With
-    ``jobs`` (default: ``GTCBRIEF_JOBS``, else 1) files are loaded by a pool of
-    processes: 0 = one per core when there are at least ``POOL_MIN_FILES``
-    files, N = N processes; results keep the order of the paths.
+    read is reported and skipped; without it the error propagates.
+
+    ``cache``: a :class:`gtcbrief.cache.DocumentCache`, ``False`` for none, or
+    ``None`` for the default one (off with ``GTCBRIEF_NO_CACHE``). A file whose
+    text was loaded before comes from the cache.
+
+    ``jobs`` (default ``GTCBRIEF_JOBS``, else 0): 0 = one worker process per
+    core once there are ``POOL_MIN_FILES`` files, N = N processes, 1 = none. Files
+    are read and looked up in the cache here; only misses go to the workers,
+    and the pool starts with the first miss. Results keep the order of the paths.
     """
+    from gtcbrief.cache import DocumentCache, enabled_by_default, loads
     from gtcbrief.errors import GtcbriefError
     from gtcbrief.sources import iter_paths, read_source
 
     files = list(iter_paths(list(paths)))
+    store: DocumentCache | None
+    if cache is None:
+        store = DocumentCache(config) if enabled_by_default() else None
+    else:
+        store = cache or None
     workers = 1 if "-" in files else _jobs(jobs, len(files))
 
     def fail(exc: GtcbriefError) -> None:
@@ -713,24 +723,66 @@ def iter_documents(
             raise exc
         on_error(exc)
 
-    if workers == 1:
+    pool: Any = None
+    # In order: a Document, an error, or a worker's pending result with what it needs.
+    pending: deque[Any] = deque()
+    waiting = 0
+
+    def settle(item: Any) -> Document | GtcbriefError:
+        nonlocal waiting
+        if not isinstance(item, tuple):
+            return item  # type: ignore[no-any-return]
+        result, key, path, text = item
+        waiting -= 1
+        blob = result.get()
+        if store is not None:
+            store.put_blob(key, blob)
+        return loads(blob, path, text)
+
+    try:
         for path in files:
             try:
                 source = read_source(path, encoding=encoding, stdin_name=stdin_name)
             except GtcbriefError as exc:
-                fail(exc)
-                continue
-            yield load_source(source, config=config)
-        return
-
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        chunk = max(1, min(16, len(files) // (workers * 8)))
-        work = ((path, config, encoding) for path in files)
-        for result in pool.imap(_load_file, work, chunksize=chunk):
-            if isinstance(result, Document):
-                yield result
+                pending.append(exc)
             else:
-                fail(GtcbriefError(result[0], path=result[1]))
+                key = store.key(source.text) if store is not None else ""
+                doc = store.get(key, source.path, source.text) if store is not None else None
+                if doc is not None:
+                    pending.append(doc)
+                elif workers == 1:
+                    doc = load_source(source, config=config)
+                    if store is not None:
+                        store.put(key, doc)
+                    pending.append(doc)
+                else:
+                    if pool is None:
+                        import multiprocessing
+
+                        method = "fork" if os.name == "posix" else "spawn"
+                        pool = multiprocessing.get_context(method).Pool(workers)
+                    result = pool.apply_async(_load_job, ((source.text, source.path, config),))
+                    pending.append((result, key, source.path, source.text))
+                    waiting += 1
+            while pending and (
+                not isinstance(pending[0], tuple)
+                or waiting > workers * _WINDOW
+                or pending[0][0].ready()
+            ):
+                item = settle(pending.popleft())
+                if isinstance(item, GtcbriefError):
+                    fail(item)
+                else:
+                    yield item
+        while pending:
+            item = settle(pending.popleft())
+            if isinstance(item, GtcbriefError):
+                fail(item)
+            else:
+                yield item
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    if store is not None:
+        store.prune()

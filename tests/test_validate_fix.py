@@ -101,14 +101,16 @@ def test_diff_works_on_stdin_but_fix_does_not() -> None:
 
 
 def test_crlf_bom_and_file_mode_are_kept(tmp_path: Path) -> None:
-    path = tmp_path / "brief.md"
+    folder = tmp_path / "work"  # tmp_path also holds the test's cache directory
+    folder.mkdir()
+    path = folder / "brief.md"
     path.write_bytes(b"\xef\xbb\xbf" + damaged().replace("\n", "\r\n").encode("utf-8"))
     path.chmod(0o640)
     validate(str(path), "--fix", "--select", ",".join(FIXABLE))
     data = path.read_bytes()
     assert data == b"\xef\xbb\xbf" + CLEAN.replace("\n", "\r\n").encode("utf-8")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]  # no temporary file left
+    assert [p.name for p in folder.iterdir()] == ["brief.md"]  # no temporary file left
 
 
 def test_a_symlink_stays_a_symlink(tmp_path: Path) -> None:

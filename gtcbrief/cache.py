@@ -1,0 +1,305 @@
+"""Loaded documents, cached by content hash.
+
+Loading is most of the cost of every command on a large corpus (mistletoe's
+block parser is pure Python: ≈0.5 ms an entry). Years of briefs change a few
+files a day, so a loaded :class:`~gtcbrief.model.Document` is kept in the
+user's cache directory under a hash of
+
+- the decoded text of the file,
+- what shapes its reading: the template and ``doc_format`` of the config,
+- the loader itself: this package's version, the source of the modules that
+  build documents, and the installed mistletoe.
+
+A changed file, config, gtcbrief or mistletoe simply misses. Entries are
+``marshal`` files of plain tuples (no pickle: nothing in the cache can run
+code), one file per key, written atomically; an unreadable, truncated or
+foreign entry is a miss, never an error. A cache directory that cannot be
+written leaves loading correct, just uncached. Entries not used for
+:data:`MAX_AGE_DAYS` are removed when new ones are written.
+
+The same tuple encoding carries documents back from the loader's worker
+processes, which is far cheaper than pickling the dataclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gtcbrief.model import (
+    Anchor,
+    Author,
+    Comment,
+    Document,
+    Entry,
+    Heading,
+    Link,
+    Problem,
+    Section,
+    Speaker,
+)
+
+if TYPE_CHECKING:
+    from gtcbrief.config import Config
+
+#: Bump when the encoding below changes.
+FORMAT = 1
+#: Modules whose code decides what a loaded document contains.
+_LOADER_MODULES = ("loader.py", "model.py", "config.py", "cache.py", "_mistletoe_speedup.py")
+MAX_AGE_DAYS = 30
+_DAY = 86400.0
+
+# ------------------------------------------------------------------ encoding
+
+
+def _section(s: Section) -> tuple[Any, ...]:
+    return (s.heading, s.level, s.line, s.end_line, s.text, s.text_line, s.field)
+
+
+def _entry(e: Entry) -> tuple[Any, ...]:
+    return (
+        e.line,
+        e.end_line,
+        e.kind,
+        e.title,
+        e.heading,
+        e.topic,
+        e.track,
+        e.subtopic,
+        tuple((s.name, s.role, s.organisation, s.raw) for s in e.speakers),
+        e.description,
+        e.implications,
+        tuple((a.name, a.id, a.raw) for a in e.authors),
+        e.authors_line,
+        tuple(_section(s) for s in e.sections),
+        e.parent,
+        e.separator_line,
+    )
+
+
+def encode(doc: Document) -> tuple[Any, ...]:
+    """``doc`` as nested tuples of str/int/bool/None (``marshal``-able), without its path
+    and source text (the caller has both)."""
+    return (
+        doc.format,
+        doc.title,
+        doc.title_line,
+        tuple(_entry(e) for e in doc.entries),
+        tuple(_section(s) for s in doc.sections),
+        tuple((h.level, h.line, h.text, h.setext) for h in doc.headings),
+        tuple((k.line, k.column, k.text, k.target, k.image) for k in doc.links),
+        tuple((a.line, a.column, a.name) for a in doc.anchors),
+        tuple((c.line, c.column, c.text) for c in doc.comments),
+        doc.thematic_breaks,
+        doc.toc,
+        tuple((p.line, p.column, p.message) for p in doc.problems),
+        doc.line_count,
+    )
+
+
+def decode(data: tuple[Any, ...], path: str, source: str) -> Document:
+    """The :class:`Document` that :func:`encode` was given, at ``path``."""
+    (
+        fmt,
+        title,
+        title_line,
+        entries,
+        sections,
+        headings,
+        links,
+        anchors,
+        comments,
+        breaks,
+        toc,
+        problems,
+        line_count,
+    ) = data
+    return Document(
+        path=path,
+        format=fmt,
+        title=title,
+        title_line=title_line,
+        entries=tuple(
+            Entry(
+                path,
+                line,
+                end_line,
+                kind,
+                etitle,
+                heading,
+                topic,
+                track,
+                subtopic,
+                tuple(Speaker(*s) for s in speakers),
+                description,
+                implications,
+                tuple(Author(*a) for a in authors),
+                authors_line,
+                tuple(Section(*s) for s in esections),
+                parent,
+                separator_line,
+            )
+            for (
+                line,
+                end_line,
+                kind,
+                etitle,
+                heading,
+                topic,
+                track,
+                subtopic,
+                speakers,
+                description,
+                implications,
+                authors,
+                authors_line,
+                esections,
+                parent,
+                separator_line,
+            ) in entries
+        ),
+        sections=tuple(Section(*s) for s in sections),
+        headings=tuple(Heading(*h) for h in headings),
+        links=tuple(Link(*k) for k in links),
+        anchors=tuple(Anchor(*a) for a in anchors),
+        comments=tuple(Comment(*c) for c in comments),
+        thematic_breaks=breaks,
+        toc=toc,
+        problems=tuple(Problem(*p) for p in problems),
+        line_count=line_count,
+        source=source,
+    )
+
+
+def dumps(doc: Document) -> bytes:
+    return marshal.dumps(encode(doc))
+
+
+def loads(blob: bytes, path: str, source: str) -> Document:
+    return decode(marshal.loads(blob), path, source)
+
+
+# ------------------------------------------------------------------ the store
+
+
+def _loader_salt() -> bytes:
+    """What must change the key besides the text and config: the loader's code."""
+    from importlib.util import find_spec
+
+    from gtcbrief import __version__
+
+    h = hashlib.blake2b(f"gtcbrief-documents-{FORMAT}-{__version__}".encode(), digest_size=16)
+    here = Path(__file__).parent
+    for name in _LOADER_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    spec = find_spec("mistletoe")
+    origin = spec.origin if spec is not None else None
+    if origin:
+        try:
+            st = os.stat(origin)
+            h.update(f"mistletoe {origin} {st.st_size} {st.st_mtime_ns}".encode())
+        except OSError:
+            pass
+    return h.digest()
+
+
+def default_location() -> Path:
+    from gtcbrief.text import cache_dir
+
+    return cache_dir() / f"documents-{FORMAT}"
+
+
+def enabled_by_default() -> bool:
+    """``GTCBRIEF_NO_CACHE`` (any non-empty value but ``0``) turns the cache off."""
+    return os.environ.get("GTCBRIEF_NO_CACHE", "") in ("", "0")
+
+
+class DocumentCache:
+    """Get and put loaded documents by the hash of their text (see the module doc)."""
+
+    def __init__(self, config: Config, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else default_location()
+        h = hashlib.blake2b(_loader_salt(), digest_size=16)
+        h.update(repr((config.template, config.doc_format)).encode("utf-8"))
+        self._salt = h.digest()
+        self.hits = 0
+        self.misses = 0
+        self.writable = True
+        self._wrote = False
+
+    def key(self, text: str) -> str:
+        h = hashlib.blake2b(self._salt, digest_size=20)
+        h.update(text.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def get(self, key: str, path: str, source: str) -> Document | None:
+        """The cached document for ``key`` (at ``path``), or ``None``."""
+        file = self._file(key)
+        try:
+            with open(file, "rb") as fh:
+                blob = fh.read()
+            doc = loads(blob, path, source)
+        except (OSError, EOFError, ValueError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        try:  # mark it used (at most once a day), so pruning keeps it
+            if time.time() - os.stat(file).st_mtime > _DAY:
+                os.utime(file)
+        except OSError:
+            pass
+        return doc
+
+    def put_blob(self, key: str, blob: bytes) -> None:
+        """Store an encoded document; failures only turn the cache off for this run."""
+        if not self.writable:
+            return
+        file = self._file(key)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, file)
+            self._wrote = True
+        except OSError:
+            self.writable = False
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def put(self, key: str, doc: Document) -> None:
+        self.put_blob(key, dumps(doc))
+
+    def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
+        """Remove entries unused for ``max_age_days`` (only after a run that wrote some)."""
+        if not self._wrote:
+            return 0
+        cutoff = time.time() - max_age_days * _DAY
+        removed = 0
+        try:
+            subdirs = list(os.scandir(self.folder))
+        except OSError:
+            return 0
+        for sub in subdirs:
+            try:
+                if not sub.is_dir(follow_symlinks=False):
+                    continue
+                for item in os.scandir(sub.path):
+                    if item.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(item.path)
+                        removed += 1
+            except OSError:
+                continue
+        return removed

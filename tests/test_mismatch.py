@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -302,3 +303,41 @@ def test_mismatch_warns_by_default_and_can_be_made_to_block(tmp_path: Path) -> N
         app, ["validate", brief, "--select", "GB301", "--config", str(config)]
     )
     assert strict.exit_code == 1
+
+
+# ----------------------------------------------------------------- corpus scale
+
+
+def _arxiv_items() -> list[Item]:
+    """Real titles and Chinese summaries (../shared/corpus/daily-arxiv), every third
+    description moved to the next entry's title: a corpus with misplaced ones."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "eval_datasets", Path(__file__).resolve().parent.parent / "eval" / "datasets.py"
+    )
+    assert spec is not None and spec.loader is not None
+    datasets = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = datasets  # dataclasses look their module up
+    spec.loader.exec_module(datasets)
+    papers = [p for p in datasets.arxiv_papers() if p.abstract][:240]
+    assert len(papers) == 240
+    items = []
+    for i, p in enumerate(papers):
+        owner = papers[i + 1] if i % 3 == 0 and i + 1 < len(papers) else p
+        title = p.en_title if i % 5 else p.zh_title
+        items.append(Item(title, owner.abstract, track=p.category, path="a.md", line=i + 1))
+    return items
+
+
+def test_numpy_competitor_pass_gives_the_pure_loops_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = _arxiv_items()
+    scorer = Scorer(items, mismatch.load_glossary(), mismatch.lexicon())
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
+    pure = scorer.score_all()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
+    vectorised = scorer.score_all()
+    assert vectorised == pure
+    assert sum(1 for m in pure if m and m.suggestion is not None) >= 20  # the test has teeth

@@ -221,47 +221,35 @@ def enabled_by_default() -> bool:
     return os.environ.get("GTCBRIEF_NO_CACHE", "") in ("", "0")
 
 
-class DocumentCache:
-    """Get and put loaded documents by the hash of their text (see the module doc)."""
+class BlobStore:
+    """Bytes by hex key, one file each under ``folder``; never raises on I/O."""
 
-    def __init__(self, config: Config, folder: Path | None = None) -> None:
-        self.folder = folder if folder is not None else default_location()
-        h = hashlib.blake2b(_loader_salt(), digest_size=16)
-        h.update(repr((config.template, config.doc_format)).encode("utf-8"))
-        self._salt = h.digest()
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.hits = 0
         self.misses = 0
         self.writable = True
         self._wrote = False
 
-    def key(self, text: str) -> str:
-        h = hashlib.blake2b(self._salt, digest_size=20)
-        h.update(text.encode("utf-8", "surrogatepass"))
-        return h.hexdigest()
-
     def _file(self, key: str) -> Path:
         return self.folder / key[:2] / key[2:]
 
-    def get(self, key: str, path: str, source: str) -> Document | None:
-        """The cached document for ``key`` (at ``path``), or ``None``."""
+    def get(self, key: str) -> bytes | None:
         file = self._file(key)
         try:
             with open(file, "rb") as fh:
                 blob = fh.read()
-            doc = loads(blob, path, source)
-        except (OSError, EOFError, ValueError, TypeError):
-            self.misses += 1
+        except OSError:
             return None
-        self.hits += 1
         try:  # mark it used (at most once a day), so pruning keeps it
             if time.time() - os.stat(file).st_mtime > _DAY:
                 os.utime(file)
         except OSError:
             pass
-        return doc
+        return blob
 
-    def put_blob(self, key: str, blob: bytes) -> None:
-        """Store an encoded document; failures only turn the cache off for this run."""
+    def put(self, key: str, blob: bytes) -> None:
+        """Store ``blob`` atomically; a failure only turns the store off for this run."""
         if not self.writable:
             return
         file = self._file(key)
@@ -278,9 +266,6 @@ class DocumentCache:
                 tmp.unlink()
             except OSError:
                 pass
-
-    def put(self, key: str, doc: Document) -> None:
-        self.put_blob(key, dumps(doc))
 
     def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Remove entries unused for ``max_age_days`` (only after a run that wrote some)."""
@@ -303,3 +288,45 @@ class DocumentCache:
             except OSError:
                 continue
         return removed
+
+
+def document_salt(config: Config) -> bytes:
+    """What a loaded document depends on besides its text: the loader and the template."""
+    h = hashlib.blake2b(_loader_salt(), digest_size=16)
+    h.update(repr((config.template, config.doc_format)).encode("utf-8"))
+    return h.digest()
+
+
+def text_key(salt: bytes, text: str) -> str:
+    h = hashlib.blake2b(salt, digest_size=20)
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class DocumentCache(BlobStore):
+    """Get and put loaded documents by the hash of their text (see the module doc)."""
+
+    def __init__(self, config: Config, folder: Path | None = None) -> None:
+        super().__init__(folder if folder is not None else default_location())
+        self._salt = document_salt(config)
+
+    def key(self, text: str) -> str:
+        return text_key(self._salt, text)
+
+    def get_document(self, key: str, path: str, source: str) -> Document | None:
+        """The cached document for ``key`` (at ``path``), or ``None``."""
+        blob = self.get(key)
+        doc = None
+        if blob is not None:
+            try:
+                doc = loads(blob, path, source)
+            except (EOFError, ValueError, TypeError):
+                doc = None
+        if doc is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return doc
+
+    def put_document(self, key: str, doc: Document) -> None:
+        self.put(key, dumps(doc))

@@ -736,7 +736,7 @@ def iter_documents(
         waiting -= 1
         blob = result.get()
         if store is not None:
-            store.put_blob(key, blob)
+            store.put(key, blob)
         return loads(blob, path, text)
 
     try:
@@ -747,13 +747,13 @@ def iter_documents(
                 pending.append(exc)
             else:
                 key = store.key(source.text) if store is not None else ""
-                doc = store.get(key, source.path, source.text) if store is not None else None
+                doc = store.get_document(key, source.path, source.text) if store is not None else None
                 if doc is not None:
                     pending.append(doc)
                 elif workers == 1:
                     doc = load_source(source, config=config)
                     if store is not None:
-                        store.put(key, doc)
+                        store.put_document(key, doc)
                     pending.append(doc)
                 else:
                     if pool is None:

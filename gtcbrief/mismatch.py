@@ -406,6 +406,51 @@ def title_features(
     return _merge(*parts)
 
 
+@dataclass(frozen=True, slots=True)
+class Described:
+    """What a description contributes before the corpus is known (and so can be cached).
+
+    The keys it is finally scored on (:meth:`Scorer._description_keys`) are these
+    intersected with the corpus's title features, plus the title words whose
+    dictionary translation occurs in ``norm``.
+    """
+
+    norm: str
+    latin: tuple[str, ...]
+    concepts: tuple[int, ...]
+    #: ``normalize(norm)`` where that differs from ``norm``: bigrams come from it.
+    bnorm: str | None = None
+
+
+def describe(text: str, glossary: Glossary) -> Described:
+    norm = fold(text)
+    present = set(map(add, norm, norm[1:]))
+    latin = {t for w in set(_LATIN.findall(norm)) for t in _latin_forms(w)}
+    concepts = glossary.concept_ids(norm, present)
+    renorm = normalize(norm)
+    return Described(
+        norm, tuple(sorted(latin)), tuple(sorted(concepts)), None if renorm == norm else renorm
+    )
+
+
+#: A scorer's input for one item: its title side's features and its description's.
+Prepared = tuple[Features, Described | None]
+
+
+def prepare(
+    items: Sequence[Item], glossary: Glossary, memo: dict[tuple[str, float], Features] | None = None
+) -> list[Prepared]:
+    """Title features and :class:`Described` of each item (no corpus needed)."""
+    memo = {} if memo is None else memo
+    return [
+        (
+            title_features(it, glossary, memo),
+            describe(it.description, glossary) if it.description else None,
+        )
+        for it in items
+    ]
+
+
 # ----------------------------------------------------------------- dictionary
 
 #: English words with more dictionary translations than this are too vague to use.
@@ -518,6 +563,35 @@ class Match:
     swapped_with: int | None = None
 
 
+#: Translations of title words by their first two characters: the ids of words whose
+#: translation is just those two, and (id, translation) of the longer ones.
+Head = tuple[tuple[int, ...], tuple[tuple[int, str], ...]]
+
+
+def _unique(np: Any, values: Any) -> Any:
+    """Sorted distinct values (``np.unique``'s hash path was 10× slower here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _pair_codes(np: Any, texts: Sequence[str]) -> tuple[Any, Any]:
+    """Every pair of adjacent characters of every text as ``(code1 << 21) | code2``,
+    with the index of its text (pairs across two texts are never formed)."""
+    joined = "\x00".join(texts) + "\x00"
+    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = points.astype(np.int64)
+    pairs = (points[:-1] << 21) | points[1:]
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[:-1]
+    keep = (points[:-1] != 0) & (points[1:] != 0)
+    return owner[keep], pairs[keep]
+
+
 @dataclass(slots=True)
 class Scorer:
     """Scores descriptions against all title sides of a corpus of :class:`Item`."""
@@ -525,6 +599,8 @@ class Scorer:
     items: Sequence[Item]
     glossary: Glossary
     lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: :func:`prepare` of ``items``, when the caller has it (from a cache).
+    prepared: Sequence[Prepared] | None = None
     titles: list[Features] = field(init=False)
     #: Each description as sorted ids of its feature keys (weights live on the title
     #: side): 4 bytes a feature, so a 100k-entry corpus fits in memory.
@@ -541,9 +617,10 @@ class Scorer:
     _head_set: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Tracks, speakers (and some titles) repeat across a corpus: features once per text.
-        memo: dict[tuple[str, float], Features] = {}
-        self.titles = [title_features(it, self.glossary, memo) for it in self.items]
+        prepared = (
+            self.prepared if self.prepared is not None else prepare(self.items, self.glossary)
+        )
+        self.titles = [t for t, _ in prepared]
         # Only title features are ever looked up in a description (coverage, competitors,
         # IDF), so a description keeps just those: most of its bigrams are in no title.
         # Their ids follow the sorted keys, the same in every run.
@@ -558,61 +635,163 @@ class Scorer:
         self._bigram_set = set(self._bigrams)
         heads = self._translation_heads() if self.lexicon else {}
         self._head_set = set(heads)
-        self.descs = [
-            self._description_keys(it.description, heads) if it.description else None
-            for it in self.items
-        ]
-        df = [0] * len(self.keys_of)
-        n = 0
-        for d in self.descs:
-            if d is None:
-                continue
-            n += 1
-            for k in d:
-                df[k] += 1
+        described = [d for _, d in prepared]
+        n = sum(1 for d in described if d is not None)
+        if _use_numpy(n):
+            import numpy as np
+
+            self.descs = self._description_keys_numpy(described, heads)
+            every = [np.frombuffer(d, dtype=np.uint32) for d in self.descs if d is not None]
+            df = np.bincount(
+                np.concatenate(every) if every else np.zeros(0, dtype=np.uint32),
+                minlength=len(self.keys_of),
+            ).tolist()
+        else:
+            self.descs = [
+                self._description_keys(d, heads) if d is not None else None for d in described
+            ]
+            df = [0] * len(self.keys_of)
+            for d in self.descs:
+                if d is not None:
+                    for k in d:
+                        df[k] += 1
         self.idf = {
             key: math.log((n + 1) / (c + 0.5)) + 0.3
             for key, c in zip(self.keys_of, df, strict=True)
         }
         self.default_idf = math.log((n + 1) / 0.5) + 0.3
 
-    def _translation_heads(self) -> dict[str, list[tuple[int, str]]]:
+    def _translation_heads(self) -> dict[str, Head]:
         """Dictionary translations of the titles' English words (as the word's feature id),
-        by their first two characters."""
-        heads: dict[str, list[tuple[int, str]]] = {}
+        by their first two characters: the words a two-character translation gives at
+        once, and the longer translations with their words."""
+        short: dict[str, set[int]] = {}
+        long: dict[str, list[tuple[int, str]]] = {}
         for word in sorted(self._latin):
             if word.isalpha():
                 for zh in translations(word, self.lexicon):
-                    heads.setdefault(zh[:2], []).append((self._latin[word], zh))
-        return heads
+                    if len(zh) == 2:
+                        short.setdefault(zh, set()).add(self._latin[word])
+                    elif len(zh) > 2:  # a one-character translation is never matched
+                        long.setdefault(zh[:2], []).append((self._latin[word], zh))
+        return {
+            head: (tuple(sorted(short.get(head, ()))), tuple(long.get(head, ())))
+            for head in sorted(short.keys() | long.keys())
+        }
 
-    def _description_keys(
-        self, text: str, heads: Mapping[str, list[tuple[int, str]]]
-    ) -> array[int]:
+    def _description_keys(self, d: Described, heads: Mapping[str, Head]) -> array[int]:
         """Ids of the feature keys of a description that some title has, plus the title
         words whose translation it contains (weights and surface forms are not needed)."""
-        norm = fold(text)
+        norm = d.norm
         present = set(map(add, norm, norm[1:]))
-        latin = self._latin
-        ids = {latin[t] for w in set(_LATIN.findall(norm)) for t in _latin_forms(w) if t in latin}
-        concepts = self._concepts
-        ids.update(
-            concepts[cid] for cid in self.glossary.concept_ids(norm, present) if cid in concepts
-        )
-        # Title bigrams are two Chinese characters and never stop words. cjk_bigrams
-        # normalises again; when that changes nothing, its bigrams that some title has
-        # are exactly the title bigrams among all of the text's character pairs.
-        bigrams = self._bigrams
-        if normalize(norm) == norm:
+        latin, concepts, bigrams = self._latin, self._concepts, self._bigrams
+        ids = {latin[t] for t in d.latin if t in latin}
+        ids.update(concepts[c] for c in d.concepts if c in concepts)
+        # Title bigrams are two Chinese characters and never stop words: those among
+        # the text's character pairs (of its re-normalised form, as cjk_bigrams sees it).
+        if d.bnorm is None:
             ids.update(map(bigrams.__getitem__, present & self._bigram_set))
         else:
-            ids.update(bigrams[b] for b in set(cjk_bigrams(norm)) if b in bigrams)
+            b = d.bnorm
+            ids.update(bigrams[x] for x in set(map(add, b, b[1:])) if x in bigrams)
         if heads:
             for head in present & self._head_set:
-                for word, zh in heads[head]:
-                    if zh in norm:
+                short, long = heads[head]
+                ids.update(short)
+                for word, zh in long:
+                    if word not in ids and zh in norm:
                         ids.add(word)
         return array("I", sorted(ids))
+
+    def _description_keys_numpy(
+        self, described: Sequence[Described | None], heads: Mapping[str, Head]
+    ) -> list[array[int] | None]:
+        """:meth:`_description_keys` of every description at once: the character pairs
+        of all texts are matched against the title bigrams and translation heads in numpy."""
+        import numpy as np
+
+        out: list[array[int] | None] = [None] * len(described)
+        which = [i for i, d in enumerate(described) if d is not None]
+        if not which:
+            return out
+        ds = [described[i] for i in which]
+        norms = [d.norm for d in ds if d is not None]
+        owner_of, codes = _pair_codes(np, norms)
+        found_d: list[Any] = []
+        found_k: list[Any] = []
+
+        def match(keys: Sequence[str], values: Sequence[int], owners: Any, pairs: Any) -> None:
+            if not keys:
+                return
+            table = np.asarray([(ord(k[0]) << 21) | ord(k[1]) for k in keys], dtype=np.int64)
+            order = np.argsort(table)
+            table, vals = table[order], np.asarray(values, dtype=np.int64)[order]
+            pos = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
+            hit = table[pos] == pairs
+            found_d.append(owners[hit])
+            found_k.append(vals[pos[hit]])
+
+        bigram_keys = list(self._bigrams)
+        if all(d is None or d.bnorm is None for d in ds):
+            match(bigram_keys, list(self._bigrams.values()), owner_of, codes)
+        else:
+            bnorms = [d.bnorm or d.norm for d in ds if d is not None]
+            b_owner, b_codes = _pair_codes(np, bnorms)
+            match(bigram_keys, list(self._bigrams.values()), b_owner, b_codes)
+        extra_d: list[int] = []
+        extra_k: list[int] = []
+        if heads:
+            head_list = list(heads)
+            before = len(found_d)
+            match(head_list, range(len(head_list)), owner_of, codes)
+            if len(found_d) > before:
+                hd, hk = found_d.pop(), found_k.pop()
+                pairs = _unique(np, hd * len(head_list) + hk)
+                pd, ph = pairs // len(head_list), pairs % len(head_list)
+                # Two-character translations: present with their head, in numpy.
+                n_short = np.fromiter(
+                    (len(heads[h][0]) for h in head_list), dtype=np.int64, count=len(head_list)
+                )
+                short_ids = np.fromiter((w for h in head_list for w in heads[h][0]), dtype=np.int64)
+                short_at = np.zeros(len(head_list) + 1, dtype=np.int64)
+                np.cumsum(n_short, out=short_at[1:])
+                counts = n_short[ph]
+                run = np.repeat(np.cumsum(counts) - counts, counts)
+                offset = np.arange(int(counts.sum()), dtype=np.int64) - run
+                found_d.append(np.repeat(pd, counts))
+                found_k.append(short_ids[np.repeat(short_at[ph], counts) + offset])
+                # Longer ones: a substring test where their head occurs.
+                has_long = np.fromiter(
+                    (bool(heads[h][1]) for h in head_list), dtype=bool, count=len(head_list)
+                )
+                sel = has_long[ph]
+                for k, h in zip(pd[sel].tolist(), ph[sel].tolist(), strict=True):
+                    norm = norms[k]
+                    for word, zh in heads[head_list[h]][1]:
+                        if zh in norm:
+                            extra_d.append(k)
+                            extra_k.append(word)
+        latin, concepts = self._latin, self._concepts
+        for k, d in enumerate(ds):
+            assert d is not None
+            for t in d.latin:
+                if t in latin:
+                    extra_d.append(k)
+                    extra_k.append(latin[t])
+            for c in d.concepts:
+                if c in concepts:
+                    extra_d.append(k)
+                    extra_k.append(concepts[c])
+        found_d.append(np.asarray(extra_d, dtype=np.int64))
+        found_k.append(np.asarray(extra_k, dtype=np.int64))
+        width = max(len(self.keys_of), 1)
+        keys = _unique(np, np.concatenate(found_d) * width + np.concatenate(found_k))
+        owners = keys // width
+        ids = (keys % width).astype(np.uint32)
+        bounds = np.searchsorted(owners, np.arange(len(ds) + 1)).tolist()
+        for k, i in enumerate(which):
+            out[i] = array("I", ids[bounds[k] : bounds[k + 1]].tobytes())
+        return out
 
     def keyset(self, i: int) -> frozenset[str]:
         """The feature keys of description ``i`` (empty without a description)."""
@@ -905,7 +1084,14 @@ def _competitors_numpy(
         js = post_j[idx]
         xs = post_x[idx]
         pair = r * n + js
-        uniq, inverse = np.unique(pair, return_inverse=True)
+        order = np.argsort(pair, kind="stable")
+        ordered = pair[order]
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        uniq = ordered[first]
+        inverse = np.empty(len(pair), dtype=np.int64)
+        inverse[order] = np.cumsum(first) - 1
+        # bincount adds each pair's weights in their original (the pure loop's) order.
         sums = np.bincount(inverse, weights=xs, minlength=len(uniq))
         u_row = uniq // n
         u_j = uniq % n

@@ -330,14 +330,37 @@ def _arxiv_items() -> list[Item]:
     return items
 
 
-def test_numpy_competitor_pass_gives_the_pure_loops_results(
+def test_numpy_paths_give_the_pure_loops_results(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     items = _arxiv_items()
-    scorer = Scorer(items, mismatch.load_glossary(), mismatch.lexicon())
+    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
     monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
-    pure = scorer.score_all()
+    plain = Scorer(items, glossary, lex)
+    pure = plain.score_all()
     monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
-    vectorised = scorer.score_all()
+    fast = Scorer(items, glossary, lex)
+    assert fast.descs == plain.descs  # description keys, matched in numpy
+    assert fast.idf == plain.idf
+    vectorised = fast.score_all()
     assert vectorised == pure
     assert sum(1 for m in pure if m and m.suggestion is not None) >= 20  # the test has teeth
+
+
+def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 薴 normalises to 苧, which normalises again to 苎: bigrams come from the second form.
+    items = [
+        Item("苎麻纤维的纺织应用", "介绍薴麻纤维在纺织中的应用与苎麻育种。"),
+        Item("Robot grasping", "机器人抓取策略，在无序场景中提高成功率。"),
+        Item("苎麻 fibre shortest paths", "最短路径算法用于苎麻纤维物流。"),
+    ]
+    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
+    plain = Scorer(items, glossary, lex)
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
+    fast = Scorer(items, glossary, lex)
+    assert fast.descs == plain.descs
+    assert fast.score_all() == plain.score_all()
+    assert "b:苎麻" in plain.keyset(0)  # the test has teeth

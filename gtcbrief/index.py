@@ -43,7 +43,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "4"
 NORMALISER = "nfkc-casefold-t2s-1"
 COLUMNS = ("title", "body", "words")
+#: Unit attributes a query may leave unread (:meth:`Index.match`'s ``fields``).
+OPTIONAL = ("topic", "speakers", "orgs", "authors", "description", "implications")
 #: bm25 weights, in COLUMNS order: a title hit outranks a body hit.
 WEIGHTS = (4.0, 1.0, 3.0)
 
@@ -288,35 +290,34 @@ class Index:
 
     def _unit(self, row: Sequence[Any], score: float = 0.0) -> Unit:
         return Unit(
-            path=self.display.get(row[1], "?"),
-            line=row[2],
-            end_line=row[3],
-            kind=row[4],
-            title=row[5],
-            topic=row[6],
-            speakers=row[7] or "",
-            orgs=row[8] or "",
-            authors=row[9] or "",
-            description=row[10],
-            implications=row[11],
-            text=row[12],
-            id=row[0],
-            score=score,
-            file_id=row[1],
-            norm=row[13],
+            self.display.get(row[1], "?"), row[2], row[3], row[4], row[5], row[6],
+            row[7] or "", row[8] or "", row[9] or "", row[10], row[11], row[12],
+            row[0], score, row[1], row[13],
+        )  # fmt: skip
+
+    @staticmethod
+    def _columns(with_text: bool, fields: Collection[str] | None) -> str:
+        """The ``units`` columns of a :class:`Unit`, as :meth:`_unit` reads them.
+
+        ``fields`` names the optional attributes (:data:`OPTIONAL`) to read; the
+        others come back empty, which saves decoding text nobody looks at.
+        """
+        wanted = [c if fields is None or c in fields else "NULL" for c in OPTIONAL]
+        return ", ".join(
+            ["u.id", "u.file_id", "u.line", "u.end_line", "u.kind", "u.title"]
+            + [c if c == "NULL" else "u." + c for c in wanted]
+            + ["u.text" if with_text else "''", "u.norm"]
         )
 
-    _COLS = (
-        "u.id, u.file_id, u.line, u.end_line, u.kind, u.title, u.topic, u.speakers, u.orgs, "
-        "u.authors, u.description, u.implications, u.text, u.norm"
-    )
-
-    def match(self, expression: str, *, with_text: bool = True) -> Iterator[Unit]:
+    def match(
+        self, expression: str, *, with_text: bool = True, fields: Collection[str] | None = None
+    ) -> Iterator[Unit]:
         """Units whose grams match an FTS5 expression, best BM25 first.
 
         Ranking reads only the postings; unit rows are then fetched in batches
         as the caller consumes them (so ``--limit`` stops early), without the
-        raw text when ``with_text`` is false (``-l``/``-c`` verify on ``norm``).
+        raw text when ``with_text`` is false (``-l``/``-c`` verify on ``norm``)
+        and with only the optional ``fields`` asked for (see :meth:`_columns`).
         """
         import sqlite3
 
@@ -325,11 +326,16 @@ class Index:
             f"SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
             "WHERE fts MATCH ? ORDER BY score, rowid"
         )
-        columns = self._COLS if with_text else self._COLS.replace("u.text", "'' AS text")
+        columns = self._columns(with_text, fields)
+        unit = self._unit
         try:
             hits = self.conn.execute(ranked, (expression,)).fetchall()
-            for start in range(0, len(hits), 500):
-                batch = hits[start : start + 500]
+            size = 64  # small first, so ``--limit 1`` reads little; then larger batches
+            start = 0
+            while start < len(hits):
+                batch = hits[start : start + size]
+                start += size
+                size = 1000
                 marks = ",".join("?" * len(batch))
                 rows = {
                     row[0]: row
@@ -339,17 +345,19 @@ class Index:
                     )
                 }
                 for rowid, score in batch:
-                    yield self._unit(rows[rowid], -float(score))
+                    yield unit(rows[rowid], -float(score))
         except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
             raise GtcbriefError(f"cannot run the query ({exc})") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
 
-    def all_units(self) -> Iterator[Unit]:
+    def all_units(
+        self, *, with_text: bool = True, fields: Collection[str] | None = None
+    ) -> Iterator[Unit]:
         """Every unit, in file and line order (the scan fallback)."""
         import sqlite3
 
-        sql = f"SELECT {self._COLS} FROM units u ORDER BY u.file_id, u.line"
+        sql = f"SELECT {self._columns(with_text, fields)} FROM units u ORDER BY u.file_id, u.line"
         try:
             for row in self.conn.execute(sql):
                 yield self._unit(row)
@@ -480,22 +488,89 @@ class _File:
 
 
 def _stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) -> list[_File]:
-    from gtcbrief.sources import iter_paths
+    """The files of PATHS (as :func:`gtcbrief.sources.iter_paths` finds them), with their stat.
 
+    Directories are walked here rather than with ``iter_paths``: the same
+    files in the same order, but one ``stat`` per file instead of two, and
+    absolute paths joined instead of normalised one by one.
+    """
     out: list[_File] = []
-    for display in iter_paths(list(paths)):
+    seen: set[str] = set()
+    for raw in paths:
+        if raw == "-":
+            continue
+        root = Path(raw)
+        if root.is_dir():
+            found: list[_File] = []
+            _walk_md(os.fspath(root), os.path.abspath(root), found)
+            found.sort(key=lambda f: f.display)
+            for f in found:
+                if f.display not in seen:
+                    seen.add(f.display)
+                    out.append(f)
+            continue
+        if raw in seen:
+            continue
+        seen.add(raw)
         try:
-            st = os.stat(display)
+            st = os.stat(raw)
         except OSError:
-            what = "broken symbolic link" if os.path.islink(display) else "no such file"
-            on_error(GtcbriefError(what, path=display))
+            what = "broken symbolic link" if os.path.islink(raw) else "no such file"
+            on_error(GtcbriefError(what, path=raw))
             continue
         if not stat.S_ISREG(st.st_mode):
-            on_error(GtcbriefError("not a regular file", path=display))
+            on_error(GtcbriefError("not a regular file", path=raw))
             continue
         # abspath, not realpath: one string operation instead of a stat per path component
-        out.append(_File(display, os.path.abspath(display), st.st_size, st.st_mtime_ns))
+        out.append(_File(raw, os.path.abspath(raw), st.st_size, st.st_mtime_ns))
     return out
+
+
+def _walk_md(top: str, absolute: str, out: list[_File]) -> None:
+    """``os.walk(top)`` as ``iter_paths`` uses it: Markdown regular files, no directory links.
+
+    Like ``os.walk`` without ``onerror``, a directory that cannot be listed is skipped.
+    """
+    from gtcbrief.sources import MD_SUFFIXES
+
+    join = os.path.join
+    files: list[_File] = []
+    subdirs: list[tuple[str, str]] = []
+    try:
+        listing = os.scandir(top)
+    except OSError:
+        return
+    with listing:
+        while True:
+            try:
+                entry = next(listing)
+            except StopIteration:
+                break
+            except OSError:
+                return
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                try:
+                    link = entry.is_symlink()
+                except OSError:
+                    link = False
+                if not link:
+                    subdirs.append((entry.path, join(absolute, entry.name)))
+            elif entry.name.lower().endswith(MD_SUFFIXES):
+                try:
+                    st = entry.stat()  # follows a link, as os.path.isfile does
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    files.append(
+                        _File(entry.path, join(absolute, entry.name), st.st_size, st.st_mtime_ns)
+                    )
+    out.extend(files)
+    for path, absolute_path in subdirs:
+        _walk_md(path, absolute_path, out)
 
 
 def _refresh(
@@ -591,20 +666,29 @@ def _refresh(
     return display
 
 
-def _stale(conn: sqlite3.Connection, files: Sequence[_File]) -> bool:
+def _fresh(conn: sqlite3.Connection, files: Sequence[_File]) -> dict[int, str] | None:
+    """File id → display path when the index is current for ``files``; ``None`` if stale.
+
+    Current means built by this schema, normaliser and segmenter, holding
+    exactly these files with the same size and mtime: one read of ``files``.
+    """
     from gtcbrief.text import segmenter
 
     meta = _meta(conn)
     if (meta.get("schema"), meta.get("normaliser")) != (SCHEMA_VERSION, NORMALISER):
-        return True
+        return None
     if meta.get("segmenter") != segmenter():
-        return True
-    known = {
-        row[0]: (row[1], row[2]) for row in conn.execute("SELECT key, size, mtime_ns FROM files")
-    }
+        return None
+    known = {row[0]: row[1:] for row in conn.execute("SELECT key, id, size, mtime_ns FROM files")}
     if len(known) != len({f.key for f in files}):
-        return True
-    return any(known.get(f.key) != (f.size, f.mtime_ns) for f in files)
+        return None
+    display: dict[int, str] = {}
+    for f in files:
+        row = known.get(f.key)
+        if row is None or row[1] != f.size or row[2] != f.mtime_ns:
+            return None
+        display[row[0]] = f.display
+    return display
 
 
 def _incompatible(conn: sqlite3.Connection) -> str | None:
@@ -720,10 +804,10 @@ def _open_on_disk(
             has_schema = bool(
                 conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchall()
             )
-            if has_schema and not _stale(conn, files):
-                display = _display_of(conn, files)
-                stats.reused = len(display)
-                return _finish(conn, display, stats, started)
+            fresh = _fresh(conn, files) if has_schema else None
+            if fresh is not None:
+                stats.reused = len(fresh)
+                return _finish(conn, fresh, stats, started)
             with _file_lock(lock):
                 reason = _incompatible(conn) if has_schema else None
                 if reason:
@@ -759,11 +843,6 @@ def _open_on_disk(
                 _remove_db(db)
             stats.rebuilt = f"unreadable: {exc}"
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _display_of(conn: sqlite3.Connection, files: Sequence[_File]) -> dict[int, str]:
-    ids = dict(conn.execute("SELECT key, id FROM files").fetchall())
-    return {ids[f.key]: f.display for f in files if f.key in ids}
 
 
 def _finish(

@@ -279,12 +279,61 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _line_spans(matchers: Sequence[Matcher], unit: Unit) -> list[LineMatch] | None:
+    """The matching lines of a unit, read off one scan of its stored normalised text.
+
+    Exactly what :func:`_spans` finds line by line, when no match can cross a
+    line break (no term has a space in it) and each matching line keeps its
+    length and place when normalised (it almost always does). ``None``
+    otherwise: the caller then goes line by line.
+    """
+    text, norm = unit.text, unit.norm
+    if norm is None or len(norm) != len(text) or any(" " in m.norm for m in matchers):
+        return None
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for m in matchers:
+        for found in m.pattern.finditer(norm):
+            start, end = found.span()
+            if end <= start:
+                continue
+            head = norm.rfind("\n", 0, start) + 1
+            spans = by_line.get(head)
+            if spans is None:
+                by_line[head] = spans = []
+            spans.append((start - head, end - head))
+    out: list[LineMatch] = []
+    for head in sorted(by_line):
+        tail = norm.find("\n", head)
+        if tail < 0:
+            tail = len(norm)
+        number = norm.count("\n", 0, head)
+        if (
+            (head and text[head - 1] != "\n")
+            or (tail < len(text) and text[tail] != "\n")
+            or text.count("\n", head, tail)
+            or text.count("\n", 0, head) != number
+        ):
+            return None  # lines moved when normalised
+        spans = by_line[head]
+        out.append(
+            LineMatch(
+                unit.line + number, text[head:tail], spans if len(spans) == 1 else _merge(spans)
+            )
+        )
+    return out
+
+
 def _annotate(
     hit: Hit, matchers: Sequence[Matcher], fold: bool, fields: tuple[str, ...] | None = None
 ) -> None:
     import bisect
 
     unit = hit.unit
+    quick = _line_spans(matchers, unit) if fold else None
+    if quick is not None:
+        hit.lines = quick
+        _annotate_fields(hit, matchers, fold, fields)
+        return
     lines = unit.text.split("\n")
     normal: list[str] | None = None
     if fold and unit.norm is not None:
@@ -307,6 +356,13 @@ def _annotate(
         spans = _spans(matchers, lines[n], fold, normal[n] if normal is not None else None)
         if spans:
             hit.lines.append(LineMatch(unit.line + n, lines[n], spans))
+    _annotate_fields(hit, matchers, fold, fields)
+
+
+def _annotate_fields(
+    hit: Hit, matchers: Sequence[Matcher], fold: bool, fields: tuple[str, ...] | None
+) -> None:
+    unit = hit.unit
     for name, attr in REPORTED:
         if fields is not None and name not in fields:
             continue
@@ -314,6 +370,21 @@ def _annotate(
         spans = _spans(matchers, value or "", fold)
         if spans:
             hit.fields[name] = spans
+
+
+#: The unit attribute a field filter reads (see :meth:`gtcbrief.index.Unit.field_text`).
+_FIELD_ATTR = {
+    "title": "title",
+    "track": "topic",
+    "speaker": "speakers",
+    "org": "orgs",
+    "author": "authors",
+    "desc": "description",
+}
+
+
+def _positives(clauses: Sequence[Sequence[Matcher]]) -> list[Matcher]:
+    return [m for clause in clauses for m in clause]
 
 
 def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
@@ -327,8 +398,17 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
     excludes = [compile_term(t, fold=fold) for t in parsed.excludes]
     expression = fts_expression(clauses)
     with_text = options.spans or not fold
+    # the optional unit fields anything below reads: filters, and the spans asked for
+    wanted = {_FIELD_ATTR[m.term.field] for m in (*_positives(clauses), *excludes) if m.term.field}
+    if options.spans:
+        if options.fields is None:
+            wanted.update(attr for _name, attr in REPORTED)
+        else:
+            wanted.update(attr for name, attr in REPORTED if name in options.fields)
     units: Iterable[Unit] = (
-        index.match(expression, with_text=with_text) if expression else index.all_units()
+        index.match(expression, with_text=with_text, fields=wanted)
+        if expression
+        else index.all_units(with_text=with_text, fields=wanted)
     )
     if options.sort == "path":
         order = index.order()
@@ -337,8 +417,23 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
 
     texts: dict[str | None, str] = {}
     emitted = 0
-    positives = [m for clause in clauses for m in clause]
+    positives = _positives(clauses)
+    # the usual case: every term on the whole unit, decided on its stored normalised text
+    whole = fold and not any(m.term.field for m in (*positives, *excludes))
     for unit in units:
+        norm = unit.norm
+        if whole and norm is not None:
+            if all(any(m.found(norm) for m in clause) for clause in clauses) and not any(
+                m.found(norm) for m in excludes
+            ):
+                hit = Hit(unit, unit.score)
+                if options.spans:
+                    _annotate(hit, positives, fold, options.fields)
+                yield hit
+                emitted += 1
+                if options.limit is not None and emitted >= options.limit:
+                    return
+            continue
         texts.clear()
 
         def text_of(name: str | None, unit: Unit = unit) -> str:

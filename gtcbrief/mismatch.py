@@ -451,6 +451,98 @@ def prepare(
     ]
 
 
+#: Bump when the cached encoding of prepared features changes.
+FEATURES_FORMAT = 1
+
+
+def _features_salt(config: Config, glossary: Glossary) -> bytes:
+    """What prepared features depend on besides a document's text."""
+    import hashlib
+
+    from gtcbrief.cache import document_salt
+
+    h = hashlib.blake2b(document_salt(config), digest_size=16)
+    here = Path(__file__).parent
+    for name in ("mismatch.py", "text.py", "data/t2s.txt"):
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    h.update(repr((sorted(glossary.english.items()), sorted(glossary.chinese.items()))).encode())
+    return h.digest()
+
+
+def _encode_prepared(prepared: Sequence[Prepared]) -> bytes:
+    import marshal
+
+    return marshal.dumps(
+        tuple(
+            (
+                tuple(t.weights),
+                tuple(t.weights.values()),
+                tuple(t.surface.get(k, k[2:]) for k in t.weights),
+                None if d is None else (d.norm, d.latin, d.concepts, d.bnorm),
+            )
+            for t, d in prepared
+        )
+    )
+
+
+def _decode_prepared(blob: bytes, count: int) -> list[Prepared] | None:
+    """The features :func:`_encode_prepared` stored, or ``None`` if ``blob`` is not that."""
+    import marshal
+
+    try:
+        data = marshal.loads(blob)
+        if not isinstance(data, tuple) or len(data) != count:
+            return None
+        return [
+            (
+                Features(
+                    dict(zip(keys, weights, strict=True)), dict(zip(keys, surfaces, strict=True))
+                ),
+                None if d is None else Described(*d),
+            )
+            for keys, weights, surfaces, d in data
+        ]
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def prepared_items(
+    documents: Iterable[Document], config: Config, glossary: Glossary
+) -> tuple[list[Item], list[Prepared]]:
+    """The items of the briefs in ``documents`` (see :func:`scorable_entries`) and their
+    :func:`prepare`-d features, kept per document in the cache directory (keyed by the
+    document's text) so that an unchanged file is not featurised again."""
+    from gtcbrief.cache import BlobStore, enabled_by_default, text_key
+    from gtcbrief.text import cache_dir
+
+    store = BlobStore(cache_dir() / f"features-{FEATURES_FORMAT}") if enabled_by_default() else None
+    salt = _features_salt(config, glossary) if store is not None else b""
+    memo: dict[tuple[str, float], Features] = {}
+    items: list[Item] = []
+    prepared: list[Prepared] = []
+    for doc in documents:
+        if doc.format != "brief":
+            continue
+        these = [item_of(e) for e in doc.entries]
+        got: list[Prepared] | None = None
+        key = text_key(salt, doc.source) if store is not None and doc.source and these else ""
+        if key and store is not None:
+            blob = store.get(key)
+            got = _decode_prepared(blob, len(these)) if blob is not None else None
+        if got is None:
+            got = prepare(these, glossary, memo)
+            if key and store is not None:
+                store.put(key, _encode_prepared(got))
+        items.extend(these)
+        prepared.extend(got)
+    if store is not None:
+        store.prune()
+    return items, prepared
+
+
 # ----------------------------------------------------------------- dictionary
 
 #: English words with more dictionary translations than this are too vague to use.
@@ -835,11 +927,16 @@ class Scorer:
 
     def explain_terms(self, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first."""
-        if self.descs[i] is None:
+        d = self.descs[i]
+        if d is None:
             return (), ()
-        desc = self.keyset(i)
         title = self.titles[j]
-        ranked = sorted(title.weights.items(), key=lambda kv: -self._w(kv[0], kv[1]))
+        ids = set(d)
+        get = self.vocab.get
+        # Only the title's keys are ever asked about: those the description has.
+        desc = {key for key in title.weights if get(key, -1) in ids}
+        idf, default = self.idf, self.default_idf
+        ranked = sorted(title.weights.items(), key=lambda kv: -kv[1] * idf.get(kv[0], default))
         matched: list[str] = []
         missing: list[str] = []
         for key, _w in ranked:
@@ -1235,11 +1332,12 @@ def check_mismatch(
     from gtcbrief.diagnostics import Diagnostic
 
     limit = resolve_threshold(config, threshold)
-    entries = scorable_entries(documents)
-    items = [item_of(e) for e in entries]
+    glossary = load_glossary(config)
+    items, prepared = prepared_items(documents, config, glossary)
     if not any(it.description for it in items):
         return
-    results = Scorer(items, load_glossary(config), lexicon()).score_all(explain_below=limit)
+    scorer = Scorer(items, glossary, lexicon(), prepared=prepared)
+    results = scorer.score_all(explain_below=limit)
     for m in results:
         if m is None or m.score >= limit:
             continue

@@ -14,6 +14,7 @@ from gtcbrief.cli import app
 from gtcbrief.config import Config
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.loader import load_path, load_text
+from gtcbrief.model import Document
 from gtcbrief.mismatch import Item, Scorer, check_mismatch, parse_glossary, score_items
 
 RAG = Item(
@@ -364,3 +365,53 @@ def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
     assert fast.descs == plain.descs
     assert fast.score_all() == plain.score_all()
     assert "b:苎麻" in plain.keyset(0)  # the test has teeth
+
+
+# ----------------------------------------------------------------- feature cache
+
+
+def _scored(docs: list[Document], config: Config) -> list[tuple[int, float | None, str]]:
+    return [(d.line, d.score, d.message) for d in check_mismatch(docs, config, threshold=1.01)]
+
+
+def test_unchanged_briefs_are_not_featurised_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        brief((RAG.title, ROBOT.description), (ROBOT.title, RAG.description)),
+        brief((YOCO.title, YOCO.description)),
+    ]
+    docs = [load_text(t, f"b{i}.md") for i, t in enumerate(texts)]
+    first = _scored(docs, Config())
+    calls: list[int] = []
+    real = mismatch.prepare
+    monkeypatch.setattr(
+        mismatch, "prepare", lambda items, *a: calls.append(len(items)) or real(items, *a)
+    )
+    assert _scored(docs, Config()) == first
+    assert calls == []  # both documents came from the cache
+    docs[1] = load_text(texts[1] + "\n<!-- edited -->\n", "b1.md")
+    assert _scored(docs, Config()) == first
+    assert calls == [1]  # only the edited one
+
+
+def test_a_glossary_change_is_not_served_stale_features(tmp_path: Path) -> None:
+    item = ("Omniverse Kit Extensions", "介绍扩展插件的开发方法和最佳实践。")
+    docs = [load_text(brief(item, (RAG.title, RAG.description)), "b.md")]
+    (plain,) = [s for line, s, _ in _scored(docs, Config()) if line == 3]
+    extended_config = Config(raw={"glossary": {"extension": "扩展插件"}})
+    (extended,) = [s for line, s, _ in _scored(docs, extended_config) if line == 3]
+    assert plain is not None and extended is not None and extended > plain
+
+
+def test_damaged_cached_features_are_recomputed(tmp_path: Path) -> None:
+    docs = [
+        load_text(brief((RAG.title, ROBOT.description), (YOCO.title, YOCO.description)), "b.md")
+    ]
+    first = _scored(docs, Config())
+    folders = list((tmp_path / "cache").glob("features-*"))
+    assert folders
+    for entry in folders[0].rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"\x00broken")
+    assert _scored(docs, Config()) == first

@@ -14,8 +14,8 @@ from gtcbrief.cli import app
 from gtcbrief.config import Config
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.loader import load_path, load_text
-from gtcbrief.model import Document
 from gtcbrief.mismatch import Item, Scorer, check_mismatch, parse_glossary, score_items
+from gtcbrief.model import Document
 
 RAG = Item(
     "Deploying RAG Pipelines for Production at Scale",

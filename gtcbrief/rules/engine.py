@@ -9,9 +9,10 @@ documents given and returns the diagnostics sorted by path and line.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.diagnostics import SEVERITIES, Diagnostic, Severity
 from gtcbrief.errors import GtcbriefError
@@ -163,6 +164,94 @@ def with_threshold(config: Config, threshold: float | None) -> Config:
     return replace(config, raw={**config.raw, "mismatch_threshold": threshold})
 
 
+#: Entries from which ``run`` gives the per-document rules and the corpus rules
+#: other than description-mismatch to a second process (fork only).
+PARALLEL_FROM = 2000
+#: The corpus rule the main process keeps: the heaviest one.
+_HEAVIEST = "GB301"
+_forked: tuple[Sequence[Document], Config, Selection] | None = None
+
+
+class _Crash(NamedTuple):
+    """A rule's exception in the second process, as data (exceptions may not pickle)."""
+
+    code: str
+    path: str
+    kind: str
+    message: str
+    import_error: bool
+
+    def exception(self) -> Exception:
+        base: type[Exception] = ImportError if self.import_error else Exception
+        kind: type[Exception] = type(self.kind, (base,), {})
+        return kind(self.message)
+
+
+def _side_rules() -> tuple[list[Diagnostic], list[_Crash]]:
+    """In the forked process: the per-document rules and the lighter corpus rules."""
+    assert _forked is not None
+    documents, config, selection = _forked
+    crashes: list[_Crash] = []
+
+    def note(rule: Rule, path: str, exc: Exception) -> None:
+        crashes.append(
+            _Crash(rule.code, path, type(exc).__name__, str(exc), isinstance(exc, ImportError))
+        )
+
+    found: list[Diagnostic] = []
+    for doc in documents:
+        found.extend(check_document(doc, config, selection, note))
+    lighter = Selection(selection.enabled - {_HEAVIEST}, selection.severities)
+    found.extend(check_corpus(documents, config, lighter, note))
+    return found, crashes
+
+
+def _parallel(documents: Sequence[Document], selection: Selection) -> bool:
+    if os.name != "posix" or os.environ.get("GTCBRIEF_JOBS") == "1":
+        return False
+    if _HEAVIEST not in selection.enabled or (os.cpu_count() or 1) < 2:
+        return False
+    return sum(len(d.entries) for d in documents) >= PARALLEL_FROM
+
+
+def _all_findings(
+    documents: Sequence[Document],
+    config: Config,
+    selection: Selection,
+    on_crash: OnCrash | None,
+) -> list[Diagnostic]:
+    """Every rule's findings, before suppressions. On a large corpus the main process
+    runs description-mismatch while a forked one runs everything else: the two
+    heaviest parts of ``validate`` on the two cores."""
+    if not _parallel(documents, selection):
+        found: list[Diagnostic] = []
+        for doc in documents:
+            found.extend(check_document(doc, config, selection, on_crash))
+        found.extend(check_corpus(documents, config, selection, on_crash))
+        return found
+    import gc
+    import multiprocessing
+
+    global _forked
+    _forked = (documents, config, selection)
+    gc.freeze()  # the child's collector leaves the shared pages alone
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            side = pool.apply_async(_side_rules)
+            heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
+            found = check_corpus(documents, config, heaviest, on_crash)
+            others, crashes = side.get()
+    finally:
+        _forked = None
+        gc.unfreeze()
+    rules = {r.code: r for r in all_rules()}
+    for crash in crashes:
+        if on_crash is None:
+            raise crash.exception()
+        on_crash(rules[crash.code], crash.path, crash.exception())
+    return others + found
+
+
 def run(
     documents: Sequence[Document],
     config: Config,
@@ -177,9 +266,7 @@ def run(
     from gtcbrief.suppress import UNUSED, Suppressions
 
     raw: dict[str, list[Diagnostic]] = {}
-    for doc in documents:
-        raw.setdefault(doc.path, []).extend(check_document(doc, config, selection, on_crash))
-    for d in check_corpus(documents, config, selection, on_crash):
+    for d in _all_findings(documents, config, selection, on_crash):
         raw.setdefault(d.path, []).append(d)
 
     checked = {r.code for r in selection.rules() if r.check is not None}

@@ -1,0 +1,108 @@
+"""validate on a large corpus: a second process runs every rule but description-mismatch.
+
+The split must not change anything a user sees: the same findings in the same
+order, the same messages about a rule that crashes or lacks a dependency.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gtcbrief.rules as rules
+from gtcbrief.cli import app
+from gtcbrief.rules import engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "samples" / "gtc-daily-brief.md"
+NOTES = ROOT / "samples" / "gtc-notes.md"
+runner = CliRunner()
+
+
+def validate(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["validate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Briefs and notes whose entries are copies of each other (GB110, GB301, GB302)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"{i}-brief.md").write_text(SEED.read_text("utf-8"), "utf-8")
+    (folder / "notes.md").write_text(NOTES.read_text("utf-8"), "utf-8")
+    return folder
+
+
+_real_side_rules = engine._side_rules
+
+
+def _marked_side_rules() -> object:
+    """engine._side_rules, leaving a mark that the second process ran it."""
+    Path(os.environ["SIDE_MARK"]).write_text(str(os.getpid()))
+    return _real_side_rules()
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[tuple[int, str, str], ...]:
+    monkeypatch.setenv("GTCBRIEF_JOBS", "1")
+    serial = validate(*args)
+    monkeypatch.delenv("GTCBRIEF_JOBS")
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
+    mark = Path(os.environ["GTCBRIEF_CACHE_DIR"]).parent / "side-mark"
+    monkeypatch.setenv("SIDE_MARK", str(mark))
+    monkeypatch.setattr(engine, "_side_rules", _marked_side_rules)
+    parallel = validate(*args)
+    assert mark.exists() and mark.read_text() != str(os.getpid()), "no second process ran"
+    return serial, parallel
+
+
+def test_the_split_gives_the_same_findings_in_the_same_order(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial, parallel = _both(
+        monkeypatch, str(corpus), "--format", "jsonl", "--mismatch-threshold", "1.01"
+    )
+    assert parallel == serial
+    codes = {line.split('"code": "')[1][:5] for line in serial[1].splitlines()}
+    assert {"GB104", "GB110", "GB301", "GB302", "GB401"} <= codes  # both sides found things
+
+
+def _with_check(code: str, check: object) -> tuple[rules.Rule, ...]:
+    return tuple(
+        r if r.code != code else type(r)(**{**_as_dict(r), "check": check})
+        for r in rules.all_rules()
+    )
+
+
+def _as_dict(rule: rules.Rule) -> dict[str, object]:
+    return {f.name: getattr(rule, f.name) for f in fields(rule)}
+
+
+def test_a_rule_crashing_in_the_second_process_is_reported_as_before(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crashing(d: object) -> list[object]:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(rules, "_RULES", _with_check("GB402", crashing))
+    serial, parallel = _both(monkeypatch, str(corpus))
+    assert parallel == serial
+    code, _, err = parallel
+    assert code == 3 and "internal error in GB402/empty-anchor" in err and "ValueError: boom" in err
+
+
+def test_a_missing_dependency_in_the_second_process_is_a_skip_as_before(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(d: object) -> list[object]:
+        raise ModuleNotFoundError("No module named 'somedep'", name="somedep")
+
+    monkeypatch.setattr(rules, "_RULES", _with_check("GB402", broken))
+    serial, parallel = _both(monkeypatch, str(corpus))
+    assert parallel == serial
+    assert "GB402/empty-anchor skipped: No module named 'somedep'" in parallel[2]

@@ -746,8 +746,10 @@ def iter_documents(
             except GtcbriefError as exc:
                 pending.append(exc)
             else:
-                key = store.key(source.text) if store is not None else ""
-                doc = store.get_document(key, source.path, source.text) if store is not None else None
+                key, doc = "", None
+                if store is not None:
+                    key = store.key(source.text)
+                    doc = store.get_document(key, source.path, source.text)
                 if doc is not None:
                     pending.append(doc)
                 elif workers == 1:

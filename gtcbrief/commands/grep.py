@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -53,12 +53,27 @@ def hit_record(hit: Hit) -> dict[str, Any]:
 
 
 def _reach(text: str, index: int, step: int, budget: int) -> int:
-    """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used."""
+    """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used.
+
+    A character takes one cell or two (East Asian wide or full-width), so the
+    walk never goes further than ``budget`` characters: only that slice is looked
+    at, and an ASCII slice is all one-cell characters.
+    """
     from unicodedata import east_asian_width
 
+    if step < 0:
+        lo = index - budget if index > budget else 0
+        piece = text[lo:index]
+        if piece.isascii():
+            return lo
+        chars = reversed(piece)
+    else:
+        piece = text[index : index + budget]
+        if piece.isascii():
+            return index + len(piece)
+        chars = iter(piece)
     used = 0
-    while 0 < index if step < 0 else index < len(text):
-        char = text[index - 1] if step < 0 else text[index]
+    for char in chars:
         used += 2 if east_asian_width(char) in "WF" else 1
         if used > budget:
             break
@@ -66,47 +81,56 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
     return index
 
 
-def _wider(text: str, width: int) -> bool:
-    """Whether ``text`` takes more than ``width`` terminal cells (cheap bounds first)."""
+def _cells(text: str) -> int:
     from rich.cells import cell_len
 
+    return cell_len(text)
+
+
+def _wider(text: str, width: int) -> bool:
+    """Whether ``text`` takes more than ``width`` terminal cells (cheap bounds first)."""
     if len(text) > width:
         return True
-    return 2 * len(text) > width and cell_len(text) > width
+    return 2 * len(text) > width and _cells(text) > width
 
 
 Segment = tuple[str, str | None]  # text and its style (None: plain)
 
 
-def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> list[Segment]:
-    """A line as segments with its matches styled.
+def _windows(
+    text: str, spans: list[tuple[int, int]], width: int | None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """The stretches of a line to show, the spans within them, and how many were left out.
 
     With ``width`` (terminal cells), a longer line is cut to windows around its
     matches, measured in cells so Chinese (two cells a character) fits too.
+    """
+    if width is None or not spans or not _wider(text, width):
+        return [(0, len(text))], spans, 0
+    side = 24  # cells of context either side of a match
+    pieces: list[tuple[int, int]] = []
+    hidden = 0
+    for start, end in spans:
+        if _shown_over(text, pieces, 2 * width):
+            hidden += 1
+            continue
+        lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
+        if pieces and lo <= pieces[-1][1]:
+            lo = pieces.pop()[0]
+        pieces.append((lo, hi))
+    return pieces, [s for s in spans if s[1] <= pieces[-1][1]], hidden
+
+
+def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> list[Segment]:
+    """A line as segments with its matches styled, cut to :func:`_windows`.
+
     Segment text is already made safe (control characters visible).
     """
-    from rich.cells import cell_len
-
     from gtcbrief.render import safe
 
-    pieces: list[tuple[int, int]] = [(0, len(text))]
-    hidden = 0
-    if width is not None and spans and _wider(text, width):
-        side = 24  # cells of context either side of a match
-        pieces = []
-        shown = 0
-        for start, end in spans:
-            if shown > 2 * width:
-                hidden += 1
-                continue
-            lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
-            if pieces and lo <= pieces[-1][1]:
-                old_lo, old_hi = pieces.pop()
-                shown -= cell_len(text[old_lo:old_hi])
-                lo = old_lo
-            pieces.append((lo, hi))
-            shown += cell_len(text[lo:hi])
-        spans = [s for s in spans if s[1] <= pieces[-1][1]]
+    # a line without control characters has none in any piece either
+    clean: Callable[[str], str] = _same if safe(text) is text else safe
+    pieces, spans, hidden = _windows(text, spans, width)
     out: list[Segment] = []
     for lo, hi in pieces:
         if lo > 0:
@@ -116,15 +140,52 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> li
             if end <= lo or start >= hi:
                 continue
             start, end = max(start, lo), min(end, hi)
-            out.append((safe(text[cursor:start]), None))
-            out.append((safe(text[start:end]), MATCH_STYLE))
+            out.append((clean(text[cursor:start]), None))
+            out.append((clean(text[start:end]), MATCH_STYLE))
             cursor = end
-        out.append((safe(text[cursor:hi]), None))
+        out.append((clean(text[cursor:hi]), None))
         if hi < len(text):
             out.append(("…", "dim"))
     if hidden:
         out.append((f" (+{hidden} more)", "dim"))
     return out
+
+
+def _plain(text: str, spans: list[tuple[int, int]], width: int | None) -> str:
+    """:func:`_styled` joined without styles: the same characters, built directly.
+
+    Within a window the segments cover it end to end, and making text safe
+    works character by character, so a window is its own text made safe.
+    """
+    from gtcbrief.render import safe
+
+    pieces, _spans, hidden = _windows(text, spans, width)
+    if len(pieces) == 1 and pieces[0] == (0, len(text)):
+        return safe(text)
+    parts: list[str] = []
+    for lo, hi in pieces:
+        if lo > 0:
+            parts.append("…")
+        parts.append(safe(text[lo:hi]))
+        if hi < len(text):
+            parts.append("…")
+    if hidden:
+        parts.append(f" (+{hidden} more)")
+    return "".join(parts)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _shown_over(text: str, pieces: list[tuple[int, int]], limit: int) -> bool:
+    """Whether the pieces of ``text`` shown so far take more than ``limit`` cells.
+
+    No character takes more than two cells, so short pieces need no measuring.
+    """
+    if 2 * sum(hi - lo for lo, hi in pieces) <= limit:
+        return False
+    return sum(_cells(text[lo:hi]) for lo, hi in pieces) > limit
 
 
 MATCH_STYLE = "bold red"
@@ -134,33 +195,27 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
     Styled segments become a rich ``Text`` (never markup) on a colour terminal;
-    without colour they are joined and written as they are.
+    without colour the same characters are written as plain lines
+    (:func:`_render_plain`).
     """
-    from gtcbrief.render import safe, use_colour
+    from gtcbrief.render import use_colour
 
-    write = sys.stdout.write
     if not use_colour():  # plain text: rich is not even imported
-        import shutil
+        return _render_plain(hits, context, full)
 
-        columns = shutil.get_terminal_size((80, 24)).columns
+    from rich.text import Text
 
-        def show(segments: list[Segment]) -> None:
-            write("".join(text for text, _style in segments) + "\n")
-    else:
-        from rich.text import Text
+    from gtcbrief.render import console, safe
 
-        from gtcbrief.render import console
+    con = console()
 
-        con = console()
-        columns = con.width
+    def show(segments: list[Segment]) -> None:
+        line = Text()
+        for text, style in segments:
+            line.append(text, style=style)
+        con.print(line, soft_wrap=True)
 
-        def show(segments: list[Segment]) -> None:
-            line = Text()
-            for text, style in segments:
-                line.append(text, style=style)
-            con.print(line, soft_wrap=True)
-
-    width = None if full else max(40, columns - 9)
+    width = None if full else max(40, con.width - 9)
     count = 0
     for hit in hits:
         unit = hit.unit
@@ -179,21 +234,10 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
             for text, style in _styled(unit.title, hit.fields.get("title", []), width=None)
         )
         show(head)
-        lines = unit.text.split("\n")
-        wanted: dict[int, list[tuple[int, int]] | None] = {}
-        for m in hit.lines:
-            if m.line == unit.line:
-                continue  # the heading is shown above
-            for n in range(m.line - context, m.line + context + 1):
-                if unit.line < n <= unit.end_line and n not in wanted:
-                    wanted[n] = None
-            wanted[m.line] = m.spans
         previous = None
-        for n in sorted(wanted):
+        for n, spans, line in _rows(hit, context):
             if previous is not None and n > previous + 1:
                 show([("    --", "dim")])
-            spans = wanted[n]
-            line = lines[n - unit.line] if n - unit.line < len(lines) else ""
             row: list[Segment] = [
                 (f"{n:>6}", "green" if spans else "dim"),
                 (":" if spans else "-", "dim"),
@@ -203,6 +247,77 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
             show(row)
             previous = n
         count += 1
+    return count
+
+
+def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
+    """The body lines to show for a hit: (number, spans or None for context, text)."""
+    unit = hit.unit
+    wanted: dict[int, list[tuple[int, int]] | None] = {}
+    known: dict[int, str] = {}  # matching lines carry their text: no need to split the unit
+    for m in hit.lines:
+        if m.line == unit.line:
+            continue  # the heading is shown above
+        if context:
+            for n in range(m.line - context, m.line + context + 1):
+                if unit.line < n <= unit.end_line and n not in wanted:
+                    wanted[n] = None
+        wanted[m.line] = m.spans
+        known[m.line] = m.text
+    rows: list[tuple[int, list[tuple[int, int]] | None, str]] = []
+    lines: list[str] | None = None
+    for n in sorted(wanted):
+        line = known.get(n)
+        if line is None:
+            if lines is None:
+                lines = unit.text.split("\n")
+            line = lines[n - unit.line] if n - unit.line < len(lines) else ""
+        rows.append((n, wanted[n], line))
+    return rows
+
+
+def _render_plain(hits: Iterator[Hit], context: int, full: bool) -> int:
+    """:func:`_render_text` without colour: each line built as a string, written in blocks."""
+    import shutil
+
+    from gtcbrief.render import safe
+
+    columns = shutil.get_terminal_size((80, 24)).columns
+    width = None if full else max(40, columns - 9)
+    out = sys.stdout
+    try:
+        interactive = out.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    block: list[str] = []  # one write per line is a system call each when Python runs unbuffered
+    count = 0
+    paths: dict[str, str] = {}
+    try:
+        for hit in hits:
+            unit = hit.unit
+            path = paths.get(unit.path)
+            if path is None:
+                path = paths[unit.path] = safe(unit.path)
+            kind = f"【{safe(unit.kind)}】" if unit.kind else ""
+            if count:
+                block.append("")
+            block.append(f"{path}:{unit.line}: {kind}{safe(unit.title)}")
+            previous = None
+            for n, spans, line in _rows(hit, context):
+                if previous is not None and n > previous + 1:
+                    block.append("    --")
+                mark = ":" if spans else "-"
+                block.append(f"{n:>6}{mark} {_plain(line, spans or [], width)}")
+                previous = n
+            count += 1
+            if interactive or len(block) >= 512:
+                block.append("")
+                out.write("\n".join(block))
+                block = []
+    finally:
+        if block:
+            block.append("")
+            out.write("\n".join(block))
     return count
 
 
@@ -290,7 +405,7 @@ def grep(
 
     from gtcbrief.config import load_config
     from gtcbrief.index import open_index
-    from gtcbrief.render import safe, write_json_array, write_jsonl
+    from gtcbrief.render import safe, use_colour, write_json_array, write_jsonl
     from gtcbrief.search import Options, compile_regex, parse_query, search
 
     check_choice("--format", fmt, GREP_FORMATS)
@@ -333,7 +448,8 @@ def grep(
         limit=limit,
         sort=sort,
         spans=not (files_only or count),
-        fields=("title",) if fmt == "text" else None,
+        # text shows the title's spans only in colour; JSON reports every field's
+        fields=(("title",) if use_colour() else ()) if fmt == "text" else None,
     )
     hits = search(index, query, options)
     out = sys.stdout

@@ -1,0 +1,132 @@
+"""The fast paths of a warm ``grep`` give exactly what the plain, slower paths give."""
+
+from __future__ import annotations
+
+import os
+import stat
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gtcbrief.commands.grep import Segment, _plain, _reach, _styled
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.index import Unit, _stat_files
+from gtcbrief.search import (
+    Hit,
+    _annotate,
+    _char_kind,
+    _gram_runs,
+    _line_spans,
+    compile_term,
+    parse_query,
+)
+from gtcbrief.sources import iter_paths
+from gtcbrief.text import _CJK_CHAR, _GRAM_RUNS, normalize
+
+#: Characters that normalising widens, narrows, recases or converts, beside plain ones.
+TRICKY = "注意力數据ＲＡＧrag Straße…① e\u0301ﬁİ\x1b\t-_.:Ⅻ㍿ ab12"
+LINES = st.lists(st.text(alphabet=TRICKY, max_size=30), min_size=1, max_size=6)
+
+
+def _reference_lines(unit: Unit, query: str) -> list[tuple[int, str, list[tuple[int, int]]]]:
+    """Line spans the line-by-line way (no stored normalised text to scan)."""
+    matchers = [compile_term(t) for c in parse_query(query).clauses for t in c]
+    plain = Unit(unit.path, unit.line, unit.end_line, None, unit.title, None, "", "", "",
+                 None, None, unit.text)  # fmt: skip
+    hit = Hit(plain, 0.0)
+    _annotate(hit, matchers, True)
+    return [(m.line, m.text, m.spans) for m in hit.lines]
+
+
+@settings(max_examples=400)
+@given(LINES, st.sampled_from(["注意力", "数据", "rag", "strasse", "...", "e", "①", "ab", "注"]))
+def test_one_scan_line_spans_equal_line_by_line_spans(lines: list[str], query: str) -> None:
+    text = "\n".join(lines)
+    unit = Unit("p", 3, 3 + len(lines), None, "t", None, "", "", "", None, None, text,
+                norm=normalize(text))  # fmt: skip
+    matchers = [compile_term(t) for c in parse_query(query).clauses for t in c]
+    quick = _line_spans(matchers, unit)
+    if quick is not None:
+        assert [(m.line, m.text, m.spans) for m in quick] == _reference_lines(unit, query)
+    hit = Hit(unit, 0.0)
+    _annotate(hit, matchers, True)
+    assert [(m.line, m.text, m.spans) for m in hit.lines] == _reference_lines(unit, query)
+
+
+def _reference_reach(text: str, index: int, step: int, budget: int) -> int:
+    used = 0
+    while 0 < index if step < 0 else index < len(text):
+        char = text[index - 1] if step < 0 else text[index]
+        used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used > budget:
+            break
+        index += step
+    return index
+
+
+@given(st.text(alphabet=TRICKY + "abcdefgh", max_size=80), st.data())
+def test_reach_walks_as_far_as_cell_by_cell(text: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(text)))
+    budget = data.draw(st.integers(0, 30))
+    for step in (-1, 1):
+        assert _reach(text, index, step, budget) == _reference_reach(text, index, step, budget)
+
+
+@given(st.text(alphabet=TRICKY + "abcdefgh", min_size=1, max_size=200), st.data())
+def test_plain_lines_are_the_styled_segments_joined(text: str, data: st.DataObject) -> None:
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=8))))
+    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+    width = data.draw(st.sampled_from([None, 40, 71, 120]))
+    segments: list[Segment] = _styled(text, spans, width=width)
+    assert _plain(text, spans, width) == "".join(s for s, _style in segments)
+
+
+def test_gram_runs_and_kinds_agree_with_the_index_patterns() -> None:
+    for code in range(0x30000):
+        char = chr(code)
+        assert (_char_kind(char) == 2) == bool(_CJK_CHAR.match(char))
+        assert (_char_kind(char) != 0) == bool(_GRAM_RUNS.match(char))
+
+
+@given(st.text(alphabet=TRICKY + "\u3400\u4dbf\u4e00\u9fff\uf900\ufaff𠀀z9", max_size=20))
+def test_gram_runs_split_like_the_index(text: str) -> None:
+    assert _gram_runs(text) == [m.group(0) for m in _GRAM_RUNS.finditer(text)]
+
+
+def _reference_files(paths: list[str]) -> list[tuple[str, str, int, int]]:
+    out = []
+    for display in iter_paths(paths):
+        try:
+            st_ = os.stat(display)
+        except OSError:
+            continue
+        if stat.S_ISREG(st_.st_mode):
+            out.append((display, os.path.abspath(display), st_.st_size, st_.st_mtime_ns))
+    return out
+
+
+def test_the_directory_walk_finds_what_iter_paths_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "r"
+    (root / "b" / "deep").mkdir(parents=True)
+    (root / "a.md").write_text("x")
+    (root / "B.MD").write_text("xy")
+    (root / "c.markdown").write_text("xyz")
+    (root / "skip.txt").write_text("no")
+    (root / "b" / "deep" / "z.md").write_text("deep")
+    (root / "b.md").write_text("sorted between b/ and b.md?")
+    (root / "dir.md").mkdir()
+    (root / "link.md").symlink_to(root / "a.md")
+    (root / "broken.md").symlink_to(root / "missing.md")
+    (root / "dirlink").symlink_to(root / "b", target_is_directory=True)
+    os.mkfifo(root / "fifo.md")
+    monkeypatch.chdir(tmp_path)
+    errors: list[GtcbriefError] = []
+    for paths in (["r"], ["r/", "./r"], ["r/b", "r", "r/a.md"], [str(root)], ["r/../r"]):
+        found = [(f.display, f.key, f.size, f.mtime_ns) for f in _stat_files(paths, errors.append)]
+        assert found == _reference_files(paths)
+    assert not errors

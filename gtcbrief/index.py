@@ -37,7 +37,6 @@ directory; one database per set of PATHS and loader settings. ``--no-cache``
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -227,11 +226,21 @@ def default_location() -> Path:
     return cache_dir() / "index"
 
 
+def _blake2b(data: bytes, size: int) -> str:
+    """BLAKE2b, hex. ``hashlib`` first loads OpenSSL (milliseconds) for a hash it takes
+    from the ``_blake2`` module anyway."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - an interpreter without the module
+        from hashlib import blake2b
+    return blake2b(data, digest_size=size).hexdigest()
+
+
 def _fingerprint(keys: Sequence[str], config: Config, encoding: str | None) -> str:
     blob = json.dumps(
         [sorted(keys), repr(config.template), config.doc_format, encoding], ensure_ascii=False
     )
-    return hashlib.blake2b(blob.encode("utf-8"), digest_size=10).hexdigest()
+    return _blake2b(blob.encode("utf-8"), 10)
 
 
 def _connect(target: str) -> sqlite3.Connection:
@@ -607,7 +616,7 @@ def _refresh(
         except OSError as exc:
             on_error(GtcbriefError(f"cannot read: {exc.strerror or exc}", path=f.display))
             continue
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = _blake2b(data, 16)
         if old is not None and old[3] == digest:
             conn.execute(
                 "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (f.size, f.mtime_ns, old[0])

@@ -160,11 +160,33 @@ def compile_term(term: Term, *, fold: bool = True) -> Matcher:
     return Matcher(term, norm, folded, re.compile(head + body + tail), plain)
 
 
+def _char_kind(char: str) -> int:
+    """1 for a Latin gram character (``[0-9a-z]``), 2 for a Chinese one, else 0."""
+    from gtcbrief.text import CJK_RANGES
+
+    if "0" <= char <= "9" or "a" <= char <= "z":
+        return 1
+    return 2 if any(lo <= char <= hi for lo, hi in CJK_RANGES) else 0
+
+
+def _gram_runs(norm: str) -> list[str]:
+    """The runs ``text._GRAM_RUNS`` finds in a (short) term, without compiling it."""
+    runs: list[str] = []
+    start, previous = 0, 0
+    for i, char in enumerate(norm):
+        kind = _char_kind(char)
+        if kind != previous:
+            if previous:
+                runs.append(norm[start:i])
+            start, previous = i, kind
+    if previous:
+        runs.append(norm[start:])
+    return runs
+
+
 def _fts_phrase(norm: str) -> str | None:
     """The FTS5 phrase for one normalised term (``None`` if no gram can find it)."""
-    from gtcbrief.text import _GRAM_RUNS
-
-    runs = [m.group(0) for m in _GRAM_RUNS.finditer(norm)]
+    runs = _gram_runs(norm)
     if not runs:
         return None
     parts: list[str] = []
@@ -183,15 +205,11 @@ def _fts_phrase(norm: str) -> str | None:
 
 def _covers(norm: str) -> bool:
     """Whether grams can propose every occurrence of ``norm`` (it has Latin or CJK)."""
-    from gtcbrief.text import _GRAM_RUNS
-
-    return _GRAM_RUNS.search(norm) is not None
+    return any(_char_kind(c) for c in norm)
 
 
 def fts_expression(matchers: Sequence[Sequence[Matcher]]) -> str | None:
     """The FTS5 MATCH expression for the positive clauses; ``None`` means scan everything."""
-    from gtcbrief.text import _CJK_CHAR
-
     parts: list[str] = []
     for clause in matchers:
         options: list[str] = []
@@ -205,7 +223,7 @@ def fts_expression(matchers: Sequence[Sequence[Matcher]]) -> str | None:
                 options.append(f"{column} : ({phrase})")
             else:
                 options.append(f"{{title body}} : ({phrase})")
-                if len(m.folded) > 1 and all(_CJK_CHAR.match(c) for c in m.folded):
+                if len(m.folded) > 1 and all(_char_kind(c) == 2 for c in m.folded):
                     options.append(f'words : "{m.folded}"')
         if options:
             parts.append("(" + " OR ".join(options) + ")")

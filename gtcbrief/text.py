@@ -32,14 +32,37 @@ import operator
 import os
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUNS = re.compile(rf"(?P<latin>[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*)|(?P<cjk>[{_CJK_CLASS}]+)")
-_GRAM_RUNS = re.compile(rf"[0-9a-z]+|[{_CJK_CLASS}]+")
-_CJK_CHAR = re.compile(rf"[{_CJK_CLASS}]")
+#: The Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
+CJK_RANGES = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
+_CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
+#: Compiled on first use (see :func:`__getattr__`): a class of 28,000 characters takes
+#: milliseconds to compile, which a query that never segments need not pay.
+_PATTERNS = {
+    "_RUNS": rf"(?P<latin>[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*)|(?P<cjk>[{_CJK_CLASS}]+)",
+    "_GRAM_RUNS": rf"[0-9a-z]+|[{_CJK_CLASS}]+",
+    "_CJK_CHAR": rf"[{_CJK_CLASS}]",
+}
+if TYPE_CHECKING:
+    _RUNS: re.Pattern[str]
+    _GRAM_RUNS: re.Pattern[str]
+    _CJK_CHAR: re.Pattern[str]
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_PATTERNS[name])
+
+
+def __getattr__(name: str) -> Any:
+    """``_RUNS``, ``_GRAM_RUNS`` and ``_CJK_CHAR``, compiled when first asked for."""
+    if name in _PATTERNS:
+        return _pattern(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SEGMENTERS = ("jieba", "rjieba")
 
@@ -240,7 +263,7 @@ def tokens(text: str, *, search: bool = False) -> list[str]:
 def normalized_tokens(norm: str, *, search: bool = False) -> list[str]:
     """:func:`tokens` of text that is already :func:`normalize`-d."""
     out: list[str] = []
-    for match in _RUNS.finditer(norm):
+    for match in _pattern("_RUNS").finditer(norm):
         latin = match.group("latin")
         if latin is not None:
             out.append(latin)
@@ -257,7 +280,7 @@ def search_tokens(text: str) -> list[str]:
 def cjk_bigrams(text: str) -> list[str]:
     """Character bigrams of each Chinese run (a one-character run is kept as is)."""
     out: list[str] = []
-    for match in _RUNS.finditer(normalize(text)):
+    for match in _pattern("_RUNS").finditer(normalize(text)):
         run = match.group("cjk")
         if run is None:
             continue
@@ -269,7 +292,7 @@ def cjk_bigrams(text: str) -> list[str]:
 
 
 def is_cjk(char: str) -> bool:
-    return bool(_CJK_CHAR.fullmatch(char))
+    return bool(_pattern("_CJK_CHAR").fullmatch(char))
 
 
 def word_tokens(norm: str, *, search: bool = True) -> list[str]:
@@ -280,7 +303,7 @@ def word_tokens(norm: str, *, search: bool = True) -> list[str]:
     Latin one may be cut differently than in :func:`tokens`. For ranking and
     statistics, not for matching.
     """
-    if not _CJK_CHAR.search(norm):
+    if not _pattern("_CJK_CHAR").search(norm):
         return []
     tok = _jieba()
     if segmenter() == "rjieba":
@@ -292,7 +315,9 @@ def word_tokens(norm: str, *, search: bool = True) -> list[str]:
 
 def latin_words(norm: str) -> list[str]:
     """The whole Latin words of normalised text (``tensorrt-llm``, ``c++``)."""
-    return [m.group("latin") for m in _RUNS.finditer(norm) if m.group("latin") is not None]
+    return [
+        m.group("latin") for m in _pattern("_RUNS").finditer(norm) if m.group("latin") is not None
+    ]
 
 
 def gram_tokens(norm: str) -> list[str]:
@@ -303,7 +328,7 @@ def gram_tokens(norm: str) -> list[str]:
     run of adjacent grams, and a one-character query is a prefix of some gram.
     """
     out: list[str] = []
-    for match in _GRAM_RUNS.finditer(norm):
+    for match in _pattern("_GRAM_RUNS").finditer(norm):
         run = match.group(0)
         if run[0] < "\u0080":
             out.append(run)

@@ -12,17 +12,25 @@ Pipeline (no all-pairs comparison):
    keeps most of its 3-grams, so it shares several of these values with its
    source even when the Jaccard similarity of the two texts is low (a
    truncated copy is *contained* in its source). Titles get a smaller sketch
-   of 2-grams and an exact key.
+   of 2-grams and an exact key. Beyond ``POOL_ROWS`` rows, where ever more of
+   the pool is too common to keep, a second sketch drawn from a pool that
+   grows with the corpus adds its candidates to the first one's.
 2. **Block.** Entries sharing three kept values (two texts) or the same
    title are candidates; the work is bounded by ``entries × SKETCH × CAP``.
-3. **Verify** each candidate with more than one scorer (rapidfuzz):
-   ``ratio`` (edits), ``partial_ratio`` (truncation, when the shorter text is
-   long enough), ``token_sort_ratio`` over sentences (reordering), and
-   character-bigram containment (all three edits at once).
+3. **Verify** each candidate: character-bigram containment first (cheap,
+   order-free; below ``PREFILTER`` it is the pair's description score), then
+   more than one scorer (rapidfuzz): ``ratio`` (edits), ``partial_ratio``
+   (truncation, when the shorter text is long enough), ``token_sort_ratio``
+   over sentences (reordering), and the containment (all three edits at once).
 4. **Cluster** verified pairs with union-find; a cluster carries its weakest
    link as ``score`` and the kind of duplication: ``copied-description``
    (different sessions, same text) or ``same-session`` (one session reported
    twice, the titles agree).
+
+From ``VECTOR_MIN`` rows on, sketching, blocking and the containment run
+vectorised with numpy over the whole corpus, with the same results as the
+per-text Python code used below that size (where numpy's import would cost
+more than it saves) and checked against it by the tests.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ if TYPE_CHECKING:
     from gtcbrief.model import Entry
 
     Ints = NDArray[np.int64]
+    Chunks = list[tuple[NDArray[np.int32], NDArray[np.uint32]]]
 
 #: Default similarity (0–1) a pair must reach (``dedupe --threshold``, config ``dedupe_threshold``).
 DEFAULT_THRESHOLD = 0.85
@@ -257,7 +266,9 @@ def _distinct(x: NDArray[Any]) -> NDArray[Any]:
     return x[np.concatenate(([True], x[1:] != x[:-1]))] if len(x) else x
 
 
-def _first_per_row(rows: Ints, values: NDArray[Any], keep: int) -> tuple[Ints, NDArray[Any]]:
+def _first_per_row(
+    rows: NDArray[Any], values: NDArray[Any], keep: int
+) -> tuple[NDArray[Any], NDArray[Any]]:
     """The first ``keep`` values of each row of flat, row-sorted ``rows``/``values``."""
     import numpy as np
 
@@ -270,24 +281,21 @@ def _first_per_row(rows: Ints, values: NDArray[Any], keep: int) -> tuple[Ints, N
     return rows[kept], values[kept]
 
 
-def _np_sketches(
-    texts: Sequence[str], n: int, size: int, min_len: int
-) -> tuple[Ints, NDArray[np.uint32]]:
+def _np_sketch_chunks(texts: Sequence[str], n: int, size: int, min_len: int) -> Chunks:
     """:func:`_sketch` ``(text, n, size)`` of each text at least ``min_len`` (≥ ``n``) long.
 
-    Flat arrays (row, value), sorted by row and, within a row, by value. Distinct
-    n-grams are found by sorting ``row·2⁴⁸ + packed code points`` (so a CRC-32
-    collision between two grams of one text counts twice, as in :func:`_sketch`);
-    a text with a character beyond the BMP (``compact`` never keeps one) is
-    sketched by :func:`_sketch`.
+    One (rows, values) pair of arrays per ``_CHUNK`` texts, sorted by row and,
+    within a row, by value; kept apart so a large pool needs no concatenated
+    copy. Distinct n-grams are found by sorting ``row·2⁴⁸ + packed code
+    points`` (so a CRC-32 collision between two grams of one text counts
+    twice, as in :func:`_sketch`); a text with a character beyond the BMP
+    (``compact`` never keeps one) is sketched by :func:`_sketch`.
     """
     import numpy as np
 
     assert 1 <= n <= 3 and min_len >= n and _CHUNK <= _BMP
     tables = _crc_tables(n).astype(np.uint64)
-    out_rows: list[Ints] = []
-    out_values: list[NDArray[np.uint32]] = []
-    odd: list[int] = []
+    out: Chunks = []
     for start in range(0, len(texts), _CHUNK):
         chunk = [t if len(t) >= min_len else "" for t in texts[start : start + _CHUNK]]
         lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
@@ -299,9 +307,10 @@ def _np_sketches(
         row = np.repeat(np.arange(len(chunk), dtype=np.uint64), lens)[:grams]
         valid = np.arange(grams) + n <= ends[row.astype(np.intp)]
         wide = cps >= _BMP
+        odd: list[int] = []
         if wide.any():
             bad = _distinct(np.repeat(np.arange(len(chunk)), lens)[wide])
-            odd.extend(start + int(i) for i in bad)
+            odd = bad.tolist()
             valid &= ~np.isin(row, bad.astype(np.uint64))
         key = row << np.uint64(48)
         for j in range(n):
@@ -313,39 +322,56 @@ def _np_sketches(
                 ((key >> np.uint64(16 * (n - 1 - j))) & np.uint64(0xFFFF)).astype(np.intp)
             ]
         combined = np.sort((key >> np.uint64(48)) << np.uint64(32) | crc)
-        rows = (combined >> np.uint64(32)).astype(np.int64) + start
-        rows, values = _first_per_row(
-            rows, (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32), size
-        )
-        out_rows.append(rows)
-        out_values.append(values)
-    for i in odd:
-        sk = _sketch(texts[i], n, size)
-        out_rows.append(np.full(len(sk), i, dtype=np.int64))
-        out_values.append(np.array(sk, dtype=np.uint32))
-    if not out_rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
-    rows, values = np.concatenate(out_rows), np.concatenate(out_values)
-    if odd:
-        order = np.argsort(rows, kind="stable")
-        rows, values = rows[order], values[order]
-    return rows, values
+        rows = (combined >> np.uint64(32)).astype(np.int32) + np.int32(start)
+        values = (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        rows, values = _first_per_row(rows, values, size)
+        if odd:
+            sketches = [_sketch(texts[start + i], n, size) for i in odd]
+            extra = np.array(
+                [start + i for i, sk in zip(odd, sketches, strict=True) for _ in sk], np.int32
+            )
+            rows = np.concatenate([rows, extra])
+            values = np.concatenate(
+                [values, np.array([h for sk in sketches for h in sk], np.uint32)]
+            )
+            order = np.argsort(rows, kind="stable")
+            rows, values = rows[order], values[order]
+        out.append((rows, values))
+    return out
 
 
-def _np_rare(
-    rows: Ints, values: NDArray[np.uint32], keep: int, cap: int
-) -> tuple[Ints, NDArray[np.uint32]]:
-    """:func:`_rare_sketches` on flat (row, value) arrays (same saturating count table)."""
+def _np_sketches(
+    texts: Sequence[str], n: int, size: int, min_len: int
+) -> tuple[NDArray[np.int32], NDArray[np.uint32]]:
+    """:func:`_np_sketch_chunks` as two flat arrays."""
     import numpy as np
 
-    slots = (values & np.uint32(_COUNT_SLOTS - 1)).astype(np.intp)
-    counts = np.minimum(np.bincount(slots, minlength=_COUNT_SLOTS), 255)
-    common = counts[slots] > cap
-    return _first_per_row(rows[~common], values[~common], keep)
+    chunks = _np_sketch_chunks(texts, n, size, min_len)
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
+    return np.concatenate([r for r, _ in chunks]), np.concatenate([v for _, v in chunks])
+
+
+def _np_rare(chunks: Chunks, keep: int, cap: int) -> tuple[NDArray[np.int32], NDArray[Any]]:
+    """:func:`_rare_sketches` on sketch chunks (same saturating count table), flattened."""
+    import numpy as np
+
+    mask = np.uint32(_COUNT_SLOTS - 1)
+    counts = np.zeros(_COUNT_SLOTS, dtype=np.int64)
+    for _, values in chunks:
+        counts += np.bincount((values & mask).astype(np.intp), minlength=_COUNT_SLOTS)
+    counts = np.minimum(counts, 255)
+    kept = []
+    for rows, values in chunks:
+        rare = counts[(values & mask).astype(np.intp)] <= cap
+        kept.append(_first_per_row(rows[rare], values[rare], keep))
+    if not kept:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint32)
+    return np.concatenate([r for r, _ in kept]), np.concatenate([v for _, v in kept])
 
 
 def _np_candidates(
-    rows: Ints, values: NDArray[Any], n_rows: int, cap: int, min_shared: int
+    rows: NDArray[Any], values: NDArray[Any], n_rows: int, cap: int, min_shared: int
 ) -> Ints:
     """:func:`_candidates` on flat (row, value) arrays, as sorted keys ``a · n_rows + b``."""
     import numpy as np
@@ -364,7 +390,7 @@ def _np_candidates(
             break  # posting lists are contiguous: none has a pair this far apart
         a, b = r[:-d][same], r[d:][same]
         distinct = a != b
-        a, b = a[distinct], b[distinct]
+        a, b = a[distinct].astype(np.int64), b[distinct].astype(np.int64)
         found.append(np.minimum(a, b) * n_rows + np.maximum(a, b))
     keys = np.sort(np.concatenate(found))
     if min_shared > 1 and len(keys):
@@ -578,22 +604,23 @@ def _blocked(prep: _Prepared) -> list[tuple[int, int]]:
     return sorted(candidates)
 
 
+def _exact_titles(titles: Sequence[str]) -> list[list[int]]:
+    return [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in titles]
+
+
 def _np_sketch_candidates(texts: Sequence[str], n: int, pool: int, keep: int, min_len: int) -> Ints:
     """:func:`_sketch_candidates` vectorised, as sorted keys ``a · len(texts) + b``."""
     import numpy as np
 
     rows = len(texts)
     deep = _deep_pool(pool, rows)
-    sketched = _np_sketches(texts, n, max(pool, deep), min_len)
-    found = _np_candidates(*_np_rare(*_first_per_row(*sketched, pool), keep, CAP), rows, CAP, 3)
+    chunks = _np_sketch_chunks(texts, n, max(pool, deep), min_len)
+    first = [_first_per_row(r, v, pool) for r, v in chunks] if deep else chunks
+    found = _np_candidates(*_np_rare(first, keep, CAP), rows, CAP, 3)
     if deep:
-        more = _np_candidates(*_np_rare(*sketched, keep, CAP), rows, CAP, 3)
+        more = _np_candidates(*_np_rare(chunks, keep, CAP), rows, CAP, 3)
         found = _distinct(np.concatenate([found, more]))
     return found
-
-
-def _exact_titles(titles: Sequence[str]) -> list[list[int]]:
-    return [[zlib.crc32(t.encode("utf-8"))] if len(t) >= 4 else [] for t in titles]
 
 
 def _np_blocked(prep: _Prepared) -> tuple[list[int], list[int], list[float | None]]:

@@ -233,3 +233,105 @@ def test_a_copy_is_found_among_entries_recombined_from_the_same_sentences() -> N
     records.append(Record("copy.md", 3, "Another session", typos(texts[7], 40)))
     clusters = find_duplicates(records)
     assert [c.members for c in clusters] == [(7, 200)]
+
+
+# ----------------------------------------------------------------- vectorised path
+
+
+def corpus(rng: random.Random, rows: int) -> list[Record]:
+    """Entries recombined from shared sentences, with copies, cut copies and shared titles."""
+    alphabet = "机器人仿真推理训练数据模型加速平台部署优化视觉语言生成检索增强知识图谱芯片网络ab12"
+    pool = ["".join(rng.choice(alphabet) for _ in range(18)) + "。" for _ in range(40)]
+    titles = [f"Session {i:03d}: 主题{i}" for i in range(rows // 3)]
+    out: list[Record] = []
+    for i in range(rows):
+        if out and rng.random() < 0.15:
+            src = rng.choice(out).description or SOURCE
+            text = typos(src, rng.randrange(15, 60)) if rng.random() < 0.5 else src[: len(src) // 2]
+        elif rng.random() < 0.1:
+            text = rng.choice(["待补充", "", "x", "ab"])
+        else:
+            text = "".join(rng.sample(pool, rng.randrange(1, 10)))
+        out.append(Record(f"{i % 7}.md", i, rng.choice(titles), text or None))
+    return out
+
+
+def test_crc_tables_give_zlib_crc32() -> None:
+    import zlib
+
+    rng = random.Random(1)
+    for n in (2, 3):
+        tables = dedupe._crc_tables(n)
+        for _ in range(200):
+            gram = "".join(chr(rng.randrange(0x20, 0x10000)) for _ in range(n))
+            if any(0xD800 <= ord(c) < 0xE000 for c in gram):
+                continue
+            expected = zlib.crc32(gram.encode("utf-32-le"))
+            got = 0
+            for j, ch in enumerate(gram):
+                got ^= int(tables[j][ord(ch)])
+            assert got == expected
+
+
+def test_vectorised_sketches_equal_the_per_text_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedupe, "_CHUNK", 50)  # several chunks, the wide texts in the last
+    rng = random.Random(2)
+    texts = [r.description or "" for r in corpus(rng, 300)]
+    texts += [
+        "重复重复重复重复重复重复重复",
+        "含𠀀扩展区字符的描述文字足够长了",
+        "短",
+    ]  # repeats; beyond BMP
+    for n, size, min_len in ((3, 64, 12), (2, 24, 4), (3, 5, 3)):
+        rows, values = dedupe._np_sketches(texts, n, size, min_len)
+        flat = [
+            (i, h)
+            for i, t in enumerate(texts)
+            if len(t) >= min_len
+            for h in dedupe._sketch(t, n, size)
+        ]
+        assert list(zip(rows.tolist(), values.tolist(), strict=True)) == flat
+
+
+def test_vectorised_candidates_and_containment_equal_the_per_text_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    monkeypatch.setattr(dedupe, "_CHUNK", 64)
+    monkeypatch.setattr(dedupe, "_GATHER", 5000)  # containment in several batches
+    rng = random.Random(3)
+    texts = [dedupe.compact(r.description or "") for r in corpus(rng, 400)]
+    sketches = [dedupe._sketch(t, 3, 64) if len(t) >= 12 else [] for t in texts]
+    for keep, cap, shared in ((24, 24, 3), (8, 5, 1), (24, 300, 2)):
+        expected = dedupe._candidates(dedupe._rare_sketches(sketches, keep, cap), cap, shared)
+        chunks = dedupe._np_sketch_chunks(texts, 3, 64, 12)
+        keys = dedupe._np_candidates(*dedupe._np_rare(chunks, keep, cap), len(texts), cap, shared)
+        assert [divmod(k, len(texts)) for k in keys.tolist()] == sorted(expected)
+    pairs = sorted((a, b) for a in range(0, 400, 7) for b in range(400) if texts[a] and texts[b])
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    got = dedupe._np_containments(texts, a, b)
+    assert got == [dedupe.bigram_containment(texts[x], texts[y]) for x, y in pairs]
+
+
+@pytest.mark.parametrize("pool_rows", [10_000, 100], ids=["one-sketch", "deep-sketch"])
+def test_the_vectorised_path_finds_the_same_pairs(
+    monkeypatch: pytest.MonkeyPatch, pool_rows: int
+) -> None:
+    records = corpus(random.Random(4), 600)
+    monkeypatch.setattr(dedupe, "POOL_ROWS", pool_rows)
+    monkeypatch.setattr(dedupe, "_CHUNK", 128)
+    monkeypatch.setattr(dedupe, "VECTOR_MIN", 10**9)
+    plain = dedupe.find_pairs(records)
+    monkeypatch.setattr(dedupe, "VECTOR_MIN", 0)
+    vectorised = dedupe.find_pairs(records)
+    assert len(plain) > 20
+    assert vectorised == plain
+
+
+def test_a_deeper_sketch_only_adds_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = corpus(random.Random(5), 600)
+    one = {(p.a, p.b) for p in dedupe.find_pairs(records)}
+    monkeypatch.setattr(dedupe, "POOL_ROWS", 100)
+    assert one <= {(p.a, p.b) for p in dedupe.find_pairs(records)}

@@ -43,9 +43,8 @@ import re
 import stat
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.errors import GtcbriefError
 
@@ -82,26 +81,88 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 
 
-@dataclass(slots=True)  # not frozen: built for every candidate, and frozen __init__ is slow
-class Unit:
+class Record:
+    """A small record class: its ``__slots__`` are its fields, compared and shown in order.
+
+    What ``@dataclass(slots=True)`` would generate, written out: the decorator
+    execs its methods when the class is made, which costs every run of
+    ``grep`` about a millisecond a class before anything is searched.
+    """
+
+    __slots__ = ()
+
+    def _names(self) -> tuple[str, ...]:
+        names: tuple[str, ...] = self.__slots__
+        return names
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._names())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    # defining __eq__ makes the class unhashable, as a mutable record should be
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names())
+        return f"{type(self).__qualname__}({shown})"
+
+
+class Value(Record):
+    """A record not changed once made (a frozen dataclass, without the guard): hashable."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+class Unit(Record):
     """One searchable record: an entry (or section) with its fields and raw text."""
 
-    path: str
-    line: int
-    end_line: int
-    kind: str | None
-    title: str
-    topic: str | None
-    speakers: str
-    orgs: str
-    authors: str
-    description: str | None
-    implications: str | None
-    text: str
-    id: int = 0
-    score: float = 0.0
-    file_id: int = 0
-    norm: str | None = None  # normalize(text), kept in the index so queries need not redo it
+    __slots__ = (
+        "path", "line", "end_line", "kind", "title", "topic", "speakers", "orgs", "authors",
+        "description", "implications", "text", "id", "score", "file_id", "norm",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        end_line: int,
+        kind: str | None,
+        title: str,
+        topic: str | None,
+        speakers: str,
+        orgs: str,
+        authors: str,
+        description: str | None,
+        implications: str | None,
+        text: str,
+        id: int = 0,
+        score: float = 0.0,
+        file_id: int = 0,
+        norm: str | None = None,  # normalize(text), kept in the index so queries need not redo it
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.end_line = end_line
+        self.kind = kind
+        self.title = title
+        self.topic = topic
+        self.speakers = speakers
+        self.orgs = orgs
+        self.authors = authors
+        self.description = description
+        self.implications = implications
+        self.text = text
+        self.id = id
+        self.score = score
+        self.file_id = file_id
+        self.norm = norm
 
     def field_text(self, name: str | None) -> str:
         """The text a field filter (``title:`` …) searches; ``None`` is the whole unit."""
@@ -116,21 +177,39 @@ class Unit:
         return value or ""
 
 
-@dataclass(slots=True)
-class IndexStats:
+class IndexStats(Record):
     """What opening the index did: shown by ``grep --verbose``."""
 
-    location: str
-    segmenter: str
-    files: int = 0
-    indexed: int = 0
-    reused: int = 0
-    removed: int = 0
-    units: int = 0
-    rebuilt: str | None = None
-    note: str | None = None  # something the user should hear about (grep prints it)
-    seconds: float = 0.0
-    unreadable: list[str] = field(default_factory=list)
+    __slots__ = (
+        "location", "segmenter", "files", "indexed", "reused", "removed", "units", "rebuilt",
+        "note", "seconds", "unreadable",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        location: str,
+        segmenter: str,
+        files: int = 0,
+        indexed: int = 0,
+        reused: int = 0,
+        removed: int = 0,
+        units: int = 0,
+        rebuilt: str | None = None,
+        note: str | None = None,  # something the user should hear about (grep prints it)
+        seconds: float = 0.0,
+        unreadable: list[str] | None = None,
+    ) -> None:
+        self.location = location
+        self.segmenter = segmenter
+        self.files = files
+        self.indexed = indexed
+        self.reused = reused
+        self.removed = removed
+        self.units = units
+        self.rebuilt = rebuilt
+        self.note = note
+        self.seconds = seconds
+        self.unreadable: list[str] = [] if unreadable is None else unreadable
 
     def summary(self) -> str:
         text = (
@@ -488,8 +567,7 @@ def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit])
     _insert_rows(conn, file_id, [_unit_row(u) for u in units])
 
 
-@dataclass(frozen=True, slots=True)
-class _File:
+class _File(NamedTuple):
     display: str
     key: str
     size: int

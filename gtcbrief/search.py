@@ -31,10 +31,10 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.index import Record, Value
 
 if TYPE_CHECKING:
     from gtcbrief.index import Index, Unit
@@ -62,22 +62,30 @@ _LATIN = re.compile(r"[0-9a-z]")
 _QUERY_TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(Value):
     """One query term: its text, the field it is limited to, and whether it excludes."""
 
-    text: str
-    field: str | None = None
-    negate: bool = False
-    phrase: bool = False
+    __slots__ = ("text", "field", "negate", "phrase")
+
+    def __init__(
+        self, text: str, field: str | None = None, negate: bool = False, phrase: bool = False
+    ) -> None:
+        self.text = text
+        self.field = field
+        self.negate = negate
+        self.phrase = phrase
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(Value):
     """An AND of clauses, each an OR of terms; ``excludes`` must not match."""
 
-    clauses: tuple[tuple[Term, ...], ...]
-    excludes: tuple[Term, ...] = ()
+    __slots__ = ("clauses", "excludes")
+
+    def __init__(
+        self, clauses: tuple[tuple[Term, ...], ...], excludes: tuple[Term, ...] = ()
+    ) -> None:
+        self.clauses = clauses
+        self.excludes = excludes
 
 
 def parse_query(text: str) -> Query:
@@ -130,15 +138,19 @@ def parse_query(text: str) -> Query:
 # ---------------------------------------------------------------- matching one term
 
 
-@dataclass(frozen=True, slots=True)
-class Matcher:
+class Matcher(Value):
     """A compiled term: finds its occurrences in normalised text."""
 
-    term: Term
-    norm: str
-    folded: str  # the casefolded form, which the index holds
-    pattern: re.Pattern[str]
-    plain: bool  # a plain substring test is exact
+    __slots__ = ("term", "norm", "folded", "pattern", "plain")
+
+    def __init__(
+        self, term: Term, norm: str, folded: str, pattern: re.Pattern[str], plain: bool
+    ) -> None:
+        self.term = term
+        self.norm = norm
+        self.folded = folded  # the casefolded form, which the index holds
+        self.pattern = pattern
+        self.plain = plain  # a plain substring test is exact
 
     def found(self, norm_text: str) -> bool:
         if self.plain:
@@ -233,30 +245,53 @@ def fts_expression(matchers: Sequence[Sequence[Matcher]]) -> str | None:
 # ---------------------------------------------------------------- results
 
 
-@dataclass(slots=True)
-class LineMatch:
-    line: int
-    text: str
-    spans: list[tuple[int, int]]
+class LineMatch(Record):
+    __slots__ = ("line", "text", "spans")
+
+    def __init__(self, line: int, text: str, spans: list[tuple[int, int]]) -> None:
+        self.line = line
+        self.text = text
+        self.spans = spans
 
 
-@dataclass(slots=True)
-class Hit:
-    unit: Unit
-    score: float
-    lines: list[LineMatch] = field(default_factory=list)
-    fields: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+class Hit(Record):
+    __slots__ = ("unit", "score", "lines", "fields")
+
+    def __init__(
+        self,
+        unit: Unit,
+        score: float,
+        lines: list[LineMatch] | None = None,
+        fields: dict[str, list[tuple[int, int]]] | None = None,
+    ) -> None:
+        self.unit = unit
+        self.score = score
+        self.lines: list[LineMatch] = [] if lines is None else lines
+        self.fields: dict[str, list[tuple[int, int]]] = {} if fields is None else fields
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
-    case_sensitive: bool = False
-    regex: bool = False
-    regex_timeout: float = 5.0
-    limit: int | None = None
-    sort: str = "rank"
-    spans: bool = True  # compute line and field spans (not needed for -l / -c)
-    fields: tuple[str, ...] | None = None  # REPORTED fields to give spans for (None: all)
+class Options(Value):
+    __slots__ = (
+        "case_sensitive", "regex", "regex_timeout", "limit", "sort", "spans", "fields",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        case_sensitive: bool = False,
+        regex: bool = False,
+        regex_timeout: float = 5.0,
+        limit: int | None = None,
+        sort: str = "rank",
+        spans: bool = True,  # compute line and field spans (not needed for -l / -c)
+        fields: tuple[str, ...] | None = None,  # REPORTED fields to give spans for (None: all)
+    ) -> None:
+        self.case_sensitive = case_sensitive
+        self.regex = regex
+        self.regex_timeout = regex_timeout
+        self.limit = limit
+        self.sort = sort
+        self.spans = spans
+        self.fields = fields
 
 
 def _spans(

@@ -457,11 +457,9 @@ FEATURES_FORMAT = 1
 
 def _features_salt(config: Config, glossary: Glossary) -> bytes:
     """What prepared features depend on besides a document's text."""
-    import hashlib
+    from gtcbrief.cache import blake2b, document_salt
 
-    from gtcbrief.cache import document_salt
-
-    h = hashlib.blake2b(document_salt(config), digest_size=16)
+    h = blake2b(document_salt(config), digest_size=16)
     here = Path(__file__).parent
     for name in ("mismatch.py", "text.py", "data/t2s.txt"):
         try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,33 +54,39 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     }
 
 
+class _Widths(dict[str, int]):
+    """Terminal cells of a character (2: East Asian wide or full-width, else 1), memoised."""
+
+    def __missing__(self, char: str) -> int:
+        from unicodedata import east_asian_width
+
+        width = self[char] = 2 if east_asian_width(char) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def _reach(text: str, index: int, step: int, budget: int) -> int:
     """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used.
 
-    A character takes one cell or two (East Asian wide or full-width), so the
-    walk never goes further than ``budget`` characters: only that slice is looked
-    at, and an ASCII slice is all one-cell characters.
+    A character takes one cell or two, so the walk never goes further than
+    ``budget`` characters: only that slice is looked at, an ASCII slice is all
+    one-cell characters, and otherwise the running total of its widths says
+    how many characters fit.
     """
-    from unicodedata import east_asian_width
-
     if step < 0:
         lo = index - budget if index > budget else 0
         piece = text[lo:index]
         if piece.isascii():
             return lo
-        chars = reversed(piece)
-    else:
-        piece = text[index : index + budget]
-        if piece.isascii():
-            return index + len(piece)
-        chars = iter(piece)
-    used = 0
-    for char in chars:
-        used += 2 if east_asian_width(char) in "WF" else 1
-        if used > budget:
-            break
-        index += step
-    return index
+        used = list(accumulate(map(_WIDTHS.__getitem__, reversed(piece))))
+        return index - bisect_right(used, budget)
+    piece = text[index : index + budget]
+    if piece.isascii():
+        return index + len(piece)
+    used = list(accumulate(map(_WIDTHS.__getitem__, piece)))
+    return index + bisect_right(used, budget)
 
 
 def _cells(text: str) -> int:

@@ -620,7 +620,7 @@ def _walk_md(top: str, absolute: str, out: list[_File]) -> None:
     """
     from gtcbrief.sources import MD_SUFFIXES
 
-    join = os.path.join
+    prefix = absolute if absolute.endswith(os.sep) else absolute + os.sep  # os.path.join's
     files: list[_File] = []
     subdirs: list[tuple[str, str]] = []
     try:
@@ -645,16 +645,14 @@ def _walk_md(top: str, absolute: str, out: list[_File]) -> None:
                 except OSError:
                     link = False
                 if not link:
-                    subdirs.append((entry.path, join(absolute, entry.name)))
+                    subdirs.append((entry.path, prefix + entry.name))
             elif entry.name.lower().endswith(MD_SUFFIXES):
                 try:
                     st = entry.stat()  # follows a link, as os.path.isfile does
                 except OSError:
                     continue
                 if stat.S_ISREG(st.st_mode):
-                    files.append(
-                        _File(entry.path, join(absolute, entry.name), st.st_size, st.st_mtime_ns)
-                    )
+                    files.append(_File(entry.path, prefix + entry.name, st.st_size, st.st_mtime_ns))
     out.extend(files)
     for path, absolute_path in subdirs:
         _walk_md(path, absolute_path, out)

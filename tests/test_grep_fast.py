@@ -16,6 +16,7 @@ from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Unit, _stat_files
 from gtcbrief.search import (
     Hit,
+    Term,
     _annotate,
     _char_kind,
     _gram_runs,
@@ -130,3 +131,26 @@ def test_the_directory_walk_finds_what_iter_paths_finds(
         found = [(f.display, f.key, f.size, f.mtime_ns) for f in _stat_files(paths, errors.append)]
         assert found == _reference_files(paths)
     assert not errors
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet="abc1+#.-", min_size=1, max_size=4),
+    st.lists(st.text(alphabet="abc1 -_.注Ａ\n+#", max_size=25), max_size=20),
+)
+def test_latin_terms_match_where_a_leading_lookbehind_would(term: str, texts: list[str]) -> None:
+    import re
+
+    try:
+        matcher = compile_term(Term(term))
+    except GtcbriefError:
+        return
+    norm = matcher.norm
+    body = r"\s+".join(re.escape(w) for w in norm.split(" "))
+    head = r"(?<![0-9A-Za-z])" if re.match("[0-9a-z]", norm[0]) else ""
+    tail = r"(?![0-9A-Za-z])" if re.match("[0-9a-z]", norm[-1]) else ""
+    reference = re.compile(head + body + tail)
+    for text in texts:
+        expected = [m.span() for m in reference.finditer(text)]
+        assert [m.span() for m in matcher.pattern.finditer(text)] == expected
+        assert matcher.found(text) == bool(expected)

@@ -154,14 +154,10 @@ def _jieba() -> Any:
 def _t2s_table() -> dict[int, int]:
     global _t2s
     if _t2s is None:
-        table: dict[int, int] = {}
         path = Path(__file__).parent / "data" / "t2s.txt"
         with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                pair = line.rstrip("\n")
-                if len(pair) == 2 and not pair.startswith("#"):
-                    table[ord(pair[0])] = ord(pair[1])
-        _t2s = table
+            lines = fh.read().split("\n")
+        _t2s = {ord(pair[0]): ord(pair[1]) for pair in lines if len(pair) == 2 and pair[0] != "#"}
     return _t2s
 
 
@@ -201,6 +197,24 @@ def _fast_table() -> dict[int, str]:
     return _fast
 
 
+#: Texts up to this long (a query's terms) are normalised without building the table (~10 ms).
+_SHORT = 64
+
+
+@lru_cache(maxsize=4096)
+def _fast_char(char: str) -> str:
+    """``char.translate(_fast_table())``, worked out for the one character."""
+    code = ord(char)
+    for lo, hi in _NFKC_BLOCKS:
+        if lo <= code <= hi:
+            mapped = unicodedata.normalize("NFKC", char)
+            if mapped != char:
+                return to_simplified(mapped)
+            break
+    simple = _t2s_table().get(code)
+    return char if simple is None else chr(simple)
+
+
 def normalize(text: str, *, fold: bool = True) -> str:
     """NFKC, case folding and Simplified Chinese: ``ＲＡＧ``/``rag`` and ``數據``/``数据`` agree.
 
@@ -208,7 +222,10 @@ def normalize(text: str, *, fold: bool = True) -> str:
     """
     if text.isascii():
         return text.casefold() if fold else text
-    out = text.translate(_fast_table())
+    if _fast is None and len(text) <= _SHORT:
+        out = "".join(map(_fast_char, text))  # what the table would give, without building it
+    else:
+        out = text.translate(_fast_table())
     if not unicodedata.is_normalized("NFKC", out):
         # characters outside the table's blocks: NFKC may produce Traditional ones
         out = to_simplified(unicodedata.normalize("NFKC", out))

@@ -154,3 +154,26 @@ def test_latin_terms_match_where_a_leading_lookbehind_would(term: str, texts: li
         expected = [m.span() for m in reference.finditer(text)]
         assert [m.span() for m in matcher.pattern.finditer(text)] == expected
         assert matcher.found(text) == bool(expected)
+
+
+def test_short_texts_are_normalised_as_the_table_would() -> None:
+    from gtcbrief.text import _fast_char, _fast_table
+
+    table = _fast_table()
+    for code in [*range(0xD800), *range(0xE000, 0x10000), *range(0x20000, 0x20100), 0x2F800]:
+        char = chr(code)
+        assert _fast_char(char) == char.translate(table)
+
+
+@given(st.text(alphabet=TRICKY + "數據與體龜①㈱ＡＢＣ", max_size=64))
+def test_normalize_without_the_table_equals_with_it(text: str) -> None:
+    import gtcbrief.text as text_module
+
+    saved = text_module._fast
+    try:
+        text_module._fast = None
+        short = normalize(text)
+    finally:
+        text_module._fast = saved
+    text_module._fast_table()
+    assert normalize(text) == short

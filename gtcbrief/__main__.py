@@ -16,6 +16,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     import gc
 
+    # PYTHONUNBUFFERED (common in CI images) makes every write a system call: 100k
+    # JSON records cost ~1 s of them. Off a terminal, let the text layer batch them.
+    if not sys.stdout.isatty() and getattr(sys.stdout, "write_through", False):
+        sys.stdout.reconfigure(write_through=False)  # type: ignore[union-attr]
+
     # Loading builds hundreds of thousands of small records that live to the end
     # of the run; the default thresholds rescan them over and over (≈10% of a
     # corpus run's CPU). Cycles (mistletoe's trees) are still collected.

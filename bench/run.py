@@ -604,7 +604,8 @@ def row_validate(ctx: Context) -> list[Row]:
             copy = OUT / f"c{size // 1000}k-edit"
             if not copy.exists():
                 shutil.copytree(REPO / path, copy)
-            victim = sorted(copy.glob("*.md"))[len(list(copy.glob("*.md"))) // 2]
+            files = sorted(copy.rglob("*.md"))
+            victim = files[len(files) // 2]
             edit.ours = measure(
                 _gtc(ctx, "validate", rel(copy)), reps=reps, ok_codes=(0, 1), env=ctx.env,
                 before_each=functools.partial(_append_comment, victim, iter(range(1_000_000))),

@@ -87,7 +87,8 @@ which dedupe recall is computed. 100k entries are 175 MB.
 Method: each command runs once to warm the page cache (and, for grep, the
 index), then N times (fewer when the runs have used 2 minutes; a warm-up over
 10 s counts as a run); the table shows the median wall time, and the peak
-resident memory of the whole process tree (sum over processes, sampled every
+memory of the whole process tree (the sum of each process's proportional set
+size, so pages a forked worker shares with its parent count once; sampled every
 50 ms, and never less than the kernel's `ru_maxrss` of the command). Ratios
 divide gtcbrief's median by the peer's median from the same run. CPU is the
 median user + system time of the command and its child processes: on a shared
@@ -139,15 +140,29 @@ class Measure:
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+def _own_bytes(pid: int) -> int:
+    """Proportional set size (a page shared by n processes counts 1/n in each), so a
+    forked worker's shared pages are not counted twice; resident size where the
+    kernel has no smaps_rollup."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    with open(f"/proc/{pid}/statm", "rb") as fh:
+        return int(fh.read().split()[1]) * _PAGE
+
+
 def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants (Linux /proc)."""
+    """Memory of ``root`` and all its descendants (Linux /proc): see :func:`_own_bytes`."""
     total = 0
     stack = [root]
     while stack:
         pid = stack.pop()
         try:
-            with open(f"/proc/{pid}/statm", "rb") as fh:
-                total += int(fh.read().split()[1]) * _PAGE
+            total += _own_bytes(pid)
             with open(f"/proc/{pid}/task/{pid}/children", "rb") as fh:
                 stack.extend(int(x) for x in fh.read().split())
         except (OSError, ValueError, IndexError):

@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -972,16 +972,6 @@ class Scorer:
         ]
         title_ids = [[vocab.get(key, -1) for key in t.weights] for t in self.titles]
         totals = [SHORT_TITLE_PAD + sum(xs) for xs in title_xs]
-        # Postings of title features shared by at most COMPETITOR_CAP titles (see
-        # _competitor_index), by feature id: the titles and their weighted IDF.
-        post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
-        for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
-            for k, x in zip(ids, xs, strict=True):
-                if k >= 0:
-                    post[k].append((j, x))
-        for k, plist in enumerate(post):
-            if len(plist) > COMPETITOR_CAP:
-                post[k] = []
         own_cov = [0.0] * n
         for i, d in enumerate(self.descs):
             if d is None:
@@ -995,8 +985,19 @@ class Scorer:
                     hit += x
             own_cov[i] = hit / total if total else 0.0
         if _use_numpy(sum(1 for d in self.descs if d is not None)):
-            rows, best_desc_for_title = _competitors_numpy(self.descs, post, totals, own_cov)
+            postings = _postings_numpy(title_ids, title_xs, len(self.keys_of))
+            rows, best_desc_for_title = _competitors_numpy(self.descs, postings, totals, own_cov)
         else:
+            # Postings of title features shared by at most COMPETITOR_CAP titles (see
+            # _competitor_index), by feature id: the titles and their weighted IDF.
+            post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
+            for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
+                for k, x in zip(ids, xs, strict=True):
+                    if k >= 0:
+                        post[k].append((j, x))
+            for k, plist in enumerate(post):
+                if len(plist) > COMPETITOR_CAP:
+                    post[k] = []
             rows, best_desc_for_title = _competitors(self.descs, post, totals, own_cov)
         best_desc_get = best_desc_for_title.get
         results: list[Match | None] = []
@@ -1112,9 +1113,35 @@ def _competitors(
 _BLOCK_TRIPLES = 1 << 21
 
 
+def _postings_numpy(
+    title_ids: Sequence[Sequence[int]], title_xs: Sequence[Sequence[float]], n_keys: int
+) -> tuple[Any, Any, Any, Any]:
+    """The pure pass's postings as arrays: per feature id its length and start, and the
+    titles (ascending) with their weighted IDF; features in more than COMPETITOR_CAP
+    titles have none."""
+    import numpy as np
+
+    counts = np.fromiter(map(len, title_ids), dtype=np.int64, count=len(title_ids))
+    size = int(counts.sum())
+    keys = np.fromiter(chain.from_iterable(title_ids), dtype=np.int64, count=size)
+    weights = np.fromiter(chain.from_iterable(title_xs), dtype=np.float64, count=size)
+    titles = np.repeat(np.arange(len(title_ids), dtype=np.int64), counts)
+    known = keys >= 0
+    keys, weights, titles = keys[known], weights[known], titles[known]
+    order = np.argsort(keys, kind="stable")  # titles stay ascending within a feature
+    keys, weights, titles = keys[order], weights[order], titles[order]
+    lengths = np.bincount(keys, minlength=n_keys).astype(np.int64)
+    common = lengths > COMPETITOR_CAP
+    kept = ~common[keys]
+    lengths[common] = 0
+    starts = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return lengths, starts, titles[kept], weights[kept]
+
+
 def _competitors_numpy(
     descs: Sequence[array[int] | None],
-    post: Sequence[Sequence[tuple[int, float]]],
+    postings: tuple[Any, Any, Any, Any],
     totals: Sequence[float],
     own_cov: Sequence[float],
 ) -> tuple[Rows, dict[int, float]]:
@@ -1128,12 +1155,7 @@ def _competitors_numpy(
     import numpy as np
 
     n = len(descs)
-    lengths = np.fromiter((len(p) for p in post), dtype=np.int64, count=len(post))
-    starts = np.zeros(len(post) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    flat = [t for p in post for t in p]
-    post_j = np.fromiter((j for j, _ in flat), dtype=np.int64, count=len(flat))
-    post_x = np.fromiter((x for _, x in flat), dtype=np.float64, count=len(flat))
+    lengths, starts, post_j, post_x = postings
     total = np.asarray(totals, dtype=np.float64)
     own = np.asarray(own_cov, dtype=np.float64)
     best_desc = np.zeros(n, dtype=np.float64)

@@ -507,20 +507,59 @@ def _decode_prepared(blob: bytes, count: int) -> list[Prepared] | None:
         return None
 
 
+#: Entries to featurise from which worker processes share the work (fork only).
+PREPARE_IN_WORKERS_FROM = 2000
+_worker_glossary: Glossary | None = None
+_worker_memo: dict[tuple[str, float], Features] = {}
+
+
+def _prepare_job(items: list[Item]) -> bytes:
+    """Worker: :func:`prepare` one document's items, encoded as for the cache."""
+    assert _worker_glossary is not None
+    return _encode_prepared(prepare(items, _worker_glossary, _worker_memo))
+
+
+def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepared]]:
+    """:func:`prepare` of each list, in worker processes when there is enough work."""
+    memo: dict[tuple[str, float], Features] = {}
+    entries = sum(map(len, todo))
+    cores = os.cpu_count() or 1
+    if (
+        entries < PREPARE_IN_WORKERS_FROM
+        or cores < 2
+        or os.name != "posix"
+        or os.environ.get("GTCBRIEF_JOBS") == "1"
+    ):
+        return [prepare(items, glossary, memo) for items in todo]
+    import multiprocessing
+
+    global _worker_glossary
+    _worker_glossary = glossary
+    try:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            blobs = pool.map(_prepare_job, todo, chunksize=max(1, len(todo) // (cores * 8)))
+    finally:
+        _worker_glossary = None
+    out = []
+    for items, blob in zip(todo, blobs, strict=True):
+        got = _decode_prepared(blob, len(items))
+        out.append(got if got is not None else prepare(items, glossary, memo))
+    return out
+
+
 def prepared_items(
     documents: Iterable[Document], config: Config, glossary: Glossary
 ) -> tuple[list[Item], list[Prepared]]:
     """The items of the briefs in ``documents`` (see :func:`scorable_entries`) and their
     :func:`prepare`-d features, kept per document in the cache directory (keyed by the
-    document's text) so that an unchanged file is not featurised again."""
+    document's text) so that an unchanged file is not featurised again. Documents not
+    in the cache are featurised by worker processes when there are many."""
     from gtcbrief.cache import BlobStore, enabled_by_default, text_key
     from gtcbrief.text import cache_dir
 
     store = BlobStore(cache_dir() / f"features-{FEATURES_FORMAT}") if enabled_by_default() else None
     salt = _features_salt(config, glossary) if store is not None else b""
-    memo: dict[tuple[str, float], Features] = {}
-    items: list[Item] = []
-    prepared: list[Prepared] = []
+    per_doc: list[tuple[list[Item], str, list[Prepared] | None]] = []
     for doc in documents:
         if doc.format != "brief":
             continue
@@ -530,8 +569,14 @@ def prepared_items(
         if key and store is not None:
             blob = store.get(key)
             got = _decode_prepared(blob, len(these)) if blob is not None else None
+        per_doc.append((these, key, got))
+    missing = [these for these, _, got in per_doc if got is None]
+    computed = iter(_prepare_many(missing, glossary))
+    items: list[Item] = []
+    prepared: list[Prepared] = []
+    for these, key, got in per_doc:
         if got is None:
-            got = prepare(these, glossary, memo)
+            got = next(computed)
             if key and store is not None:
                 store.put(key, _encode_prepared(got))
         items.extend(these)

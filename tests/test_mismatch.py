@@ -415,3 +415,27 @@ def test_damaged_cached_features_are_recomputed(tmp_path: Path) -> None:
         if entry.is_file():
             entry.write_bytes(b"\x00broken")
     assert _scored(docs, Config()) == first
+
+
+def test_featurising_in_worker_processes_gives_the_same_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    texts = [
+        brief((RAG.title, ROBOT.description), (ROBOT.title, RAG.description)),
+        brief((YOCO.title, YOCO.description), ("Omniverse Kit Extensions", "介绍扩展插件。")),
+        brief((RAG.title, None)),
+    ]
+    docs = [load_text(t, f"b{i}.md") for i, t in enumerate(texts)]
+    serial = _scored(docs, Config())
+    monkeypatch.setattr(mismatch, "PREPARE_IN_WORKERS_FROM", 1)
+    decoded: list[int] = []
+    real = mismatch._decode_prepared
+
+    def decoding(blob: bytes, count: int) -> list[mismatch.Prepared] | None:
+        decoded.append(count)  # only worker results are decoded when nothing is cached
+        return real(blob, count)
+
+    monkeypatch.setattr(mismatch, "_decode_prepared", decoding)
+    assert _scored(docs, Config()) == serial
+    assert sorted(decoded) == [1, 2, 2]

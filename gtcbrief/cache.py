@@ -102,6 +102,21 @@ def encode(doc: Document) -> tuple[Any, ...]:
     )
 
 
+def _entry_from(path: str, e: tuple[Any, ...]) -> Entry:
+    """The :class:`Entry` of a tuple made by :func:`_entry` (same positions)."""
+    fields: list[Any] = [
+        path,
+        *e[:8],  # line … subtopic
+        tuple(Speaker(*s) for s in e[8]),
+        *e[9:11],  # description, implications
+        tuple(Author(*a) for a in e[11]),
+        e[12],  # authors_line
+        tuple(Section(*s) for s in e[13]),
+        *e[14:],  # parent, separator_line
+    ]
+    return Entry(*fields)
+
+
 def decode(data: tuple[Any, ...], path: str, source: str) -> Document:
     """The :class:`Document` that :func:`encode` was given, at ``path``."""
     (
@@ -124,45 +139,7 @@ def decode(data: tuple[Any, ...], path: str, source: str) -> Document:
         format=fmt,
         title=title,
         title_line=title_line,
-        entries=tuple(
-            Entry(
-                path,
-                line,
-                end_line,
-                kind,
-                etitle,
-                heading,
-                topic,
-                track,
-                subtopic,
-                tuple(Speaker(*s) for s in speakers),
-                description,
-                implications,
-                tuple(Author(*a) for a in authors),
-                authors_line,
-                tuple(Section(*s) for s in esections),
-                parent,
-                separator_line,
-            )
-            for (
-                line,
-                end_line,
-                kind,
-                etitle,
-                heading,
-                topic,
-                track,
-                subtopic,
-                speakers,
-                description,
-                implications,
-                authors,
-                authors_line,
-                esections,
-                parent,
-                separator_line,
-            ) in entries
-        ),
+        entries=tuple(_entry_from(path, e) for e in entries),
         sections=tuple(Section(*s) for s in sections),
         headings=tuple(Heading(*h) for h in headings),
         links=tuple(Link(*k) for k in links),

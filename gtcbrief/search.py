@@ -481,31 +481,25 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
     for unit in units:
         norm = unit.norm
         if whole and norm is not None:
-            if all(any(m.found(norm) for m in clause) for clause in clauses) and not any(
+            if not all(any(m.found(norm) for m in clause) for clause in clauses) or any(
                 m.found(norm) for m in excludes
             ):
-                hit = Hit(unit, unit.score)
-                if options.spans:
-                    _annotate(hit, positives, fold, options.fields)
-                yield hit
-                emitted += 1
-                if options.limit is not None and emitted >= options.limit:
-                    return
-            continue
-        texts.clear()
+                continue
+        else:
+            texts.clear()
 
-        def text_of(name: str | None, unit: Unit = unit) -> str:
-            if name not in texts:
-                if name is None and fold and unit.norm is not None:
-                    texts[name] = unit.norm
-                else:
-                    texts[name] = normalize(unit.field_text(name), fold=fold)
-            return texts[name]
+            def text_of(name: str | None, unit: Unit = unit) -> str:
+                if name not in texts:
+                    if name is None and fold and unit.norm is not None:
+                        texts[name] = unit.norm
+                    else:
+                        texts[name] = normalize(unit.field_text(name), fold=fold)
+                return texts[name]
 
-        if not all(any(m.found(text_of(m.term.field)) for m in clause) for clause in clauses):
-            continue
-        if any(m.found(text_of(m.term.field)) for m in excludes):
-            continue
+            if not all(any(m.found(text_of(m.term.field)) for m in clause) for clause in clauses):
+                continue
+            if any(m.found(text_of(m.term.field)) for m in excludes):
+                continue
         hit = Hit(unit, unit.score)
         if options.spans:
             _annotate(hit, positives, fold, options.fields)

@@ -734,7 +734,7 @@ def iter_documents(
             return item  # type: ignore[no-any-return]
         result, key, path, text = item
         waiting -= 1
-        blob = result.get()
+        blob = result.result()  # a worker that died raises BrokenProcessPool, never hangs
         if store is not None:
             store.put(key, blob)
         return loads(blob, path, text)
@@ -760,16 +760,18 @@ def iter_documents(
                 else:
                     if pool is None:
                         import multiprocessing
+                        from concurrent.futures import ProcessPoolExecutor
 
                         method = "fork" if os.name == "posix" else "spawn"
-                        pool = multiprocessing.get_context(method).Pool(workers)
-                    result = pool.apply_async(_load_job, ((source.text, source.path, config),))
+                        context = multiprocessing.get_context(method)
+                        pool = ProcessPoolExecutor(workers, mp_context=context)
+                    result = pool.submit(_load_job, (source.text, source.path, config))
                     pending.append((result, key, source.path, source.text))
                     waiting += 1
             while pending and (
                 not isinstance(pending[0], tuple)
                 or waiting > workers * _WINDOW
-                or pending[0][0].ready()
+                or pending[0][0].done()
             ):
                 item = settle(pending.popleft())
                 if isinstance(item, GtcbriefError):
@@ -784,7 +786,6 @@ def iter_documents(
                 yield item
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            pool.shutdown(wait=True, cancel_futures=True)
     if store is not None:
         store.prune()

@@ -532,12 +532,15 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
     ):
         return [prepare(items, glossary, memo) for items in todo]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     global _worker_glossary
     _worker_glossary = glossary
     try:
-        with multiprocessing.get_context("fork").Pool(cores) as pool:
-            blobs = pool.map(_prepare_job, todo, chunksize=max(1, len(todo) // (cores * 8)))
+        # A worker that dies raises BrokenProcessPool here instead of hanging.
+        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunk = max(1, len(todo) // (cores * 8))
+            blobs = list(pool.map(_prepare_job, todo, chunksize=chunk))
     finally:
         _worker_glossary = None
     out = []

@@ -83,3 +83,62 @@ def test_an_index_build_killed_midway_leaves_correct_results(tmp_path: Path) -> 
     assert len(expected) > 120
     assert _grep(str(corpus), "--cache-dir", str(cache)) == expected
     assert _grep(str(corpus), "--cache-dir", str(cache)) == expected  # and again, warm
+
+
+# ------------------------------------------------------- a worker process dies
+
+
+def _die(*_: object) -> object:
+    """Stands in for a worker's job: the process is killed (as by the OOM killer)."""
+    os._exit(9)
+
+
+@pytest.fixture
+def deadline() -> object:
+    """Fail instead of hanging: a dead worker must never leave the parent waiting."""
+
+    def expired(*_: object) -> None:
+        raise TimeoutError("still waiting for a dead worker")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _briefs(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    text = (ROOT / "samples" / "gtc-daily-brief.md").read_text(encoding="utf-8")
+    for i in range(count):
+        (folder / f"{i:02d}.md").write_text(text + f"\n<!-- {i} -->\n", encoding="utf-8")
+    return folder
+
+
+def test_a_loader_worker_that_dies_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: object
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import gtcbrief.loader as loader
+
+    folder = _briefs(tmp_path / "r", 20)
+    monkeypatch.setattr(loader, "_load_job", _die)
+    with pytest.raises(BrokenProcessPool):
+        list(loader.iter_documents([str(folder)], jobs=2, cache=False))
+
+
+def test_validate_whose_second_process_dies_exits_3_with_a_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    deadline: object,
+) -> None:
+    from gtcbrief.cli import run
+    from gtcbrief.rules import engine
+
+    folder = _briefs(tmp_path / "r", 3)
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(engine, "_side_rules", _die)
+    assert run(["validate", str(folder)]) == 3
+    assert "internal error: BrokenProcessPool" in capsys.readouterr().err

@@ -231,16 +231,18 @@ def _all_findings(
         return found
     import gc
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     global _forked
     _forked = (documents, config, selection)
     gc.freeze()  # the child's collector leaves the shared pages alone
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            side = pool.apply_async(_side_rules)
+        # A second process that dies (killed for memory, say) raises BrokenProcessPool.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            side = pool.submit(_side_rules)
             heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
             found = check_corpus(documents, config, heaviest, on_crash)
-            others, crashes = side.get()
+            others, crashes = side.result()
     finally:
         _forked = None
         gc.unfreeze()

@@ -951,26 +951,6 @@ class Scorer:
                 hit += x
         return hit / total if total else 0.0
 
-    def _competitor_index(self) -> tuple[list[float], dict[int, list[tuple[int, float]]]]:
-        """Title totals and postings of title features shared by at most COMPETITOR_CAP titles.
-
-        Features in very many titles carry little weight and cost a lot: they are
-        skipped for competitors (an entry's own coverage is always exact).
-        """
-        totals = [
-            SHORT_TITLE_PAD + sum(self._w(k, w) for k, w in t.weights.items()) for t in self.titles
-        ]
-        postings: dict[int, list[tuple[int, float]]] = {}
-        vocab = self.vocab
-        for j, t in enumerate(self.titles):
-            for key, w in t.weights.items():
-                k = vocab.get(key)
-                if k is not None:  # a term no description has cannot be matched
-                    postings.setdefault(k, []).append((j, self._w(key, w)))
-        for common in [k for k, v in postings.items() if len(v) > COMPETITOR_CAP]:
-            del postings[common]
-        return totals, postings
-
     def explain_terms(self, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first."""
         d = self.descs[i]
@@ -1036,8 +1016,10 @@ class Scorer:
             postings = _postings_numpy(title_ids, title_xs, len(self.keys_of))
             rows, best_desc_for_title = _competitors_numpy(self.descs, postings, totals, own_cov)
         else:
-            # Postings of title features shared by at most COMPETITOR_CAP titles (see
-            # _competitor_index), by feature id: the titles and their weighted IDF.
+            # Postings of title features shared by at most COMPETITOR_CAP titles, by
+            # feature id: the titles and their weighted IDF. Features in very many titles
+            # carry little weight and cost a lot, so they are not competitors' evidence
+            # (an entry's own coverage is always exact).
             post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
             for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
                 for k, x in zip(ids, xs, strict=True):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import textwrap
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -680,6 +681,14 @@ def _jobs(requested: int | None, files: int) -> int:
     if requested == 0:  # auto
         requested = (os.cpu_count() or 1) if files >= POOL_MIN_FILES else 1
     return max(1, min(requested, files))
+
+
+def fork_workers() -> int:
+    """Processes a fork-based parallel step may use: ``GTCBRIEF_JOBS`` (1 = none), else
+    one per core; always 1 where there is no fork."""
+    if os.name != "posix":
+        return 1
+    return _jobs(None, sys.maxsize)
 
 
 def iter_documents(

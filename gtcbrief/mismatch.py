@@ -521,15 +521,11 @@ def _prepare_job(items: list[Item]) -> bytes:
 
 def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepared]]:
     """:func:`prepare` of each list, in worker processes when there is enough work."""
+    from gtcbrief.loader import fork_workers
+
     memo: dict[tuple[str, float], Features] = {}
-    entries = sum(map(len, todo))
-    cores = os.cpu_count() or 1
-    if (
-        entries < PREPARE_IN_WORKERS_FROM
-        or cores < 2
-        or os.name != "posix"
-        or os.environ.get("GTCBRIEF_JOBS") == "1"
-    ):
+    cores = fork_workers()
+    if sum(map(len, todo)) < PREPARE_IN_WORKERS_FROM or cores < 2:
         return [prepare(items, glossary, memo) for items in todo]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -9,7 +9,6 @@ documents given and returns the diagnostics sorted by path and line.
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -207,9 +206,9 @@ def _side_rules() -> tuple[list[Diagnostic], list[_Crash]]:
 
 
 def _parallel(documents: Sequence[Document], selection: Selection) -> bool:
-    if os.name != "posix" or os.environ.get("GTCBRIEF_JOBS") == "1":
-        return False
-    if _HEAVIEST not in selection.enabled or (os.cpu_count() or 1) < 2:
+    from gtcbrief.loader import fork_workers
+
+    if _HEAVIEST not in selection.enabled or fork_workers() < 2:
         return False
     return sum(len(d.entries) for d in documents) >= PARALLEL_FROM
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import marshal
 import os
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +174,7 @@ def blake2b(data: bytes = b"", *, digest_size: int) -> hashlib.blake2b:
     return impl(data, digest_size=digest_size)
 
 
+@lru_cache(maxsize=1)
 def _loader_salt() -> bytes:
     """What must change the key besides the text and config: the loader's code."""
     from importlib.util import find_spec

@@ -9,7 +9,6 @@ exit 2 here, and only here.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, TypeVar
@@ -17,11 +16,21 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from gtcbrief import __version__
+from gtcbrief.edge import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    check_choice,
+    contain,
+    guard,
+    warn,
+)
 from gtcbrief.errors import GtcbriefError
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "check_choice", "warn"]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="gtcbrief",
@@ -85,20 +94,6 @@ StdinNameOpt = Annotated[
 ]
 
 
-def warn(message: str) -> None:
-    """One line on stderr, control characters made visible."""
-    from gtcbrief.render import safe
-
-    sys.stderr.write(f"gtcbrief: {safe(message)}\n")
-    sys.stderr.flush()
-
-
-def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise GtcbriefError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
 class Loaded:
     """Documents of PATHS, streamed; unreadable files are reported and counted."""
 
@@ -144,44 +139,26 @@ class Loaded:
 
 
 def guarded(fn: F) -> F:
-    """Turn expected failures into exit 2 and a closed pipe into a quiet exit."""
+    """Turn expected failures into exit 2 and a closed pipe into a quiet exit (see :mod:`edge`)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            code = fn(*args, **kwargs)
-            sys.stdout.flush()
-        except GtcbriefError as exc:
-            warn(str(exc))
-            raise typer.Exit(EXIT_ERROR) from None
-        except BrokenPipeError:
-            # `gtcbrief … | head`: the reader is gone; stop quietly.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_OK) from None
-        raise typer.Exit(int(code or 0))
+        raise typer.Exit(guard(lambda: fn(*args, **kwargs)))
 
     return wrapper  # type: ignore[return-value]
 
 
 def run(argv: Sequence[str]) -> int:
     """Run the CLI on ``argv``; returns the exit code (never raises)."""
+    return contain(lambda: _standalone(argv))
+
+
+def _standalone(argv: Sequence[str]) -> int:
     try:
         _app_for(argv)(args=list(argv), prog_name="gtcbrief", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
-    except KeyboardInterrupt:
-        sys.stderr.write("gtcbrief: interrupted\n")
-        return 130
-    except Exception as exc:  # a bug, not the user's fault: say so, briefly
-        if os.environ.get("GTCBRIEF_DEBUG"):
-            raise
-        warn(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(please report it; set GTCBRIEF_DEBUG=1 for a traceback)"
-        )
-        return EXIT_INTERNAL
     return EXIT_OK
 
 

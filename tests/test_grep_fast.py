@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtcbrief.commands.grep import Segment, _plain, _reach, _styled
+from gtcbrief.commands.grep_core import Segment, _plain, _reach, _styled
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Unit, _stat_files
 from gtcbrief.search import (

@@ -1,0 +1,428 @@
+"""``grep``'s job without the Typer layer: the request, running it, rendering the hits.
+
+:mod:`gtcbrief.commands.grep` declares the options for Typer and hands a
+:class:`Request` to :func:`run`; :mod:`gtcbrief.commands.grep_argv` builds
+the same request from a plain command line without importing Typer, which
+is most of a warm search's start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from gtcbrief.edge import check_choice, warn
+from gtcbrief.errors import GtcbriefError
+
+if TYPE_CHECKING:
+    from gtcbrief.search import Hit
+
+
+class Request(NamedTuple):
+    """Everything ``gtcbrief grep`` was asked, with the command line's defaults."""
+
+    query: str
+    paths: tuple[str, ...] = ()
+    fmt: str = "text"
+    context: int = 0
+    files_only: bool = False
+    count_only: bool = False
+    limit: int | None = None
+    sort: str = "rank"
+    ignore_case: bool = False
+    case_sensitive: bool = False
+    regex: bool = False
+    regex_timeout: float = 5.0
+    full: bool = False
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    verbose: bool = False
+    config: str | None = None
+    doc_format: str | None = None
+    encoding: str | None = None
+    stdin_filename: str = "-"
+
+
+def run(request: Request) -> int:
+    """Search, print the hits; 0 when something matched, 1 when nothing did, 2 on errors."""
+    from gtcbrief.config import load_config
+    from gtcbrief.index import open_index
+    from gtcbrief.render import safe, use_colour, write_json_array, write_jsonl
+    from gtcbrief.search import Options, compile_regex, parse_query, search
+
+    r = request
+    check_choice("--format", r.fmt, GREP_FORMATS)
+    check_choice("--sort", r.sort, ("rank", "path"))
+    if r.ignore_case and r.case_sensitive:
+        raise GtcbriefError("-i and -s contradict each other")
+    # a bad query fails now, before any index is built
+    if r.regex:
+        compile_regex(r.query, case_sensitive=r.case_sensitive)
+    else:
+        parse_query(r.query)
+    targets = list(r.paths or ["."])
+    cfg = load_config(r.config, targets)
+    if r.doc_format:
+        from dataclasses import replace
+
+        check_choice("--doc-format", r.doc_format, ("auto", "brief", "notes", "markdown"))
+        cfg = replace(cfg, doc_format=r.doc_format)
+    errors = [0]
+
+    def report(exc: Exception) -> None:
+        errors[0] += 1
+        warn(str(exc))
+
+    index = open_index(
+        targets,
+        config=cfg,
+        encoding=r.encoding,
+        stdin_name=r.stdin_filename,
+        location=r.cache_dir,
+        in_memory=r.no_cache,
+        on_error=report,
+    )
+    if index.stats.note:
+        warn(index.stats.note)
+    if r.verbose:
+        warn(index.stats.summary())
+    options = Options(
+        case_sensitive=r.case_sensitive,
+        regex=r.regex,
+        regex_timeout=r.regex_timeout,
+        limit=r.limit,
+        sort=r.sort,
+        spans=not (r.files_only or r.count_only),
+        # text shows the title's spans only in colour; JSON reports every field's
+        fields=(("title",) if use_colour() else ()) if r.fmt == "text" else None,
+    )
+    hits = search(index, r.query, options)
+    out = sys.stdout
+    matched = 0
+    if r.files_only or r.count_only:
+        per_file: dict[str, int] = {}
+        for hit in hits:
+            per_file[hit.unit.path] = per_file.get(hit.unit.path, 0) + 1
+        matched = sum(per_file.values())
+        in_order = [p for p in index.display.values() if p in per_file]
+        for path in in_order:
+            n = per_file[path]
+            out.write(f"{safe(path)}:{n}\n" if r.count_only else f"{safe(path)}\n")
+    elif r.fmt == "json":
+        matched = write_json_array((hit_record(h) for h in hits), out)
+    elif r.fmt == "jsonl":
+        matched = write_jsonl((hit_record(h) for h in hits), out)
+    else:
+        matched = _render_text(hits, r.context, r.full)
+    index.close()
+    if errors[0]:
+        return 2
+    return 0 if matched else 1
+
+
+GREP_FORMATS = ("text", "json", "jsonl")
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    """The JSON record of one matching entry (SPEC contract: path, line, title + matches)."""
+    from gtcbrief.search import REPORTED
+
+    unit = hit.unit
+    fields: dict[str, Any] = {}
+    for name, attr in REPORTED:
+        spans = hit.fields.get(name)
+        if spans:
+            fields[name] = {"text": getattr(unit, attr), "spans": [list(s) for s in spans]}
+    return {
+        "path": unit.path,
+        "line": unit.line,
+        "end_line": unit.end_line,
+        "kind": unit.kind,
+        "title": unit.title,
+        "track": unit.topic,
+        "score": round(hit.score, 4),
+        "fields": fields,
+        "lines": [
+            {"line": m.line, "text": m.text, "spans": [list(s) for s in m.spans]} for m in hit.lines
+        ],
+    }
+
+
+class _Widths(dict[str, int]):
+    """Terminal cells of a character (2: East Asian wide or full-width, else 1), memoised."""
+
+    def __missing__(self, char: str) -> int:
+        from unicodedata import east_asian_width
+
+        width = self[char] = 2 if east_asian_width(char) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
+def _reach(text: str, index: int, step: int, budget: int) -> int:
+    """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used.
+
+    A character takes one cell or two, so the walk never goes further than
+    ``budget`` characters: only that slice is looked at, an ASCII slice is all
+    one-cell characters, and otherwise the running total of its widths says
+    how many characters fit.
+    """
+    if step < 0:
+        lo = index - budget if index > budget else 0
+        piece = text[lo:index]
+        if piece.isascii():
+            return lo
+        used = list(accumulate(map(_WIDTHS.__getitem__, reversed(piece))))
+        return index - bisect_right(used, budget)
+    piece = text[index : index + budget]
+    if piece.isascii():
+        return index + len(piece)
+    used = list(accumulate(map(_WIDTHS.__getitem__, piece)))
+    return index + bisect_right(used, budget)
+
+
+def _cells(text: str) -> int:
+    """Terminal cells of ``text``, counted as :func:`_reach` counts them."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_WIDTHS.__getitem__, text))
+
+
+def _wider(text: str, width: int) -> bool:
+    """Whether ``text`` takes more than ``width`` terminal cells (cheap bounds first)."""
+    if len(text) > width:
+        return True
+    return 2 * len(text) > width and _cells(text) > width
+
+
+Segment = tuple[str, str | None]  # text and its style (None: plain)
+
+
+def _windows(
+    text: str, spans: list[tuple[int, int]], width: int | None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
+    """The stretches of a line to show, the spans within them, and how many were left out.
+
+    With ``width`` (terminal cells), a longer line is cut to windows around its
+    matches, measured in cells so Chinese (two cells a character) fits too.
+    """
+    if width is None or not spans or not _wider(text, width):
+        return [(0, len(text))], spans, 0
+    side = 24  # cells of context either side of a match
+    pieces: list[tuple[int, int]] = []
+    hidden = 0
+    for start, end in spans:
+        if _shown_over(text, pieces, 2 * width):
+            hidden += 1
+            continue
+        lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
+        if pieces and lo <= pieces[-1][1]:
+            lo = pieces.pop()[0]
+        pieces.append((lo, hi))
+    return pieces, [s for s in spans if s[1] <= pieces[-1][1]], hidden
+
+
+def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> list[Segment]:
+    """A line as segments with its matches styled, cut to :func:`_windows`.
+
+    Segment text is already made safe (control characters visible).
+    """
+    from gtcbrief.render import safe
+
+    # a line without control characters has none in any piece either
+    clean: Callable[[str], str] = _same if safe(text) is text else safe
+    pieces, spans, hidden = _windows(text, spans, width)
+    out: list[Segment] = []
+    for lo, hi in pieces:
+        if lo > 0:
+            out.append(("…", "dim"))
+        cursor = lo
+        for start, end in spans:
+            if end <= lo or start >= hi:
+                continue
+            start, end = max(start, lo), min(end, hi)
+            out.append((clean(text[cursor:start]), None))
+            out.append((clean(text[start:end]), MATCH_STYLE))
+            cursor = end
+        out.append((clean(text[cursor:hi]), None))
+        if hi < len(text):
+            out.append(("…", "dim"))
+    if hidden:
+        out.append((f" (+{hidden} more)", "dim"))
+    return out
+
+
+def _plain(text: str, spans: list[tuple[int, int]], width: int | None) -> str:
+    """:func:`_styled` joined without styles: the same characters, built directly.
+
+    Within a window the segments cover it end to end, and making text safe
+    works character by character, so a window is its own text made safe.
+    """
+    from gtcbrief.render import safe
+
+    pieces, _spans, hidden = _windows(text, spans, width)
+    if len(pieces) == 1 and pieces[0] == (0, len(text)):
+        return safe(text)
+    parts: list[str] = []
+    for lo, hi in pieces:
+        if lo > 0:
+            parts.append("…")
+        parts.append(safe(text[lo:hi]))
+        if hi < len(text):
+            parts.append("…")
+    if hidden:
+        parts.append(f" (+{hidden} more)")
+    return "".join(parts)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _shown_over(text: str, pieces: list[tuple[int, int]], limit: int) -> bool:
+    """Whether the pieces of ``text`` shown so far take more than ``limit`` cells.
+
+    No character takes more than two cells, so short pieces need no measuring.
+    """
+    if 2 * sum(hi - lo for lo, hi in pieces) <= limit:
+        return False
+    return sum(_cells(text[lo:hi]) for lo, hi in pieces) > limit
+
+
+MATCH_STYLE = "bold red"
+
+
+def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
+    """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
+
+    Styled segments become a rich ``Text`` (never markup) on a colour terminal;
+    without colour the same characters are written as plain lines
+    (:func:`_render_plain`).
+    """
+    from gtcbrief.render import use_colour
+
+    if not use_colour():  # plain text: rich is not even imported
+        return _render_plain(hits, context, full)
+
+    from rich.text import Text
+
+    from gtcbrief.render import console, safe
+
+    con = console()
+
+    def show(segments: list[Segment]) -> None:
+        line = Text()
+        for text, style in segments:
+            line.append(text, style=style)
+        con.print(line, soft_wrap=True)
+
+    width = None if full else max(40, con.width - 9)
+    count = 0
+    for hit in hits:
+        unit = hit.unit
+        if count:
+            show([])
+        head: list[Segment] = [
+            (safe(unit.path), "magenta"),
+            (":", None),
+            (str(unit.line), "green"),
+            (": ", None),
+        ]
+        if unit.kind:
+            head.append((f"【{safe(unit.kind)}】", "bold cyan"))
+        head.extend(
+            (text, "bold " + style if style else "bold")
+            for text, style in _styled(unit.title, hit.fields.get("title", []), width=None)
+        )
+        show(head)
+        previous = None
+        for n, spans, line in _rows(hit, context):
+            if previous is not None and n > previous + 1:
+                show([("    --", "dim")])
+            row: list[Segment] = [
+                (f"{n:>6}", "green" if spans else "dim"),
+                (":" if spans else "-", "dim"),
+                (" ", None),
+            ]
+            row.extend(_styled(line, spans or [], width=width))
+            show(row)
+            previous = n
+        count += 1
+    return count
+
+
+def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
+    """The body lines to show for a hit: (number, spans or None for context, text)."""
+    unit = hit.unit
+    wanted: dict[int, list[tuple[int, int]] | None] = {}
+    known: dict[int, str] = {}  # matching lines carry their text: no need to split the unit
+    for m in hit.lines:
+        if m.line == unit.line:
+            continue  # the heading is shown above
+        if context:
+            for n in range(m.line - context, m.line + context + 1):
+                if unit.line < n <= unit.end_line and n not in wanted:
+                    wanted[n] = None
+        wanted[m.line] = m.spans
+        known[m.line] = m.text
+    rows: list[tuple[int, list[tuple[int, int]] | None, str]] = []
+    lines: list[str] | None = None
+    for n in sorted(wanted):
+        line = known.get(n)
+        if line is None:
+            if lines is None:
+                lines = unit.text.split("\n")
+            line = lines[n - unit.line] if n - unit.line < len(lines) else ""
+        rows.append((n, wanted[n], line))
+    return rows
+
+
+def _render_plain(hits: Iterator[Hit], context: int, full: bool) -> int:
+    """:func:`_render_text` without colour: each line built as a string, written in blocks."""
+    import shutil
+
+    from gtcbrief.render import safe
+
+    columns = shutil.get_terminal_size((80, 24)).columns
+    width = None if full else max(40, columns - 9)
+    out = sys.stdout
+    try:
+        interactive = out.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    block: list[str] = []  # one write per line is a system call each when Python runs unbuffered
+    count = 0
+    paths: dict[str, str] = {}
+    try:
+        for hit in hits:
+            unit = hit.unit
+            path = paths.get(unit.path)
+            if path is None:
+                path = paths[unit.path] = safe(unit.path)
+            kind = f"【{safe(unit.kind)}】" if unit.kind else ""
+            if count:
+                block.append("")
+            block.append(f"{path}:{unit.line}: {kind}{safe(unit.title)}")
+            previous = None
+            for n, spans, line in _rows(hit, context):
+                if previous is not None and n > previous + 1:
+                    block.append("    --")
+                mark = ":" if spans else "-"
+                block.append(f"{n:>6}{mark} {_plain(line, spans or [], width)}")
+                previous = n
+            count += 1
+            if interactive or len(block) >= 512:
+                block.append("")
+                out.write("\n".join(block))
+                block = []
+    finally:
+        if block:
+            block.append("")
+            out.write("\n".join(block))
+    return count

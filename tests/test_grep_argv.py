@@ -1,0 +1,136 @@
+"""A plain ``grep`` command line skips Typer, and means exactly what it means to Typer.
+
+:func:`gtcbrief.commands.grep_argv.parse` either returns the request Typer
+would build from the same arguments or declines, and a declined command line
+goes to Typer, which parses it or reports the problem as it always has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gtcbrief import __main__ as entry
+from gtcbrief.cli import app, run
+from gtcbrief.commands import grep_argv, grep_core
+from gtcbrief.commands.grep_core import Request
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def typer_request(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Request | None:
+    """The request Typer hands to ``grep_core.run`` for ``gtcbrief grep ARGS`` (None: refused)."""
+    seen: list[Request] = []
+
+    def record(request: Request) -> int:
+        seen.append(request)
+        return 0
+
+    with monkeypatch.context() as patch:
+        patch.setattr(grep_core, "run", record)
+        result = runner.invoke(app, ["grep", *args])
+    if result.exit_code != 0:
+        assert not seen
+        return None
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["注意力"], id="query-only"),
+        pytest.param(["注意力", "samples", "-"], id="paths-and-stdin"),
+        pytest.param(["-c", "rag", "samples", "-i"], id="flags-around-positionals"),
+        pytest.param(["--format=jsonl", "rag"], id="long-option-equals"),
+        pytest.param(["-fjson", "rag"], id="short-option-attached"),
+        pytest.param(["-C", "2", "rag", "-m1", "--limit", "3"], id="ints-last-wins"),
+        pytest.param(["rag", "--regex-timeout", ".5", "--sort", "path"], id="float"),
+        pytest.param(["rag", "--regex-timeout", "5."], id="float-trailing-dot"),
+        pytest.param(["rag", "--cache-dir", "x/y", "--no-cache", "-v", "-e"], id="path"),
+        pytest.param(["--", "-排除", "samples"], id="double-dash"),
+        pytest.param(["rag", "--", "--count"], id="double-dash-path"),
+        pytest.param(["rag", "--config", "c.toml", "--doc-format", "brief"], id="strings"),
+        pytest.param(["rag", "--encoding", "gb18030", "--stdin-filename", "a.md"], id="input"),
+        pytest.param(["rag", "-l", "-s", "--full-lines", "--count"], id="more-flags"),
+        pytest.param(["rag", "--format", ""], id="empty-value-is-checked-later"),
+    ],
+)
+def test_plain_command_lines_parse_as_typer_parses_them(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = grep_argv.parse(args)
+    assert fast is not None
+    assert fast == typer_request(args, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no-query"),
+        pytest.param(["--help"], id="help"),
+        pytest.param(["rag", "-h"], id="short-help"),
+        pytest.param(["-ic", "rag"], id="grouped-flags"),
+        pytest.param(["rag", "--limit", "0"], id="below-range"),
+        pytest.param(["rag", "-C", "-1"], id="negative"),
+        pytest.param(["rag", "--context=x"], id="not-a-number"),
+        pytest.param(["rag", "--format"], id="missing-value"),
+        pytest.param(["rag", "--nope"], id="unknown-option"),
+        pytest.param(["-排除"], id="option-looking-query"),
+        pytest.param(["rag", "--count=1"], id="flag-with-value"),
+        pytest.param(["rag", "--regex-timeout", "1e3"], id="exotic-float"),
+        pytest.param(["rag", "--cache-dir", ""], id="empty-path"),
+        pytest.param(["rag", "--format", "-x"], id="option-looking-value"),
+    ],
+)
+def test_anything_else_is_left_to_typer(args: list[str]) -> None:
+    assert grep_argv.parse(args) is None
+
+
+TOKENS = st.sampled_from(
+    [
+        "rag", "注意力", "samples", "-", "--", "-c", "-l", "-i", "-s", "-e", "-v", "-ic",
+        "--count", "--files-with-matches", "--full-lines", "--no-cache", "--regex", "-f",
+        "--format", "json", "jsonl", "--format=json", "-fjson", "-C", "--context", "-C2",
+        "--context=3", "2", "0", "-1", "-m", "--limit", "--limit=0", "x", "--sort", "path",
+        "--regex-timeout", "0.5", "1e3", "--cache-dir", "", "--config", "--doc-format",
+        "--encoding", "--stdin-filename", "--help", "-h", "--nope", "-x", "a=b",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.lists(TOKENS, max_size=7))
+def test_whatever_the_fast_parser_accepts_typer_reads_the_same(args: list[str]) -> None:
+    fast = grep_argv.parse(args)
+    if fast is None:
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert fast == typer_request(args, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["grep", "注意力", "samples"], id="text"),
+        pytest.param(["grep", "rag", "samples", "--format", "jsonl"], id="jsonl"),
+        pytest.param(["grep", "nothing-like-this", "samples"], id="no-match"),
+        pytest.param(["grep", "rag", "samples", "--format", "xml"], id="bad-format"),
+        pytest.param(["grep", "rag", "no/such/dir"], id="missing-path"),
+        pytest.param(["grep", "-ic", "rag", "samples"], id="declined-to-typer"),
+    ],
+)
+def test_the_entry_point_answers_as_the_typer_app_does(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code_typer = run(args)
+    typer_out = capsys.readouterr()
+    code_entry = entry.main(args)
+    entry_out = capsys.readouterr()
+    assert (code_entry, entry_out.out, entry_out.err) == (code_typer, typer_out.out, typer_out.err)

@@ -7,7 +7,8 @@ query never has to re-read or re-parse an unchanged file.
 
 Schema (``SCHEMA_VERSION``)::
 
-    meta(key, value)            schema version, segmenter (jieba|rjieba), normaliser
+    meta(key, value)            schema version, segmenter (jieba|rjieba), normaliser,
+                                snapshot and display (see Freshness)
     files(id, key, size, mtime_ns, digest, format, units)
     units(id, file_id, line, end_line, kind, title, topic, speakers, orgs,
           authors, description, implications, text)
@@ -24,6 +25,12 @@ finds *candidates*; :mod:`gtcbrief.search` verifies each against the text.
 
 Freshness: a file is re-read when its size or mtime changed, and re-indexed
 only when its BLAKE2 digest changed too. Files that disappeared are dropped.
+Each complete refresh stores a *snapshot* in ``meta``: a digest of the list
+of files (display path, absolute path, size, mtime) with their ids; a run
+whose files give the same digest uses the index as it is. ``grep`` looks at
+the files in a thread (:class:`Walk`) and meanwhile searches the index on
+the presumption that the snapshot still holds, showing nothing until the
+walk confirms it (``gtcbrief.commands.grep_core``).
 Writers take an exclusive lock file and one ``BEGIN IMMEDIATE`` transaction,
 so two processes never build at once and readers (WAL) always see a complete
 index. A database SQLite cannot read, or one built by another schema or
@@ -354,12 +361,33 @@ def _file_lock(path: Path | None) -> Iterator[None]:
 
 
 class Index:
-    """An open, fresh index of the files of PATHS."""
+    """An open index of the files of PATHS: fresh, or, while ``pending``, presumed fresh.
 
-    def __init__(self, conn: sqlite3.Connection, display: dict[int, str], stats: IndexStats):
+    A presumed-fresh index (see :class:`Walk`) answers queries at once, from
+    one read transaction, while the files are still being looked at; nothing
+    it answers may be shown until :meth:`confirm` says the files are the ones
+    it was built from.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        display: dict[int, str],
+        stats: IndexStats,
+        pending: Callable[[], bool] | None = None,
+    ):
         self.conn = conn
         self.display = display
         self.stats = stats
+        self.pending = pending
+        self._fresh: bool | None = None if pending else True
+
+    def confirm(self) -> bool:
+        """Whether the index is current for the files of PATHS (waits for the walk)."""
+        if self._fresh is None:
+            assert self.pending is not None
+            self._fresh = self.pending()
+        return self._fresh
 
     def _damaged(self, exc: Exception) -> GtcbriefError:
         """Drop a database that fails mid-query, so the next run rebuilds it."""
@@ -658,6 +686,75 @@ def _walk_md(top: str, absolute: str, out: list[_File]) -> None:
         _walk_md(path, absolute_path, out)
 
 
+class Walk:
+    """The files of PATHS with their ``stat``, found by a thread while the caller goes on.
+
+    Looking at 5,000 files takes 25–50 ms of system calls, which release the
+    GIL; a warm ``grep`` meanwhile imports, opens the index and searches it
+    on the presumption that nothing changed (:func:`open_index`). Problems
+    (a missing path) are reported once, by the first :meth:`join`.
+    """
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        import threading
+
+        self._paths = [p for p in paths if p != "-"]
+        self._files: list[_File] = []
+        self._errors: list[GtcbriefError] = []
+        self._failure: BaseException | None = None
+        self._reported = False
+        self._thread = threading.Thread(target=self._run, name="gtcbrief-walk", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._files = _stat_files(self._paths, self._errors.append)
+        except BaseException as exc:  # handed to the caller by join()
+            self._failure = exc
+
+    @property
+    def joined(self) -> bool:
+        return self._reported
+
+    def join(self, report: Callable[[GtcbriefError], None]) -> list[_File]:
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        if not self._reported:
+            self._reported = True
+            for error in self._errors:
+                report(error)
+        return self._files
+
+
+def _snapshot(files: Sequence[_File]) -> str:
+    """A digest of the files, their display paths, sizes and times, in PATHS order."""
+    listing = "\n".join(f"{f.display}\0{f.key}\0{f.size}\0{f.mtime_ns}" for f in files)
+    return _blake2b(listing.encode("utf-8", "surrogateescape"), 16)
+
+
+def _compatible(meta: dict[str, str]) -> bool:
+    """Whether ``meta`` says this schema, normaliser and segmenter built the index."""
+    from gtcbrief.text import segmenter
+
+    return (meta.get("schema"), meta.get("normaliser"), meta.get("segmenter")) == (
+        SCHEMA_VERSION,
+        NORMALISER,
+        segmenter(),
+    )
+
+
+def _remembered(meta: dict[str, str], files: Sequence[_File] | None) -> dict[int, str] | None:
+    """File id → display path, as stored with the snapshot; ``None`` if it does not match
+    ``files`` (``files=None``: whatever was stored)."""
+    if "snapshot" not in meta or not _compatible(meta):
+        return None
+    if files is not None and _snapshot(files) != meta["snapshot"]:
+        return None
+    ids, names = json.loads(meta["display"])
+    return dict(zip(ids, names, strict=True))
+
+
 def _refresh(
     conn: sqlite3.Connection,
     files: Sequence[_File],
@@ -748,32 +845,27 @@ def _refresh(
         "('normaliser', ?)",
         (SCHEMA_VERSION, segmenter(), NORMALISER),
     )
+    if len(display) == len(files) and stdin is None:
+        # every file is in: the next run may trust these files if their snapshot matches
+        ids = [file_id for _f, file_id in slots]
+        names = [f.display for f, _id in slots]
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('snapshot', ?), ('display', ?)",
+            (_snapshot(files), json.dumps([ids, names])),
+        )
+    else:  # a file could not be read: look again next time (and report it again)
+        conn.execute("DELETE FROM meta WHERE key IN ('snapshot', 'display')")
     return display
 
 
 def _fresh(conn: sqlite3.Connection, files: Sequence[_File]) -> dict[int, str] | None:
     """File id → display path when the index is current for ``files``; ``None`` if stale.
 
-    Current means built by this schema, normaliser and segmenter, holding
-    exactly these files with the same size and mtime: one read of ``files``.
+    Current means built by this schema, normaliser and segmenter, from exactly
+    these files (display paths, sizes and times) in this order: their snapshot
+    digest is the one stored by the last refresh.
     """
-    from gtcbrief.text import segmenter
-
-    meta = _meta(conn)
-    if (meta.get("schema"), meta.get("normaliser")) != (SCHEMA_VERSION, NORMALISER):
-        return None
-    if meta.get("segmenter") != segmenter():
-        return None
-    known = {row[0]: row[1:] for row in conn.execute("SELECT key, id, size, mtime_ns FROM files")}
-    if len(known) != len({f.key for f in files}):
-        return None
-    display: dict[int, str] = {}
-    for f in files:
-        row = known.get(f.key)
-        if row is None or row[1] != f.size or row[2] != f.mtime_ns:
-            return None
-        display[row[0]] = f.display
-    return display
+    return _remembered(_meta(conn), files)
 
 
 def _incompatible(conn: sqlite3.Connection) -> str | None:
@@ -804,10 +896,15 @@ def open_index(
     location: Path | None = None,
     in_memory: bool = False,
     on_error: Callable[[GtcbriefError], None] | None = None,
+    walk: Walk | None = None,
 ) -> Index:
     """Open (building or refreshing as needed) the index of PATHS.
 
     Unreadable files are passed to ``on_error`` and left out; without it they raise.
+    With a :class:`Walk` of PATHS still under way, an index on disk whose last
+    refresh matches its settings is opened at once, *pending*: the caller must
+    see :meth:`Index.confirm` say yes before it shows any answer, and otherwise
+    close it and call again with the same (then finished) walk.
     """
 
     from gtcbrief.text import segmenter
@@ -827,7 +924,13 @@ def open_index(
             read_source("-", encoding=encoding, stdin_name=stdin_name), config=config
         )
         paths = [p for p in paths if p != "-"]
-    files = _stat_files(paths, report)
+    if walk is not None and not walk.joined and not in_memory:
+        presumed = _presume_fresh(
+            location or default_location(), paths, config, encoding, walk, report, started
+        )
+        if presumed is not None:
+            return presumed
+    files = walk.join(report) if walk is not None else _stat_files(paths, report)
     stats = IndexStats(location=":memory:", segmenter=segmenter(), files=len(files))
     if stdin_doc is not None:
         stats.files += 1
@@ -856,6 +959,53 @@ def open_index(
         return build_in_memory(f"cannot use the index directory ({exc}); indexing in memory")
 
 
+def _database(folder: Path, paths: Sequence[str], config: Config, encoding: str | None) -> Path:
+    roots = [os.path.abspath(p) for p in paths]
+    return folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
+
+
+def _presume_fresh(
+    folder: Path,
+    paths: Sequence[str],
+    config: Config,
+    encoding: str | None,
+    walk: Walk,
+    report: Callable[[GtcbriefError], None],
+    started: float,
+) -> Index | None:
+    """The index on disk, opened pending the walk (see :func:`open_index`); ``None`` when
+    there is none to presume on (never built, other settings, last refresh incomplete)."""
+    import sqlite3
+
+    from gtcbrief.text import segmenter
+
+    db = _database(folder, paths, config, encoding)
+    if not os.path.isfile(db):
+        return None
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = _connect(str(db))
+        conn.execute("BEGIN")  # one snapshot for the presumption and every answer read from it
+        meta = _meta(conn)
+    except sqlite3.Error:
+        if conn is not None:
+            conn.close()
+        return None
+    display = _remembered(meta, None)
+    if display is None:
+        conn.close()
+        return None
+    stats = IndexStats(location=str(db), segmenter=segmenter(), files=len(display))
+    stats.reused = len(display)
+
+    def confirm() -> bool:
+        files = walk.join(report)
+        stats.files = len(files)
+        return _snapshot(files) == meta["snapshot"]
+
+    return _finish(conn, display, stats, started, pending=confirm)
+
+
 class _CannotWrite(Exception):
     """The cache directory or database cannot be written (read-only, locked, not a folder)."""
 
@@ -877,8 +1027,7 @@ def _open_on_disk(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _CannotWrite(f"{folder}: {exc.strerror or exc}") from None
-    roots = [os.path.abspath(p) for p in paths]
-    db = folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
+    db = _database(folder, paths, config, encoding)
     stats.location = str(db)
     lock = folder / (db.name + ".lock")
 
@@ -931,9 +1080,13 @@ def _open_on_disk(
 
 
 def _finish(
-    conn: sqlite3.Connection, display: dict[int, str], stats: IndexStats, started: float
+    conn: sqlite3.Connection,
+    display: dict[int, str],
+    stats: IndexStats,
+    started: float,
+    pending: Callable[[], bool] | None = None,
 ) -> Index:
     # files.units, not count(*): counting would read every page of the units table
     stats.units = int(conn.execute("SELECT coalesce(sum(units), 0) FROM files").fetchone()[0])
     stats.seconds = time.perf_counter() - started
-    return Index(conn, display, stats)
+    return Index(conn, display, stats, pending)

@@ -134,3 +134,33 @@ def test_the_entry_point_answers_as_the_typer_app_does(
     code_entry = entry.main(args)
     entry_out = capsys.readouterr()
     assert (code_entry, entry_out.out, entry_out.err) == (code_typer, typer_out.out, typer_out.err)
+
+
+@pytest.mark.parametrize(
+    "limit", [pytest.param(1 << 20, id="held-to-the-end"), pytest.param(1, id="held-1-byte")]
+)
+@pytest.mark.parametrize("fmt", ["text", "jsonl", "json"])
+def test_a_search_after_a_change_shows_only_the_fresh_answer(
+    limit: int,
+    fmt: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The index is presumed fresh while the files are looked at; a change is caught
+    before anything of the stale answer reaches standard output."""
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "samples", docs)
+    args = ["grep", "注意力", str(docs), "--format", fmt, "--cache-dir", str(tmp_path / "c")]
+    monkeypatch.setattr(grep_core._Held, "LIMIT", limit)
+    assert entry.main(args) == 0  # builds the index
+    capsys.readouterr()
+    brief = docs / "gtc-daily-brief.md"
+    brief.write_text(brief.read_text("utf-8").replace("注意力", "注意力与注意力"), "utf-8")
+    code = entry.main(args)
+    after = capsys.readouterr()
+    assert code == run([*args[:-2], "--no-cache"])
+    assert after.out == capsys.readouterr().out
+    assert after.out.count("注意力与注意力") > 0

@@ -13,7 +13,7 @@ import pytest
 
 from gtcbrief import text
 from gtcbrief.config import Config
-from gtcbrief.index import IndexStats, open_index, units_of
+from gtcbrief.index import IndexStats, Walk, open_index, units_of
 from gtcbrief.loader import load_text
 from gtcbrief.search import Options, search
 
@@ -87,6 +87,69 @@ def test_a_touched_but_unchanged_file_is_not_reindexed(docs: Path, tmp_path: Pat
     assert (stats.indexed, stats.reused) == (0, 3)  # same digest: only the mtime is updated
     stats, _ = _open(docs, cache)
     assert (stats.indexed, stats.reused) == (0, 3)
+
+
+def _presumed(folder: Path, cache: Path) -> tuple[bool, set[str]]:
+    """Open with a walk still under way: is the index presumed fresh, and what would it find?"""
+    index = open_index([str(folder)], config=Config(), location=cache, walk=Walk([str(folder)]))
+    presumed = index.pending is not None
+    titles = {h.unit.title for h in search(index, "61234599", Options(spans=False))}
+    fresh = index.confirm()
+    index.close()
+    return presumed and fresh, titles
+
+
+def test_an_unchanged_index_is_presumed_fresh_and_the_walk_confirms_it(
+    docs: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    assert _presumed(docs, cache) == (True, set())
+
+
+def test_a_change_since_the_last_refresh_is_caught_by_the_walk(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    brief = docs / "gtc-daily-brief.md"
+    brief.write_text(brief.read_text("utf-8") + NEW_ENTRY, "utf-8")
+    confirmed, titles = _presumed(docs, cache)
+    assert not confirmed and titles == set()  # what the old index says must not be shown
+    walk = Walk([str(docs)])
+    walk.join(print)
+    index = open_index([str(docs)], config=Config(), location=cache, walk=walk)
+    assert index.pending is None and index.stats.indexed == 1
+    assert {h.unit.title for h in search(index, "61234599", Options(spans=False))} == {
+        "量子计算模拟新进展"
+    }
+    index.close()
+    assert _presumed(docs, cache) == (True, {"量子计算模拟新进展"})
+
+
+def test_the_same_files_named_another_way_are_not_presumed_on(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    spelled = Path(os.path.relpath(docs))  # same folder, same index, other display paths
+    index = open_index([str(spelled)], config=Config(), location=cache, walk=Walk([str(spelled)]))
+    assert index.pending is not None and not index.confirm()
+    index.close()
+
+
+def test_a_file_that_cannot_be_read_is_reported_on_every_run(docs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    (docs / "broken.md").write_bytes(b"# \xff\xfe not UTF-8 \x80")
+    errors: list[str] = []
+    for run in (1, 2):
+        walk = Walk([str(docs)])
+        index = open_index(
+            [str(docs)],
+            config=Config(),
+            location=cache,
+            walk=walk,
+            on_error=lambda e: errors.append(str(e)),
+        )
+        assert index.pending is None  # nothing to presume on: the last refresh was incomplete
+        index.close()
+        assert len(errors) == run and "broken.md" in errors[-1]
 
 
 def test_a_corrupt_index_is_rebuilt(docs: Path, tmp_path: Path) -> None:

@@ -13,13 +13,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.edge import check_choice, warn
 from gtcbrief.errors import GtcbriefError
 
 if TYPE_CHECKING:
-    from gtcbrief.search import Hit
+    from gtcbrief.index import Index
+    from gtcbrief.search import Hit, Options
 
 
 class Request(NamedTuple):
@@ -47,24 +48,31 @@ class Request(NamedTuple):
     stdin_filename: str = "-"
 
 
+GREP_FORMATS = ("text", "json", "jsonl")
+
+
 def run(request: Request) -> int:
     """Search, print the hits; 0 when something matched, 1 when nothing did, 2 on errors."""
-    from gtcbrief.config import load_config
-    from gtcbrief.index import open_index
-    from gtcbrief.render import safe, use_colour, write_json_array, write_jsonl
-    from gtcbrief.search import Options, compile_regex, parse_query, search
+    from gtcbrief.index import Walk, open_index
 
     r = request
     check_choice("--format", r.fmt, GREP_FORMATS)
     check_choice("--sort", r.sort, ("rank", "path"))
     if r.ignore_case and r.case_sensitive:
         raise GtcbriefError("-i and -s contradict each other")
+    targets = list(r.paths or ["."])
+    # look at the files in a thread while the rest starts up and searches (index.Walk)
+    walk = None if r.no_cache or r.verbose or "-" in targets else Walk(targets)
+
+    from gtcbrief.config import load_config
+    from gtcbrief.render import use_colour
+    from gtcbrief.search import Options, compile_regex, parse_query
+
     # a bad query fails now, before any index is built
     if r.regex:
         compile_regex(r.query, case_sensitive=r.case_sensitive)
     else:
         parse_query(r.query)
-    targets = list(r.paths or ["."])
     cfg = load_config(r.config, targets)
     if r.doc_format:
         from dataclasses import replace
@@ -77,19 +85,23 @@ def run(request: Request) -> int:
         errors[0] += 1
         warn(str(exc))
 
-    index = open_index(
-        targets,
-        config=cfg,
-        encoding=r.encoding,
-        stdin_name=r.stdin_filename,
-        location=r.cache_dir,
-        in_memory=r.no_cache,
-        on_error=report,
-    )
-    if index.stats.note:
-        warn(index.stats.note)
-    if r.verbose:
-        warn(index.stats.summary())
+    def opened() -> Index:
+        index = open_index(
+            targets,
+            config=cfg,
+            encoding=r.encoding,
+            stdin_name=r.stdin_filename,
+            location=r.cache_dir,
+            in_memory=r.no_cache,
+            on_error=report,
+            walk=walk,
+        )
+        if index.stats.note:
+            warn(index.stats.note)
+        if r.verbose:
+            warn(index.stats.summary())
+        return index
+
     options = Options(
         case_sensitive=r.case_sensitive,
         regex=r.regex,
@@ -100,8 +112,71 @@ def run(request: Request) -> int:
         # text shows the title's spans only in colour; JSON reports every field's
         fields=(("title",) if use_colour() else ()) if r.fmt == "text" else None,
     )
+    index = opened()
+    try:
+        matched = _answer(index, r, options)
+    except _Stale:  # a file changed since the index was refreshed: refresh, search again
+        index.close()
+        index = opened()
+        matched = _answer(index, r, options)
+    index.close()
+    if errors[0]:
+        return 2
+    return 0 if matched else 1
+
+
+class _Stale(Exception):
+    """The presumed-fresh index was not: nothing was shown; search again."""
+
+
+class _Held:
+    """Standard output held back until the index is confirmed fresh (at most 1 MB of it)."""
+
+    LIMIT = 1 << 20
+
+    def __init__(self, out: IO[str], confirm: Callable[[], bool]) -> None:
+        self.out = out
+        self.confirm = confirm
+        self.parts: list[str] | None = []
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        if self.parts is None:
+            return self.out.write(text)
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > self.LIMIT:
+            self.release()
+        return len(text)
+
+    def release(self) -> None:
+        """Confirm, then let everything through; :class:`_Stale` if the index was not fresh."""
+        if self.parts is None:
+            return
+        if not self.confirm():
+            raise _Stale
+        held, self.parts = self.parts, None
+        self.out.write("".join(held))
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _answer(index: Index, r: Request, options: Options) -> int:
+    """Write the hits of ``r`` in its format; returns how many entries matched."""
+    from gtcbrief.render import safe, use_colour, write_json_array, write_jsonl
+    from gtcbrief.search import search
+
+    out: IO[str] = sys.stdout
+    held: _Held | None = None
+    if index.pending is not None:
+        shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only)
+        if shown_as_found and (use_colour() or _isatty(out)):
+            if not index.confirm():  # a terminal sees hits as they come: settle it first
+                raise _Stale
+        else:
+            out = held = _Held(out, index.confirm)  # type: ignore[assignment]
     hits = search(index, r.query, options)
-    out = sys.stdout
     matched = 0
     if r.files_only or r.count_only:
         per_file: dict[str, int] = {}
@@ -117,14 +192,17 @@ def run(request: Request) -> int:
     elif r.fmt == "jsonl":
         matched = write_jsonl((hit_record(h) for h in hits), out)
     else:
-        matched = _render_text(hits, r.context, r.full)
-    index.close()
-    if errors[0]:
-        return 2
-    return 0 if matched else 1
+        matched = _render_text(hits, r.context, r.full, out)
+    if held is not None:
+        held.release()
+    return matched
 
 
-GREP_FORMATS = ("text", "json", "jsonl")
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def hit_record(hit: Hit) -> dict[str, Any]:
@@ -298,7 +376,7 @@ def _shown_over(text: str, pieces: list[tuple[int, int]], limit: int) -> bool:
 MATCH_STYLE = "bold red"
 
 
-def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
+def _render_text(hits: Iterator[Hit], context: int, full: bool, out: IO[str]) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
     Styled segments become a rich ``Text`` (never markup) on a colour terminal;
@@ -308,7 +386,7 @@ def _render_text(hits: Iterator[Hit], context: int, full: bool) -> int:
     from gtcbrief.render import use_colour
 
     if not use_colour():  # plain text: rich is not even imported
-        return _render_plain(hits, context, full)
+        return _render_plain(hits, context, full, out)
 
     from rich.text import Text
 
@@ -383,7 +461,7 @@ def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | Non
     return rows
 
 
-def _render_plain(hits: Iterator[Hit], context: int, full: bool) -> int:
+def _render_plain(hits: Iterator[Hit], context: int, full: bool, out: IO[str]) -> int:
     """:func:`_render_text` without colour: each line built as a string, written in blocks."""
     import shutil
 
@@ -391,11 +469,7 @@ def _render_plain(hits: Iterator[Hit], context: int, full: bool) -> int:
 
     columns = shutil.get_terminal_size((80, 24)).columns
     width = None if full else max(40, columns - 9)
-    out = sys.stdout
-    try:
-        interactive = out.isatty()
-    except (AttributeError, ValueError):
-        interactive = False
+    interactive = _isatty(out)
     block: list[str] = []  # one write per line is a system call each when Python runs unbuffered
     count = 0
     paths: dict[str, str] = {}

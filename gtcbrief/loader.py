@@ -25,7 +25,7 @@ import re
 import sys
 import textwrap
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -665,13 +665,46 @@ POOL_MIN_FILES = 16
 _WINDOW = 4
 
 
-def _load_job(job: tuple[str, str, Config]) -> bytes:
+#: Work a command wants done on each document where a worker process loads it (see
+#: :func:`also_in_workers`), and what it gave, by path: (the document's text, bytes).
+_also: Callable[[Document], bytes | None] | None = None
+_also_done: dict[str, tuple[str, bytes]] = {}
+
+
+def also_in_workers(work: Callable[[Document], bytes | None] | None) -> None:
+    """Have loader worker processes run ``work`` on each document they load, while it is
+    in hand (``None`` stops it and forgets the results). Its bytes come back beside the
+    document and :func:`worker_result` hands them out. The workers are forked, so
+    ``work`` need not pickle; where there is no fork it simply never runs and callers
+    compute in the main process what :func:`worker_result` does not have."""
+    global _also
+    _also = work
+    _also_done.clear()
+
+
+def worker_result(doc: Document) -> bytes | None:
+    """What the ``work`` of :func:`also_in_workers` gave for ``doc`` (its path and text),
+    once; ``None`` if it did not run on it."""
+    done = _also_done.pop(doc.path, None)
+    if done is None or (done[0] is not doc.source and done[0] != doc.source):
+        return None
+    return done[1]
+
+
+def _load_job(job: tuple[str, str, Config]) -> tuple[bytes, bytes | None]:
     """Worker: load one decoded text; the document comes back in the cache's encoding
-    (a fraction of the cost of pickling the dataclasses)."""
+    (a fraction of the cost of pickling the dataclasses), with what :data:`_also` gave."""
     from gtcbrief.cache import dumps
 
     text, path, config = job
-    return dumps(load_text(text, path, config=config))
+    doc = load_text(text, path, config=config)
+    also = None
+    if _also is not None:
+        try:
+            also = _also(doc)
+        except Exception:  # the caller computes it again and meets the error itself
+            also = None
+    return dumps(doc), also
 
 
 def _jobs(requested: int | None, files: int) -> int:
@@ -743,9 +776,11 @@ def iter_documents(
             return item  # type: ignore[no-any-return]
         result, key, path, text = item
         waiting -= 1
-        blob = result.result()  # a worker that died raises BrokenProcessPool, never hangs
+        blob, also = result.result()  # a worker that died raises BrokenProcessPool
         if store is not None:
             store.put(key, blob)
+        if also is not None:
+            _also_done[path] = (text, also)
         return loads(blob, path, text)
 
     try:

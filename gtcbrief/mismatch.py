@@ -546,38 +546,77 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
     return out
 
 
+#: The glossary the loader's workers featurise with (see :func:`featurise_while_loading`).
+_loading_glossary: Glossary | None = None
+
+
+def featurise_while_loading(config: Config | None) -> None:
+    """Have the loader's worker processes :func:`prepare` each brief as they load it, so
+    that featurising shares the cores with parsing instead of following it;
+    :func:`prepared_items` takes what they made. ``None`` stops it (and drops results)."""
+    from gtcbrief.loader import also_in_workers
+
+    global _loading_glossary
+    if config is None:
+        _loading_glossary = None
+        also_in_workers(None)
+        return
+    glossary = _loading_glossary = load_glossary(config)
+    memo: dict[tuple[str, float], Features] = {}
+
+    def work(doc: Document) -> bytes | None:
+        if doc.format != "brief" or not doc.entries:
+            return None
+        return _encode_prepared(prepare([item_of(e) for e in doc.entries], glossary, memo))
+
+    also_in_workers(work)
+
+
 def prepared_items(
     documents: Iterable[Document], config: Config, glossary: Glossary
 ) -> tuple[list[Item], list[Prepared]]:
     """The items of the briefs in ``documents`` (see :func:`scorable_entries`) and their
     :func:`prepare`-d features, kept per document in the cache directory (keyed by the
     document's text) so that an unchanged file is not featurised again. Documents not
-    in the cache are featurised by worker processes when there are many."""
+    in the cache come featurised from the loader's workers (see
+    :func:`featurise_while_loading`), else by worker processes here when there are many."""
     from gtcbrief.cache import BlobStore, enabled_by_default, text_key
+    from gtcbrief.loader import worker_result
     from gtcbrief.text import cache_dir
 
     store = BlobStore(cache_dir() / f"features-{FEATURES_FORMAT}") if enabled_by_default() else None
     salt = _features_salt(config, glossary) if store is not None else b""
-    per_doc: list[tuple[list[Item], str, list[Prepared] | None]] = []
+    # What the loader's workers featurised with this glossary (nothing when the
+    # documents came from the cache or were loaded in this process).
+    from_workers = _loading_glossary is not None and _loading_glossary == glossary
+    per_doc: list[tuple[list[Item], str, list[Prepared] | None, bytes | None]] = []
     for doc in documents:
         if doc.format != "brief":
             continue
         these = [item_of(e) for e in doc.entries]
         got: list[Prepared] | None = None
+        fresh: bytes | None = None  # a worker's encoding, for the store
         key = text_key(salt, doc.source) if store is not None and doc.source and these else ""
         if key and store is not None:
             blob = store.get(key)
             got = _decode_prepared(blob, len(these)) if blob is not None else None
-        per_doc.append((these, key, got))
-    missing = [these for these, _, got in per_doc if got is None]
+        if got is None and from_workers and these:
+            fresh = worker_result(doc)
+            got = _decode_prepared(fresh, len(these)) if fresh is not None else None
+            if got is None:
+                fresh = None
+        per_doc.append((these, key, got, fresh))
+    missing = [these for these, _, got, _ in per_doc if got is None]
     computed = iter(_prepare_many(missing, glossary))
     items: list[Item] = []
     prepared: list[Prepared] = []
-    for these, key, got in per_doc:
+    for these, key, got, fresh in per_doc:
         if got is None:
             got = next(computed)
             if key and store is not None:
                 store.put(key, _encode_prepared(got))
+        elif fresh is not None and key and store is not None:
+            store.put(key, fresh)
         items.extend(these)
         prepared.extend(got)
     if store is not None:

@@ -439,3 +439,51 @@ def test_featurising_in_worker_processes_gives_the_same_findings(
     monkeypatch.setattr(mismatch, "_decode_prepared", decoding)
     assert _scored(docs, Config()) == serial
     assert sorted(decoded) == [1, 2, 2]
+
+
+def test_briefs_featurised_by_the_loaders_workers_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gtcbrief.loader import iter_documents
+
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    texts = [
+        brief((RAG.title, ROBOT.description), (ROBOT.title, RAG.description)),
+        brief((YOCO.title, YOCO.description), ("Omniverse Kit Extensions", "介绍扩展插件。")),
+        brief((RAG.title, None)),
+        "# Notes\n\n- a talk\n  - a note\n",
+    ]
+    for i, text in enumerate(texts):
+        (tmp_path / f"b{i}.md").write_text(text, encoding="utf-8")
+    serial = _scored(list(iter_documents([str(tmp_path)], jobs=1)), Config())
+    mismatch.featurise_while_loading(Config())
+    try:
+        docs = list(iter_documents([str(tmp_path)], jobs=2))
+        decoded: list[int] = []
+        real = mismatch._decode_prepared
+
+        def decoding(blob: bytes, count: int) -> list[mismatch.Prepared] | None:
+            decoded.append(count)  # nothing is cached: only worker results are decoded
+            return real(blob, count)
+
+        def featurising(todo: list[list[Item]], _: object) -> list[list[mismatch.Prepared]]:
+            assert not todo, "featurised again"
+            return []
+
+        monkeypatch.setattr(mismatch, "_decode_prepared", decoding)
+        monkeypatch.setattr(mismatch, "_prepare_many", featurising)
+        assert _scored(docs, Config()) == serial
+        assert sorted(decoded) == [1, 2, 2]
+    finally:
+        mismatch.featurise_while_loading(None)
+
+
+def test_worker_features_of_another_text_are_not_used() -> None:
+    from gtcbrief import loader
+
+    doc = load_text(brief((RAG.title, RAG.description)), "a.md")
+    loader._also_done["a.md"] = (doc.source + " ", b"stale")
+    assert loader.worker_result(doc) is None
+    loader._also_done["a.md"] = (doc.source, b"fresh")
+    assert loader.worker_result(doc) == b"fresh"
+    assert loader.worker_result(doc) is None  # handed out once

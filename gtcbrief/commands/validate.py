@@ -203,7 +203,7 @@ def validate(
         raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
 
     from gtcbrief.rules import all_rules
-    from gtcbrief.rules.engine import make_selection, run, with_threshold
+    from gtcbrief.rules.engine import make_selection, mismatch_available, run, with_threshold
 
     loaded = Loaded(
         paths,
@@ -229,16 +229,28 @@ def validate(
             "(please report it)"
         )
 
-    documents: list[Document] = list(loaded)
-    if not documents and not loaded.errors:
-        warn("no Markdown files found in " + " ".join(paths))
-    if fix or diff:
-        documents, changed, failed = _fix(documents, cfg, selection, write=fix, encoding=encoding)
-        loaded.errors += failed
-        if diff:
-            return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
+    featurise = "GB301" in selection.enabled and mismatch_available() and not (fix or diff)
+    if featurise:
+        # description-mismatch's per-brief features are made by the loader's workers.
+        from gtcbrief.mismatch import featurise_while_loading
 
-    diagnostics = run(documents, cfg, selection, on_crash=on_crash)
+        featurise_while_loading(cfg)
+    try:
+        documents: list[Document] = list(loaded)
+        if not documents and not loaded.errors:
+            warn("no Markdown files found in " + " ".join(paths))
+        if fix or diff:
+            documents, changed, failed = _fix(
+                documents, cfg, selection, write=fix, encoding=encoding
+            )
+            loaded.errors += failed
+            if diff:
+                return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
+
+        diagnostics = run(documents, cfg, selection, on_crash=on_crash)
+    finally:
+        if featurise:
+            featurise_while_loading(None)
     _write(diagnostics, fmt, all_rules(), explain=explain)
     if diagnostics and not quiet:
         from gtcbrief.diagnostics import summary

@@ -27,6 +27,7 @@ import textwrap
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from gtcbrief.config import DEFAULT, Config, Template
@@ -204,24 +205,31 @@ def _heading_text(lines: list[str], start: int, end: int, setext: bool) -> str:
 # --------------------------------------------------------------------------- fields
 
 
+@lru_cache(maxsize=16)
+def _splitters(seps: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``seps`` as a class, and that class with the parentheses (``seps`` has none)."""
+    assert not any(ch in seps for ch in "(（)）")
+    return re.compile(f"[{re.escape(seps)}]"), re.compile(f"[{re.escape(seps)}(（)）]")
+
+
 def _split_top(text: str, seps: str) -> list[str]:
     """Split at any char of ``seps`` outside (half- or full-width) parentheses."""
+    plain, marks = _splitters(seps)
     if not any(ch in text for ch in "(（)）"):
-        return [p.strip() for p in re.split(f"[{re.escape(seps)}]", text) if p.strip()]
+        return [p.strip() for p in plain.split(text) if p.strip()]
     parts: list[str] = []
     depth = 0
-    current: list[str] = []
-    for ch in text:
+    start = 0
+    for match in marks.finditer(text):  # only separators and parentheses matter
+        ch = match.group()
         if ch in "(（":
             depth += 1
         elif ch in ")）":
             depth = max(0, depth - 1)
-        if ch in seps and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
+        elif depth == 0:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -315,6 +323,9 @@ def _text_of(lines: list[str], blocks: Sequence[_Block]) -> tuple[str, int | Non
     """Source text covering ``blocks`` (blank lines between them kept)."""
     if not blocks:
         return "", None, None
+    if len(blocks) == 1:  # the usual section: one paragraph, all of its lines
+        block = blocks[0]
+        return "\n".join(lines[block.start - 1 : block.end]).strip(), block.start, block.end
     keep: set[int] = set()
     for block in blocks:
         keep.update(range(block.start, block.end + 1))

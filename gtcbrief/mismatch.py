@@ -116,6 +116,10 @@ class Glossary:
     #: Every English term starts with ``[0-9a-z]``, so a match can only start where a
     #: word does: ``english_re`` is tried there instead of at every character.
     word_starts: bool = False
+    #: Every character pair whose first character starts a head and whose second one
+    #: ends one (overlapping, as a lookahead): a superset of the heads in a text, found
+    #: without making a string of each of its character pairs.
+    head_pairs: re.Pattern[str] | None = None
 
     def _english(self, norm_text: str) -> Iterator[str]:
         """The English terms ``english_re.finditer`` finds, in order."""
@@ -143,20 +147,26 @@ class Glossary:
         for term in self._english(norm_text):
             found.setdefault(self.english[term], term)
         if self.heads:
-            present = {norm_text[i : i + 2] for i in range(len(norm_text) - 1)}
-            for head in sorted(present & self.heads.keys()):
+            for head in sorted(self._heads_in(norm_text)):
                 for term in self.heads[head]:
                     if term in norm_text:
                         found.setdefault(self.chinese[term], term)
         return found
 
-    def concept_ids(self, norm_text: str, present: AbstractSet[str]) -> set[int]:
-        """The ids of :meth:`concepts`, given the text's character bigrams ``present``."""
+    def _heads_in(self, norm_text: str) -> set[str]:
+        """The heads (first two characters of Chinese terms) that occur in ``norm_text``."""
+        heads = self.heads
+        if self.head_pairs is None:
+            return set(map(add, norm_text, norm_text[1:])).intersection(heads)
+        return {pair for pair in self.head_pairs.findall(norm_text) if pair in heads}
+
+    def concept_ids(self, norm_text: str) -> set[int]:
+        """The ids of :meth:`concepts`."""
         english = self.english
         found = {english[term] for term in self._english(norm_text)}
         if self.heads:
             chinese = self.chinese
-            for head in present & self.heads.keys():
+            for head in self._heads_in(norm_text):
                 for term in self.heads[head]:
                     if term in norm_text:
                         found.add(chinese[term])
@@ -209,8 +219,19 @@ def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
     for term in chinese:
         heads.setdefault(term[:2], []).append(term)
     word_starts = all(_WORD_START.match(t) for t in english)
+    head_pairs = None
+    if heads:
+        firsts = re.escape("".join(sorted({h[0] for h in heads})))
+        seconds = re.escape("".join(sorted({h[1] for h in heads})))
+        head_pairs = re.compile(f"(?=([{firsts}][{seconds}]))")
     return Glossary(
-        english, chinese, labels, pattern, {h: tuple(t) for h, t in heads.items()}, word_starts
+        english,
+        chinese,
+        labels,
+        pattern,
+        {h: tuple(t) for h, t in heads.items()},
+        word_starts,
+        head_pairs,
     )
 
 
@@ -332,7 +353,7 @@ def features(text: str, glossary: Glossary, weight: float = 1.0) -> Features:
     norm = fold(text)
     weights: dict[str, float] = {}
     surface: dict[str, str] = {}
-    for w in _latin_terms(norm):
+    for w in chain.from_iterable(map(_latin_forms, _LATIN.findall(norm))):
         key = "l:" + w
         weights[key] = weight * LATIN_WEIGHT
         surface.setdefault(key, w)
@@ -424,9 +445,8 @@ class Described:
 
 def describe(text: str, glossary: Glossary) -> Described:
     norm = fold(text)
-    present = set(map(add, norm, norm[1:]))
     latin = {t for w in set(_LATIN.findall(norm)) for t in _latin_forms(w)}
-    concepts = glossary.concept_ids(norm, present)
+    concepts = glossary.concept_ids(norm)
     renorm = normalize(norm)
     return Described(
         norm, tuple(sorted(latin)), tuple(sorted(concepts)), None if renorm == norm else renorm

@@ -197,6 +197,24 @@ def _fast_table() -> dict[int, str]:
     return _fast
 
 
+_fast_seq: tuple[int | str, ...] | None = None
+
+
+def _fast_sequence() -> tuple[int | str, ...]:
+    """:func:`_fast_table` as a sequence indexed by code point, up to its largest key
+    (other characters are their own code): the same ``str.translate`` in half the time.
+    Most characters of a text are not in the table, and each such miss in a dict raises
+    a ``KeyError`` inside ``translate``; in the sequence only those past the end do."""
+    global _fast_seq
+    if _fast_seq is None:
+        table = _fast_table()
+        seq: list[int | str] = list(range(max(table) + 1))
+        for code, value in table.items():
+            seq[code] = value
+        _fast_seq = tuple(seq)
+    return _fast_seq
+
+
 #: Texts up to this long (a query's terms) are normalised without building the table (~10 ms).
 _SHORT = 64
 
@@ -225,7 +243,7 @@ def normalize(text: str, *, fold: bool = True) -> str:
     if _fast is None and len(text) <= _SHORT:
         out = "".join(map(_fast_char, text))  # what the table would give, without building it
     else:
-        out = text.translate(_fast_table())
+        out = text.translate(_fast_sequence())
     if not unicodedata.is_normalized("NFKC", out):
         # characters outside the table's blocks: NFKC may produce Traditional ones
         out = to_simplified(unicodedata.normalize("NFKC", out))

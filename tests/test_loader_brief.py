@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gtcbrief.loader import load_path, load_text, parse_authors, parse_speaker
 
@@ -226,3 +228,30 @@ def test_format_can_be_forced_by_config() -> None:
     text = "# 随笔\n\n## 【Keynote】K\n"
     assert load_text(text).format == "brief"
     assert load_text(text, config=Config(doc_format="markdown")).entries == ()
+
+
+def _split_top_reference(text: str, seps: str) -> list[str]:
+    """The character-by-character reading ``_split_top`` must agree with."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in text:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        if ch in seps and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+@given(st.text(alphabet="(（)）、;；\n,，a李 ", max_size=40))
+def test_split_top_agrees_with_reading_char_by_char(text: str) -> None:
+    from gtcbrief.loader import _split_top
+
+    for seps in ("、;；\n", ",，", "、,，;；"):
+        assert _split_top(text, seps) == _split_top_reference(text, seps)

@@ -186,3 +186,11 @@ def test_whole_text_helpers_for_ranking_and_statistics() -> None:
     assert text.latin_words(norm) == ["tensorrt-llm", "c++"]
     assert text.word_tokens(norm, search=False) == ["用", "做", "检索增强生成", "实现"]
     assert "检索" in text.word_tokens(norm)  # search mode adds the words inside
+
+
+def test_the_translate_sequence_is_the_table() -> None:
+    table = text._fast_table()
+    seq = text._fast_sequence()
+    assert len(seq) == max(table) + 1
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, len(seq) + 300)]))
+    assert every.translate(seq) == every.translate(table)

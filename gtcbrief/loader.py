@@ -112,6 +112,23 @@ _KINDS = {
 _HTML_READY = False
 
 
+def _html_block(block_token: Any) -> type:
+    """mistletoe's ``HtmlBlock``, told at once that a line without ``<`` starts none.
+
+    It is the first block type tried on every line and again on every line of a
+    paragraph (can it interrupt?), and each try ran up to three regular expressions.
+    Each of its seven rules needs the line, stripped, to begin with ``<``: the same
+    answers, only sooner.
+    """
+
+    class HtmlBlock(block_token.HtmlBlock):  # type: ignore[misc]
+        @classmethod
+        def start(cls, line: str) -> Any:
+            return "<" in line and super().start(line)
+
+    return HtmlBlock
+
+
 def _mistletoe_document(lines: list[str]) -> Any:
     """Parse the block structure only, with CommonMark HTML blocks enabled.
 
@@ -129,7 +146,7 @@ def _mistletoe_document(lines: list[str]) -> Any:
     from mistletoe import block_token, span_token
 
     if not _HTML_READY:
-        block_token.add_token(block_token.HtmlBlock)  # type: ignore[no-untyped-call]
+        block_token.add_token(_html_block(block_token))  # type: ignore[no-untyped-call]
         _HTML_READY = True
     spans = span_token._token_types
     saved = list(spans)

@@ -28,7 +28,7 @@ only when its BLAKE2 digest changed too. Files that disappeared are dropped.
 Each complete refresh stores a *snapshot* in ``meta``: a digest of the list
 of files (display path, absolute path, size, mtime) with their ids; a run
 whose files give the same digest uses the index as it is. ``grep`` looks at
-the files in a thread (:class:`Walk`) and meanwhile searches the index on
+the files in another process (:class:`gtcbrief.walk.Walk`) and meanwhile searches the index on
 the presumption that the snapshot still holds, showing nothing until the
 walk confirms it (``gtcbrief.commands.grep_core``).
 Writers take an exclusive lock file and one ``BEGIN IMMEDIATE`` transaction,
@@ -47,13 +47,16 @@ import contextlib
 import json
 import os
 import re
-import stat
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.walk import File as _File
+from gtcbrief.walk import Walk
+from gtcbrief.walk import snapshot as _snapshot
+from gtcbrief.walk import stat_files as _stat_files
 
 if TYPE_CHECKING:
     import sqlite3
@@ -363,7 +366,7 @@ def _file_lock(path: Path | None) -> Iterator[None]:
 class Index:
     """An open index of the files of PATHS: fresh, or, while ``pending``, presumed fresh.
 
-    A presumed-fresh index (see :class:`Walk`) answers queries at once, from
+    A presumed-fresh index (see :func:`open_index`) answers queries at once, from
     one read transaction, while the files are still being looked at; nothing
     it answers may be shown until :meth:`confirm` says the files are the ones
     it was built from.
@@ -593,144 +596,6 @@ def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]
 
 def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit]) -> None:
     _insert_rows(conn, file_id, [_unit_row(u) for u in units])
-
-
-class _File(NamedTuple):
-    display: str
-    key: str
-    size: int
-    mtime_ns: int
-
-
-def _stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) -> list[_File]:
-    """The files of PATHS (as :func:`gtcbrief.sources.iter_paths` finds them), with their stat.
-
-    Directories are walked here rather than with ``iter_paths``: the same
-    files in the same order, but one ``stat`` per file instead of two, and
-    absolute paths joined instead of normalised one by one.
-    """
-    out: list[_File] = []
-    seen: set[str] = set()
-    for raw in paths:
-        if raw == "-":
-            continue
-        root = Path(raw)
-        if root.is_dir():
-            found: list[_File] = []
-            _walk_md(os.fspath(root), os.path.abspath(root), found)
-            found.sort(key=lambda f: f.display)
-            for f in found:
-                if f.display not in seen:
-                    seen.add(f.display)
-                    out.append(f)
-            continue
-        if raw in seen:
-            continue
-        seen.add(raw)
-        try:
-            st = os.stat(raw)
-        except OSError:
-            what = "broken symbolic link" if os.path.islink(raw) else "no such file"
-            on_error(GtcbriefError(what, path=raw))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            on_error(GtcbriefError("not a regular file", path=raw))
-            continue
-        # abspath, not realpath: one string operation instead of a stat per path component
-        out.append(_File(raw, os.path.abspath(raw), st.st_size, st.st_mtime_ns))
-    return out
-
-
-def _walk_md(top: str, absolute: str, out: list[_File]) -> None:
-    """``os.walk(top)`` as ``iter_paths`` uses it: Markdown regular files, no directory links.
-
-    Like ``os.walk`` without ``onerror``, a directory that cannot be listed is skipped.
-    """
-    from gtcbrief.sources import MD_SUFFIXES
-
-    prefix = absolute if absolute.endswith(os.sep) else absolute + os.sep  # os.path.join's
-    files: list[_File] = []
-    subdirs: list[tuple[str, str]] = []
-    try:
-        listing = os.scandir(top)
-    except OSError:
-        return
-    with listing:
-        while True:
-            try:
-                entry = next(listing)
-            except StopIteration:
-                break
-            except OSError:
-                return
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                try:
-                    link = entry.is_symlink()
-                except OSError:
-                    link = False
-                if not link:
-                    subdirs.append((entry.path, prefix + entry.name))
-            elif entry.name.lower().endswith(MD_SUFFIXES):
-                try:
-                    st = entry.stat()  # follows a link, as os.path.isfile does
-                except OSError:
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    files.append(_File(entry.path, prefix + entry.name, st.st_size, st.st_mtime_ns))
-    out.extend(files)
-    for path, absolute_path in subdirs:
-        _walk_md(path, absolute_path, out)
-
-
-class Walk:
-    """The files of PATHS with their ``stat``, found by a thread while the caller goes on.
-
-    Looking at 5,000 files takes 25–50 ms of system calls, which release the
-    GIL; a warm ``grep`` meanwhile imports, opens the index and searches it
-    on the presumption that nothing changed (:func:`open_index`). Problems
-    (a missing path) are reported once, by the first :meth:`join`.
-    """
-
-    def __init__(self, paths: Sequence[str]) -> None:
-        import threading
-
-        self._paths = [p for p in paths if p != "-"]
-        self._files: list[_File] = []
-        self._errors: list[GtcbriefError] = []
-        self._failure: BaseException | None = None
-        self._reported = False
-        self._thread = threading.Thread(target=self._run, name="gtcbrief-walk", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._files = _stat_files(self._paths, self._errors.append)
-        except BaseException as exc:  # handed to the caller by join()
-            self._failure = exc
-
-    @property
-    def joined(self) -> bool:
-        return self._reported
-
-    def join(self, report: Callable[[GtcbriefError], None]) -> list[_File]:
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        if not self._reported:
-            self._reported = True
-            for error in self._errors:
-                report(error)
-        return self._files
-
-
-def _snapshot(files: Sequence[_File]) -> str:
-    """A digest of the files, their display paths, sizes and times, in PATHS order."""
-    listing = "\n".join(f"{f.display}\0{f.key}\0{f.size}\0{f.mtime_ns}" for f in files)
-    return _blake2b(listing.encode("utf-8", "surrogateescape"), 16)
 
 
 def _compatible(meta: dict[str, str]) -> bool:
@@ -1001,7 +866,7 @@ def _presume_fresh(
     def confirm() -> bool:
         files = walk.join(report)
         stats.files = len(files)
-        return _snapshot(files) == meta["snapshot"]
+        return walk.snapshot(report) == meta["snapshot"]
 
     return _finish(conn, display, stats, started, pending=confirm)
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.walk import MD_SUFFIXES
 
-MD_SUFFIXES = (".md", ".markdown")
+__all__ = ["MD_SUFFIXES", "Source", "decode", "iter_paths", "read_source"]
 
 
 @dataclass(frozen=True, slots=True)

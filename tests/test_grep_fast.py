@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gtcbrief.commands.grep_core import Segment, _plain, _reach, _styled
 from gtcbrief.errors import GtcbriefError
-from gtcbrief.index import Unit, _stat_files
+from gtcbrief.index import Unit
 from gtcbrief.search import (
     Hit,
     Term,
@@ -26,6 +26,7 @@ from gtcbrief.search import (
 )
 from gtcbrief.sources import iter_paths
 from gtcbrief.text import _CJK_CHAR, _GRAM_RUNS, normalize
+from gtcbrief.walk import stat_files as _stat_files
 
 #: Characters that normalising widens, narrows, recases or converts, beside plain ones.
 TRICKY = "注意力數据ＲＡＧrag Straße…① e\u0301ﬁİ\x1b\t-_.:Ⅻ㍿ ab12"

@@ -13,9 +13,10 @@ import pytest
 
 from gtcbrief import text
 from gtcbrief.config import Config
-from gtcbrief.index import IndexStats, Walk, open_index, units_of
+from gtcbrief.index import IndexStats, open_index, units_of
 from gtcbrief.loader import load_text
 from gtcbrief.search import Options, search
+from gtcbrief.walk import Walk
 
 ROOT = Path(__file__).resolve().parents[1]
 

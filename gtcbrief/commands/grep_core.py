@@ -21,6 +21,7 @@ from gtcbrief.errors import GtcbriefError
 if TYPE_CHECKING:
     from gtcbrief.index import Index
     from gtcbrief.search import Hit, Options
+    from gtcbrief.walk import Walk
 
 
 class Request(NamedTuple):
@@ -53,7 +54,7 @@ GREP_FORMATS = ("text", "json", "jsonl")
 
 def run(request: Request) -> int:
     """Search, print the hits; 0 when something matched, 1 when nothing did, 2 on errors."""
-    from gtcbrief.index import Walk, open_index
+    from gtcbrief.walk import Walk
 
     r = request
     check_choice("--format", r.fmt, GREP_FORMATS)
@@ -61,10 +62,18 @@ def run(request: Request) -> int:
     if r.ignore_case and r.case_sensitive:
         raise GtcbriefError("-i and -s contradict each other")
     targets = list(r.paths or ["."])
-    # look at the files in a thread while the rest starts up and searches (index.Walk)
+    # look at the files in another process while the rest starts up and searches
     walk = None if r.no_cache or r.verbose or "-" in targets else Walk(targets)
+    try:
+        return _run(r, targets, walk)
+    finally:
+        if walk is not None:
+            walk.cancel()
 
+
+def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
     from gtcbrief.config import load_config
+    from gtcbrief.index import open_index
     from gtcbrief.render import use_colour
     from gtcbrief.search import Options, compile_regex, parse_query
 

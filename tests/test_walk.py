@@ -1,0 +1,89 @@
+"""The walk that grep runs beside its search finds what a plain walk finds, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from gtcbrief import walk as walk_module
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.walk import Walk, snapshot, stat_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    top = tmp_path / "docs"
+    (top / "b" / "deep").mkdir(parents=True)
+    for name in ("z.md", "a.MD", "b/x.markdown", "b/deep/y.md", "b/skip.txt"):
+        (top / name).write_text("# 每日参会快报\n", "utf-8")
+    (top / "link.md").symlink_to(top / "missing.md")  # a broken link is not a file
+    return top
+
+
+def _paths(tree: Path) -> list[str]:
+    return [str(tree), str(tree / "gone.md"), str(tree / "z.md")]
+
+
+def _plain(tree: Path) -> tuple[list[tuple[str, str, int, int]], list[str]]:
+    errors: list[GtcbriefError] = []
+    files = stat_files(_paths(tree), errors.append)
+    return [tuple(f) for f in files], [str(e) for e in errors]  # type: ignore[misc]
+
+
+def _walked(walk: Walk) -> tuple[list[tuple[str, str, int, int]], list[str]]:
+    errors: list[GtcbriefError] = []
+    files = walk.join(errors.append)
+    assert walk.join(errors.append) == files  # a second join reports nothing new
+    return [tuple(f) for f in files], [str(e) for e in errors]  # type: ignore[misc]
+
+
+def test_the_forked_walk_finds_what_a_plain_walk_finds(tree: Path) -> None:
+    walk = Walk(_paths(tree))
+    assert walk._pid  # this test process has one thread: the walk forks
+    found, errors = _walked(walk)
+    assert (found, errors) == _plain(tree)
+    assert [Path(p).name for p, *_ in found] == ["a.MD", "y.md", "x.markdown", "z.md"]
+    assert len(errors) == 1 and "gone.md" in errors[0]
+    assert walk.snapshot(print) == snapshot(stat_files(_paths(tree), lambda e: None))
+
+
+def test_with_other_threads_running_the_walk_is_a_thread(tree: Path) -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        walk = Walk(_paths(tree))
+        assert not walk._pid
+        assert _walked(walk) == _plain(tree)
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_child_that_dies_leaves_the_walk_to_the_parent(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real = walk_module.stat_files
+
+    def die_in_the_child(paths: list[str], on_error: object) -> object:
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(paths, on_error)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(walk_module, "stat_files", die_in_the_child)
+    walk = Walk(_paths(tree))
+    assert _walked(walk) == _plain(tree)
+
+
+def test_a_cancelled_walk_leaves_no_child_behind(tree: Path) -> None:
+    walk = Walk(_paths(tree))
+    pid = walk._pid
+    walk.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

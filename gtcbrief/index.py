@@ -864,9 +864,8 @@ def _presume_fresh(
     stats.reused = len(display)
 
     def confirm() -> bool:
-        files = walk.join(report)
-        stats.files = len(files)
-        return walk.snapshot(report) == meta["snapshot"]
+        digest, stats.files = walk.summary(report)
+        return digest == meta["snapshot"]
 
     return _finish(conn, display, stats, started, pending=confirm)
 

@@ -123,11 +123,13 @@ def snapshot(files: Sequence[File]) -> str:
 class Walk:
     """The files of PATHS (:func:`stat_files`), found while the caller goes on.
 
-    A forked child walks and sends the list back through a pipe (``marshal``:
-    plain tuples); where there is no ``fork``, or the process already has
-    other threads, a thread does it. If the child fails, :meth:`join` walks
-    itself. Problems (a missing path) are reported once, by the first
-    :meth:`join`.
+    A forked child walks and answers through a pipe, in ``marshal`` tuples:
+    first a small head (the :func:`snapshot` digest, the number of files, the
+    problems), then the list itself, which is read only if someone needs it
+    (when the index is fresh, nobody does). Where there is no ``fork``, or
+    the process already runs other threads, a thread walks instead. If the
+    child fails, the walk is done here. Problems (a missing path) are
+    reported once, by the first :meth:`summary` or :meth:`join`.
     """
 
     def __init__(self, paths: Sequence[str]) -> None:
@@ -135,8 +137,7 @@ class Walk:
 
         self._paths = [p for p in paths if p != "-"]
         self._files: list[File] | None = None
-        self._errors: list[GtcbriefError] = []
-        self._digest: str | None = None
+        self._head: tuple[str, int, list[GtcbriefError]] | None = None
         self._reported = False
         self._pid = 0
         self._pipe = -1
@@ -148,7 +149,9 @@ class Walk:
             self._thread.start()
 
     def _walk(self) -> None:
-        self._files = stat_files(self._paths, self._errors.append)
+        errors: list[GtcbriefError] = []
+        files = stat_files(self._paths, errors.append)
+        self._files, self._head = files, (snapshot(files), len(files), errors)
 
     def _fork(self) -> None:
         import marshal
@@ -161,15 +164,15 @@ class Walk:
                 os.close(read)
                 errors: list[GtcbriefError] = []
                 files = stat_files(self._paths, errors.append)
-                payload = marshal.dumps(
-                    (
-                        [tuple(f) for f in files],
-                        [(e.message, e.path, e.line) for e in errors],
-                        snapshot(files),
-                    )
+                head = marshal.dumps(
+                    (snapshot(files), len(files), [(e.message, e.path, e.line) for e in errors])
                 )
-                view = memoryview(payload)
-                while view:
+                view = memoryview(
+                    len(head).to_bytes(8, "little")
+                    + head
+                    + marshal.dumps([tuple(f) for f in files])
+                )
+                while view:  # the list blocks here until the parent reads it, if it ever does
                     view = view[os.write(write, view) :]
                 code = 0
             finally:
@@ -177,55 +180,82 @@ class Walk:
         os.close(write)
         self._pid, self._pipe = pid, read
 
-    def _collect(self) -> None:
-        """Read the child's answer (or walk here if it has none)."""
-        import marshal
-
+    def _read(self, size: int | None) -> bytes:
+        """``size`` bytes from the child (``None``: all it sends); fewer if it stopped."""
         chunks: list[bytes] = []
-        try:
-            while chunk := os.read(self._pipe, 1 << 20):
-                chunks.append(chunk)
-        finally:
+        left = size
+        while left is None or left > 0:
+            chunk = os.read(self._pipe, 1 << 20 if left is None else left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if left is not None:
+                left -= len(chunk)
+        return b"".join(chunks)
+
+    def _end_child(self, kill: bool = False) -> None:
+        if self._pid:
+            if kill:
+                import signal
+
+                os.kill(self._pid, signal.SIGKILL)
             os.close(self._pipe)
             os.waitpid(self._pid, 0)
             self._pid = 0
-        try:
-            files, errors, digest = marshal.loads(b"".join(chunks))
-            self._files = [File(*f) for f in files]
-            self._errors = [GtcbriefError(m, path=p, line=n) for m, p, n in errors]
-            self._digest = digest
-        except (EOFError, ValueError, TypeError):  # the child died: do it here
+
+    def _settle_head(self) -> tuple[str, int, list[GtcbriefError]]:
+        """The digest, count and problems: from the child, the thread, or a walk here."""
+        import marshal
+
+        if self._head is None and self._pid:
+            try:
+                size = int.from_bytes(self._read(8), "little")
+                digest, count, errors = marshal.loads(self._read(size))
+                self._head = (
+                    digest,
+                    count,
+                    [GtcbriefError(m, path=p, line=n) for m, p, n in errors],
+                )
+            except (EOFError, ValueError, TypeError):  # the child died: walk here
+                self._end_child(kill=True)
+        if self._head is None and self._thread is not None:
+            self._thread.join()
+        if self._head is None:
             self._walk()
+        assert self._head is not None
+        return self._head
+
+    def _report(self, report: Callable[[GtcbriefError], None]) -> tuple[str, int]:
+        digest, count, errors = self._settle_head()
+        if not self._reported:
+            self._reported = True
+            for error in errors:
+                report(error)
+        return digest, count
 
     @property
     def joined(self) -> bool:
         return self._reported
 
+    def summary(self, report: Callable[[GtcbriefError], None]) -> tuple[str, int]:
+        """The :func:`snapshot` digest of the files, and how many there are."""
+        return self._report(report)
+
     def join(self, report: Callable[[GtcbriefError], None]) -> list[File]:
-        if self._pid:
-            self._collect()
-        elif self._thread is not None:
-            self._thread.join()
-        assert self._files is not None
-        if not self._reported:
-            self._reported = True
-            for error in self._errors:
-                report(error)
+        """The files themselves."""
+        self._report(report)
+        if self._files is None and self._pid:
+            import marshal
+
+            try:
+                self._files = [File(*f) for f in marshal.loads(self._read(None))]
+            except (EOFError, ValueError, TypeError):
+                self._files = None
+            self._end_child()
+        if self._files is None:  # the child died after its head: walk here
+            self._files = stat_files(self._paths, lambda error: None)
         return self._files
 
-    def snapshot(self, report: Callable[[GtcbriefError], None]) -> str:
-        """:func:`snapshot` of the files (joins first)."""
-        files = self.join(report)
-        if self._digest is None:
-            self._digest = snapshot(files)
-        return self._digest
-
     def cancel(self) -> None:
-        """Stop a walk nobody will join (the run failed first)."""
-        if self._pid:
-            import signal
-
-            os.kill(self._pid, signal.SIGKILL)
-            os.close(self._pipe)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
+        """Stop the child if nobody is going to read from it any more."""
+        self._end_child(kill=True)

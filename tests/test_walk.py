@@ -49,7 +49,8 @@ def test_the_forked_walk_finds_what_a_plain_walk_finds(tree: Path) -> None:
     assert (found, errors) == _plain(tree)
     assert [Path(p).name for p, *_ in found] == ["a.MD", "y.md", "x.markdown", "z.md"]
     assert len(errors) == 1 and "gone.md" in errors[0]
-    assert walk.snapshot(print) == snapshot(stat_files(_paths(tree), lambda e: None))
+    files = stat_files(_paths(tree), lambda e: None)
+    assert walk.summary(print) == (snapshot(files), len(files))
 
 
 def test_with_other_threads_running_the_walk_is_a_thread(tree: Path) -> None:
@@ -87,3 +88,16 @@ def test_a_cancelled_walk_leaves_no_child_behind(tree: Path) -> None:
     walk.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_summary_needs_only_the_head_and_the_child_then_goes(tree: Path) -> None:
+    walk = Walk(_paths(tree))
+    pid = walk._pid
+    files = stat_files(_paths(tree), lambda e: None)
+    errors: list[GtcbriefError] = []
+    assert walk.summary(errors.append) == (snapshot(files), len(files))
+    assert len(errors) == 1
+    walk.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    assert walk.join(errors.append) == files and len(errors) == 1  # walked here, not re-reported

@@ -106,15 +106,13 @@ class Loaded:
         encoding: str | None,
         stdin_filename: str,
     ) -> None:
-        from dataclasses import replace
-
         from gtcbrief.config import load_config
 
         self.paths = list(paths)
         cfg = load_config(config, self.paths)
         if doc_format:
             check_choice("--doc-format", doc_format, ("auto", "brief", "notes", "markdown"))
-            cfg = replace(cfg, doc_format=doc_format)
+            cfg = cfg._replace(doc_format=doc_format)
         self.config = cfg
         self.encoding = encoding
         self.stdin_filename = stdin_filename

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import signal
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -519,6 +517,9 @@ class RegexTimeout(Exception):
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
     """Interrupt the regex engine after ``seconds`` (it checks signals while matching)."""
+    import signal  # here: only --regex needs it (with threading, ≈1 ms of every grep)
+    import threading
+
     usable = (
         seconds > 0
         and hasattr(signal, "setitimer")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,8 +99,8 @@ def test_the_template_and_doc_format_are_part_of_the_key(tmp_path: Path) -> None
     folder = tmp_path / "c"
     list(iter_documents([str(brief)], cache=DocumentCache(DEFAULT, folder)))
     for config in (
-        replace(DEFAULT, doc_format="markdown"),
-        replace(DEFAULT, template=Template(author_prefix="作者")),
+        DEFAULT._replace(doc_format="markdown"),
+        DEFAULT._replace(template=Template(author_prefix="作者")),
     ):
         store = DocumentCache(config, folder)
         (doc,) = iter_documents([str(brief)], cache=store, config=config)

@@ -178,3 +178,18 @@ def test_normalize_without_the_table_equals_with_it(text: str) -> None:
         text_module._fast = saved
     text_module._fast_table()
     assert normalize(text) == short
+
+
+@pytest.mark.parametrize("columns", [None, "", "100", "abc", "-5", "0"])
+def test_the_width_is_what_shutil_would_say(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from gtcbrief.commands.grep_core import _columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _columns() == shutil.get_terminal_size((80, 24)).columns

@@ -84,10 +84,8 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
         parse_query(r.query)
     cfg = load_config(r.config, targets)
     if r.doc_format:
-        from dataclasses import replace
-
         check_choice("--doc-format", r.doc_format, ("auto", "brief", "notes", "markdown"))
-        cfg = replace(cfg, doc_format=r.doc_format)
+        cfg = cfg._replace(doc_format=r.doc_format)
     errors = [0]
 
     def report(exc: Exception) -> None:
@@ -205,6 +203,22 @@ def _answer(index: Index, r: Request, options: Options) -> int:
     if held is not None:
         held.release()
     return matched
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size((80, 24)).columns`` without importing ``shutil``."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _isatty(stream: IO[str]) -> bool:
@@ -472,11 +486,10 @@ def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | Non
 
 def _render_plain(hits: Iterator[Hit], context: int, full: bool, out: IO[str]) -> int:
     """:func:`_render_text` without colour: each line built as a string, written in blocks."""
-    import shutil
 
     from gtcbrief.render import safe
 
-    columns = shutil.get_terminal_size((80, 24)).columns
+    columns = _columns()
     width = None if full else max(40, columns - 9)
     interactive = _isatty(out)
     block: list[str] = []  # one write per line is a system call each when Python runs unbuffered

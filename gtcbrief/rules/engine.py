@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.diagnostics import SEVERITIES, Diagnostic, Severity
@@ -160,7 +160,7 @@ def with_threshold(config: Config, threshold: float | None) -> Config:
     """``--mismatch-threshold`` reaches the corpus rules as ``config.get("mismatch_threshold")``."""
     if threshold is None:
         return config
-    return replace(config, raw={**config.raw, "mismatch_threshold": threshold})
+    return config._replace(raw={**config.raw, "mismatch_threshold": threshold})
 
 
 #: Entries from which ``run`` gives the per-document rules and the corpus rules

@@ -31,10 +31,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         code = grep_main(args[1:])
         if code is not None:
+            if argv is None:
+                _leave(code)
             return code
     from gtcbrief.cli import run
 
     return run(args)
+
+
+def _leave(code: int) -> None:
+    """End the process now: everything is written and closed, and the interpreter's
+    own clean-up (≈8 ms after a warm grep, more than a tenth of it) does nothing for us."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

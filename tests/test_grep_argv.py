@@ -164,3 +164,38 @@ def test_a_search_after_a_change_shows_only_the_fresh_answer(
     assert code == run([*args[:-2], "--no-cache"])
     assert after.out == capsys.readouterr().out
     assert after.out.count("注意力与注意力") > 0
+
+
+def test_a_real_process_ends_with_the_same_output_and_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line ends a plain grep with ``os._exit`` once all is written."""
+    import subprocess
+    import sys
+
+    cache = ["--cache-dir", str(tmp_path)]
+    for query, status in (("注意力", 0), ("nothing-like-this", 1)):
+        args = ["grep", query, "samples", *cache]
+        proc = subprocess.run(
+            [sys.executable, "-m", "gtcbrief", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert run(args) == proc.returncode == status
+        assert proc.stdout == capsys.readouterr().out and proc.stderr == ""
+
+
+def test_a_reader_that_leaves_early_ends_the_run_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    brief = (ROOT / "samples" / "gtc-daily-brief.md").read_text("utf-8")
+    for n in range(40):  # far more output than a pipe holds
+        (docs / f"b{n:02}.md").write_text(brief, "utf-8")
+    command = (
+        f"{sys.executable} -m gtcbrief grep 的 {docs} --full-lines --cache-dir {tmp_path / 'c'}"
+    )
+    whole = subprocess.run(command, shell=True, capture_output=True, text=True)
+    assert len(whole.stdout.encode()) > 1 << 17
+    proc = subprocess.run(f"{command} | head -c 10", shell=True, capture_output=True, text=True)
+    assert len(proc.stdout) == 10 and proc.stderr == ""

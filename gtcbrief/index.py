@@ -384,6 +384,19 @@ class Index:
         self.stats = stats
         self.pending = pending
         self._fresh: bool | None = None if pending else True
+        #: the snapshot this index was opened on (None: in memory, or none stored)
+        self.snapshot: str | None = None
+
+    def reopened(self) -> Index:
+        """This index on a new connection, for a forked process (which must not use this
+        one), in one read transaction; :class:`GtcbriefError` if it is no longer the same."""
+        if self.snapshot is None:
+            raise GtcbriefError("this index cannot be reopened")
+        conn = _connect(self.stats.location)
+        conn.execute("BEGIN")
+        if _meta(conn).get("snapshot") != self.snapshot:
+            raise GtcbriefError("the index changed since it was opened")
+        return Index(conn, self.display, self.stats)
 
     def confirm(self) -> bool:
         """Whether the index is current for the files of PATHS (waits for the walk)."""
@@ -431,12 +444,13 @@ class Index:
     def match(
         self, expression: str, *, with_text: bool = True, fields: Collection[str] | None = None
     ) -> Iterator[Unit]:
-        """Units whose grams match an FTS5 expression, best BM25 first.
+        """Units whose grams match an FTS5 expression, best BM25 first (see :meth:`fetch`)."""
+        return self.fetch(self.rank(expression), with_text=with_text, fields=fields)
 
-        Ranking reads only the postings; unit rows are then fetched in batches
-        as the caller consumes them (so ``--limit`` stops early), without the
-        raw text when ``with_text`` is false (``-l``/``-c`` verify on ``norm``)
-        and with only the optional ``fields`` asked for (see :meth:`_columns`).
+    def rank(self, expression: str) -> list[tuple[int, float]]:
+        """(unit id, BM25 score) of the units whose grams match, best first.
+
+        Ranking reads only the postings, not the units.
         """
         import sqlite3
 
@@ -445,10 +459,32 @@ class Index:
             f"SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
             "WHERE fts MATCH ? ORDER BY score, rowid"
         )
+        try:
+            return self.conn.execute(ranked, (expression,)).fetchall()
+        except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
+            raise GtcbriefError(f"cannot run the query ({exc})") from None
+        except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
+            raise self._damaged(exc) from None
+
+    def fetch(
+        self,
+        hits: Sequence[tuple[int, float]],
+        *,
+        with_text: bool = True,
+        fields: Collection[str] | None = None,
+    ) -> Iterator[Unit]:
+        """The units of ranked ``hits``, in that order.
+
+        Rows are fetched in batches as the caller consumes them (so ``--limit``
+        stops early), without the raw text when ``with_text`` is false
+        (``-l``/``-c`` verify on ``norm``) and with only the optional ``fields``
+        asked for (see :meth:`_columns`).
+        """
+        import sqlite3
+
         columns = self._columns(with_text, fields)
         unit = self._unit
         try:
-            hits = self.conn.execute(ranked, (expression,)).fetchall()
             size = 64  # small first, so ``--limit 1`` reads little; then larger batches
             start = 0
             while start < len(hits):
@@ -465,7 +501,7 @@ class Index:
                 }
                 for rowid, score in batch:
                     yield unit(rows[rowid], -float(score))
-        except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
+        except sqlite3.OperationalError as exc:  # a lock timeout
             raise GtcbriefError(f"cannot run the query ({exc})") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
@@ -953,4 +989,8 @@ def _finish(
     # files.units, not count(*): counting would read every page of the units table
     stats.units = int(conn.execute("SELECT coalesce(sum(units), 0) FROM files").fetchone()[0])
     stats.seconds = time.perf_counter() - started
-    return Index(conn, display, stats, pending)
+    index = Index(conn, display, stats, pending)
+    if stats.location != ":memory:":
+        row = conn.execute("SELECT value FROM meta WHERE key = 'snapshot'").fetchone()
+        index.snapshot = row[0] if row else None
+    return index

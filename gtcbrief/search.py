@@ -443,8 +443,30 @@ def _positives(clauses: Sequence[Sequence[Matcher]]) -> list[Matcher]:
     return [m for clause in clauses for m in clause]
 
 
-def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
-    """The entries matching ``query``, best first (or in file order with ``sort='path'``)."""
+def ranking(index: Index, query: str, options: Options) -> list[tuple[int, float]] | None:
+    """The candidates :func:`search` would go through, best first, as (unit id, score);
+    ``None`` when it would not rank them (``--regex``, ``--sort path``, a term no
+    gram can find). Verification still decides which of them match."""
+    if options.regex or options.sort != "rank":
+        return None
+    parsed = parse_query(query)
+    fold = not options.case_sensitive
+    expression = fts_expression(
+        [[compile_term(t, fold=fold) for t in clause] for clause in parsed.clauses]
+    )
+    return None if expression is None else index.rank(expression)
+
+
+def search(
+    index: Index,
+    query: str,
+    options: Options,
+    ranked: Sequence[tuple[int, float]] | None = None,
+) -> Iterator[Hit]:
+    """The entries matching ``query``, best first (or in file order with ``sort='path'``).
+
+    ``ranked``: go through these candidates (a part of :func:`ranking`) instead.
+    """
     if options.regex:
         yield from _regex_scan(index, query, options)
         return
@@ -461,11 +483,13 @@ def search(index: Index, query: str, options: Options) -> Iterator[Hit]:
             wanted.update(attr for _name, attr in REPORTED)
         else:
             wanted.update(attr for name, attr in REPORTED if name in options.fields)
-    units: Iterable[Unit] = (
-        index.match(expression, with_text=with_text, fields=wanted)
-        if expression
-        else index.all_units(with_text=with_text, fields=wanted)
-    )
+    units: Iterable[Unit]
+    if ranked is not None:
+        units = index.fetch(ranked, with_text=with_text, fields=wanted)
+    elif expression:
+        units = index.match(expression, with_text=with_text, fields=wanted)
+    else:
+        units = index.all_units(with_text=with_text, fields=wanted)
     if options.sort == "path":
         order = index.order()
         units = sorted(units, key=lambda u: (order.get(u.file_id, 0), u.line))

@@ -1,0 +1,125 @@
+"""With many candidates, grep verifies and renders the second half in a forked process;
+what it prints is exactly what one process prints."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gtcbrief.cli import run
+from gtcbrief.commands import grep_core
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "注意力",
+    "模型",
+    "nvidia",
+    "的",
+    "模型 -数据",
+    "title:机器人 OR 训练",
+    "desc:数据",
+    "gpu",
+]
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Samples and the shared corpus, with one index for the whole module."""
+    shared = ROOT.parent / "shared"
+    if not shared.is_dir():
+        pytest.skip("../shared is not beside this checkout")  # CI has it (tests/conftest.py)
+    folder = tmp_path_factory.mktemp("docs")
+    shutil.copytree(ROOT / "samples", folder / "samples")
+    shutil.copytree(shared / "corpus", folder / "corpus")
+    return folder
+
+
+def _grep(args: list[str], split_from: int, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grep_core, "SPLIT_FROM", split_from)
+        code = run(["grep", *args])
+    out = capsys.readouterr()
+    assert out.err == ""
+    return code, out.out
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param([], id="text"),
+        pytest.param(["-C", "1", "--full-lines"], id="context"),
+        pytest.param(["--format", "jsonl"], id="jsonl"),
+    ],
+)
+def test_two_processes_print_what_one_prints(
+    query: str,
+    options: list[str],
+    docs: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = [query, str(docs), *options, "--cache-dir", str(docs.parent / "cache")]
+    one = _grep(args, 10**9, capsys)
+    halves: list[object] = []
+    real = grep_core._Half.result
+
+    def recorded(self: grep_core._Half) -> tuple[int, str] | None:
+        done = real(self)
+        halves.append(done)
+        return done
+
+    monkeypatch.setattr(grep_core._Half, "result", recorded)
+    assert _grep(args, 1, capsys) == one
+    assert halves and all(h is not None for h in halves)  # the child did its half
+
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@settings(max_examples=25)
+@given(
+    words=st.lists(
+        st.sampled_from(["模型", "-数据", "nvidia", "OR", "训练", "-的", "title:ai"]),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_query_prints_the_same_split_or_not(
+    words: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import contextlib
+    import io
+
+    paths = [str(ROOT / "samples")] + ([str(CORPUS)] if CORPUS.is_dir() else [])
+    cache = tmp_path_factory.getbasetemp() / "split-cache"  # one index for every example
+    args = ["grep", " ".join(words), *paths, "--cache-dir", str(cache)]
+    results = []
+    for split_from in (10**9, 1):
+        buffer = io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(grep_core, "SPLIT_FROM", split_from)
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+                code = run(args)
+        results.append((code, buffer.getvalue()))
+    assert results[0] == results[1]
+
+
+def test_a_child_that_fails_leaves_its_half_to_the_parent(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["的", str(docs), "--cache-dir", str(docs.parent / "cache")]
+    one = _grep(args, 10**9, capsys)
+
+    def broken(self: object) -> object:
+        raise RuntimeError("cannot reopen")
+
+    from gtcbrief.index import Index
+
+    monkeypatch.setattr(Index, "reopened", broken)
+    assert _grep(args, 1, capsys) == one

@@ -383,7 +383,7 @@ class Index:
         self.display = display
         self.stats = stats
         self.pending = pending
-        self._fresh: bool | None = None if pending else True
+        self._confirmed: bool | None = None if pending else True
         #: the snapshot this index was opened on (None: in memory, or none stored)
         self.snapshot: str | None = None
 
@@ -400,10 +400,10 @@ class Index:
 
     def confirm(self) -> bool:
         """Whether the index is current for the files of PATHS (waits for the walk)."""
-        if self._fresh is None:
+        if self._confirmed is None:
             assert self.pending is not None
-            self._fresh = self.pending()
-        return self._fresh
+            self._confirmed = self.pending()
+        return self._confirmed
 
     def _damaged(self, exc: Exception) -> GtcbriefError:
         """Drop a database that fails mid-query, so the next run rebuilds it."""

@@ -123,27 +123,28 @@ def snapshot(files: Sequence[File]) -> str:
 class Walk:
     """The files of PATHS (:func:`stat_files`), found while the caller goes on.
 
-    A forked child walks and answers through a pipe, in ``marshal`` tuples:
-    first a small head (the :func:`snapshot` digest, the number of files, the
-    problems), then the list itself, which is read only if someone needs it
-    (when the index is fresh, nobody does). Where there is no ``fork``, or
-    the process already runs other threads, a thread walks instead. If the
-    child fails, the walk is done here. Problems (a missing path) are
-    reported once, by the first :meth:`summary` or :meth:`join`.
+    A forked child (:class:`gtcbrief.forked.Child`) walks and answers in
+    ``marshal`` tuples: first a small head (the :func:`snapshot` digest, the
+    number of files, the problems), then the list itself, which is read only
+    if someone needs it (when the index is fresh, nobody does). Where there is
+    no ``fork``, or the process already runs other threads, a thread walks
+    instead. If the child fails, the walk is done here. Problems (a missing
+    path) are reported once, by the first :meth:`summary` or :meth:`join`.
     """
 
     def __init__(self, paths: Sequence[str]) -> None:
         import threading
 
+        from gtcbrief.forked import Child
+
         self._paths = [p for p in paths if p != "-"]
         self._files: list[File] | None = None
         self._head: tuple[str, int, list[GtcbriefError]] | None = None
         self._reported = False
-        self._pid = 0
-        self._pipe = -1
+        self._child: Child | None = None
         self._thread: threading.Thread | None = None
         if hasattr(os, "fork") and threading.active_count() == 1:
-            self._fork()
+            self._child = Child(self._answer)
         else:
             self._thread = threading.Thread(target=self._walk, name="gtcbrief-walk", daemon=True)
             self._thread.start()
@@ -153,71 +154,33 @@ class Walk:
         files = stat_files(self._paths, errors.append)
         self._files, self._head = files, (snapshot(files), len(files), errors)
 
-    def _fork(self) -> None:
+    def _answer(self) -> bytes:
+        """In the child: the head's length, the head, then the list."""
         import marshal
 
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: walk, send, leave without running anything of the parent's
-            code = 1
-            try:
-                os.close(read)
-                errors: list[GtcbriefError] = []
-                files = stat_files(self._paths, errors.append)
-                head = marshal.dumps(
-                    (snapshot(files), len(files), [(e.message, e.path, e.line) for e in errors])
-                )
-                view = memoryview(
-                    len(head).to_bytes(8, "little")
-                    + head
-                    + marshal.dumps([tuple(f) for f in files])
-                )
-                while view:  # the list blocks here until the parent reads it, if it ever does
-                    view = view[os.write(write, view) :]
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid, self._pipe = pid, read
-
-    def _read(self, size: int | None) -> bytes:
-        """``size`` bytes from the child (``None``: all it sends); fewer if it stopped."""
-        chunks: list[bytes] = []
-        left = size
-        while left is None or left > 0:
-            chunk = os.read(self._pipe, 1 << 20 if left is None else left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            if left is not None:
-                left -= len(chunk)
-        return b"".join(chunks)
-
-    def _end_child(self, kill: bool = False) -> None:
-        if self._pid:
-            if kill:
-                import signal
-
-                os.kill(self._pid, signal.SIGKILL)
-            os.close(self._pipe)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
+        errors: list[GtcbriefError] = []
+        files = stat_files(self._paths, errors.append)
+        head = marshal.dumps(
+            (snapshot(files), len(files), [(e.message, e.path, e.line) for e in errors])
+        )
+        return len(head).to_bytes(8, "little") + head + marshal.dumps([tuple(f) for f in files])
 
     def _settle_head(self) -> tuple[str, int, list[GtcbriefError]]:
         """The digest, count and problems: from the child, the thread, or a walk here."""
         import marshal
 
-        if self._head is None and self._pid:
+        child = self._child
+        if self._head is None and child is not None and child.running:
             try:
-                size = int.from_bytes(self._read(8), "little")
-                digest, count, errors = marshal.loads(self._read(size))
+                size = int.from_bytes(child.read(8), "little")
+                digest, count, errors = marshal.loads(child.read(size))
                 self._head = (
                     digest,
                     count,
                     [GtcbriefError(m, path=p, line=n) for m, p, n in errors],
                 )
             except (EOFError, ValueError, TypeError):  # the child died: walk here
-                self._end_child(kill=True)
+                child.end(kill=True)
         if self._head is None and self._thread is not None:
             self._thread.join()
         if self._head is None:
@@ -244,18 +207,20 @@ class Walk:
     def join(self, report: Callable[[GtcbriefError], None]) -> list[File]:
         """The files themselves."""
         self._report(report)
-        if self._files is None and self._pid:
+        child = self._child
+        if self._files is None and child is not None and child.running:
             import marshal
 
             try:
-                self._files = [File(*f) for f in marshal.loads(self._read(None))]
+                self._files = [File(*f) for f in marshal.loads(child.read())]
             except (EOFError, ValueError, TypeError):
                 self._files = None
-            self._end_child()
+            child.end()
         if self._files is None:  # the child died after its head: walk here
             self._files = stat_files(self._paths, lambda error: None)
         return self._files
 
     def cancel(self) -> None:
         """Stop the child if nobody is going to read from it any more."""
-        self._end_child(kill=True)
+        if self._child is not None:
+            self._child.end(kill=True)

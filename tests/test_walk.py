@@ -44,7 +44,7 @@ def _walked(walk: Walk) -> tuple[list[tuple[str, str, int, int]], list[str]]:
 
 def test_the_forked_walk_finds_what_a_plain_walk_finds(tree: Path) -> None:
     walk = Walk(_paths(tree))
-    assert walk._pid  # this test process has one thread: the walk forks
+    assert walk._child is not None  # this test process has one thread: the walk forks
     found, errors = _walked(walk)
     assert (found, errors) == _plain(tree)
     assert [Path(p).name for p, *_ in found] == ["a.MD", "y.md", "x.markdown", "z.md"]
@@ -59,7 +59,7 @@ def test_with_other_threads_running_the_walk_is_a_thread(tree: Path) -> None:
     other.start()
     try:
         walk = Walk(_paths(tree))
-        assert not walk._pid
+        assert walk._child is None
         assert _walked(walk) == _plain(tree)
     finally:
         stop.set()
@@ -84,7 +84,8 @@ def test_a_child_that_dies_leaves_the_walk_to_the_parent(
 
 def test_a_cancelled_walk_leaves_no_child_behind(tree: Path) -> None:
     walk = Walk(_paths(tree))
-    pid = walk._pid
+    assert walk._child is not None
+    pid = walk._child.pid
     walk.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
@@ -92,7 +93,8 @@ def test_a_cancelled_walk_leaves_no_child_behind(tree: Path) -> None:
 
 def test_a_summary_needs_only_the_head_and_the_child_then_goes(tree: Path) -> None:
     walk = Walk(_paths(tree))
-    pid = walk._pid
+    assert walk._child is not None
+    pid = walk._child.pid
     files = stat_files(_paths(tree), lambda e: None)
     errors: list[GtcbriefError] = []
     assert walk.summary(errors.append) == (snapshot(files), len(files))

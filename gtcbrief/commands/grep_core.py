@@ -272,48 +272,32 @@ class _Sink:
 
 
 class _Half:
-    """Run ``work`` in a forked child that renders into memory and sends it back."""
+    """``work`` rendering into memory in a forked child (:class:`gtcbrief.forked.Child`)."""
 
     def __init__(self, work: Callable[[IO[str]], int]) -> None:
-        import os
+        from gtcbrief.forked import Child
 
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: render, send, leave without touching the parent's state
-            code = 1
-            try:
-                import marshal
+        def answer() -> bytes:
+            import marshal
 
-                os.close(read)
-                sink = _Sink()
-                count = work(sink)  # type: ignore[arg-type]
-                view = memoryview(marshal.dumps((count, "".join(sink.parts))))
-                while view:
-                    view = view[os.write(write, view) :]
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent does the work instead
-                pass
-            finally:
-                os._exit(code)
-        os.close(write)
-        self.pid, self.pipe = pid, read
+            sink = _Sink()
+            count = work(sink)  # type: ignore[arg-type]
+            return marshal.dumps((count, "".join(sink.parts)))
+
+        self.child = Child(answer)
 
     def result(self) -> tuple[int, str] | None:
         """(entries, text) from the child; ``None`` if it failed."""
         import marshal
-        import os
 
-        chunks: list[bytes] = []
         try:
-            while chunk := os.read(self.pipe, 1 << 20):
-                chunks.append(chunk)
+            data = self.child.read()
         finally:
-            os.close(self.pipe)
-            _pid, status = os.waitpid(self.pid, 0)
+            status = self.child.end()
         if status != 0:
             return None
         try:
-            count, text = marshal.loads(b"".join(chunks))
+            count, text = marshal.loads(data)
         except (EOFError, ValueError, TypeError):
             return None
         return int(count), str(text)

@@ -1,0 +1,71 @@
+"""Work done in a forked child process, its answer sent back through a pipe.
+
+``grep`` uses it twice: to look at the files while it searches
+(:class:`gtcbrief.walk.Walk`), and to render the second half of many hits
+(``gtcbrief.commands.grep_core``). Imports nothing but ``os``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+
+class Child:
+    """A forked child that runs ``work`` and sends back the bytes it returns.
+
+    The child never returns into the caller's code: it writes its answer and
+    leaves with ``os._exit``, so nothing of the parent's (buffered output,
+    database connections, ``atexit`` handlers) is flushed, closed or run
+    twice. If ``work`` raises, the child sends nothing and exits with 1.
+    Writing blocks once the pipe is full until the parent reads, so a child
+    whose answer nobody wants is ended with ``end(kill=True)``.
+    """
+
+    def __init__(self, work: Callable[[], bytes]) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read)
+                view = memoryview(work())
+                while view:
+                    view = view[os.write(write, view) :]
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent does without the answer
+                pass
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+
+    @property
+    def running(self) -> bool:
+        return self.pid != 0
+
+    def read(self, size: int | None = None) -> bytes:
+        """``size`` bytes of the answer (``None``: the rest); fewer if the child stopped."""
+        chunks: list[bytes] = []
+        left = size
+        while left is None or left > 0:
+            chunk = os.read(self.pipe, 1 << 20 if left is None else left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if left is not None:
+                left -= len(chunk)
+        return b"".join(chunks)
+
+    def end(self, kill: bool = False) -> int:
+        """Close the pipe and wait for the child (killing it first); its exit status."""
+        if not self.pid:
+            return -1
+        if kill:
+            import signal
+
+            os.kill(self.pid, signal.SIGKILL)
+        os.close(self.pipe)
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return status

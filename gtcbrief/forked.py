@@ -11,6 +11,15 @@ import os
 from collections.abc import Callable
 
 
+def can_fork() -> bool:
+    """Whether forking is safe here: there is ``fork``, and no other Python thread runs
+    (a forked copy of a thread-holding process may find a lock held for ever)."""
+    import sys
+
+    threading = sys.modules.get("threading")
+    return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
+
+
 class Child:
     """A forked child that runs ``work`` and sends back the bytes it returns.
 

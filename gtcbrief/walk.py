@@ -135,7 +135,7 @@ class Walk:
     def __init__(self, paths: Sequence[str]) -> None:
         import threading
 
-        from gtcbrief.forked import Child
+        from gtcbrief.forked import Child, can_fork
 
         self._paths = [p for p in paths if p != "-"]
         self._files: list[File] | None = None
@@ -143,7 +143,7 @@ class Walk:
         self._reported = False
         self._child: Child | None = None
         self._thread: threading.Thread | None = None
-        if hasattr(os, "fork") and threading.active_count() == 1:
+        if can_fork():
             self._child = Child(self._answer)
         else:
             self._thread = threading.Thread(target=self._walk, name="gtcbrief-walk", daemon=True)

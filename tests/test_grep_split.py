@@ -123,3 +123,25 @@ def test_a_child_that_fails_leaves_its_half_to_the_parent(
 
     monkeypatch.setattr(Index, "reopened", broken)
     assert _grep(args, 1, capsys) == one
+
+
+def test_with_another_thread_running_nothing_is_forked(
+    docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    args = ["的", str(docs), "--cache-dir", str(docs.parent / "cache")]
+    one = _grep(args, 10**9, capsys)
+
+    def no_fork(*_args: object) -> None:
+        raise AssertionError("forked with another thread running")
+
+    monkeypatch.setattr(grep_core, "_Half", no_fork)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _grep(args, 1, capsys) == one
+    finally:
+        stop.set()
+        other.join()

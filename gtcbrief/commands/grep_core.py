@@ -219,7 +219,6 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     rendering), so the output is the same as one process's. If the child
     fails, or the index changed under it, this process does its half too.
     """
-    import os
 
     from gtcbrief.render import use_colour
     from gtcbrief.search import ranking, search
@@ -236,12 +235,9 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
 
     plain = r.fmt == "jsonl" or not use_colour()
     ranked = ranking(index, r.query, options) if plain and r.limit is None else None
-    if (
-        ranked is None
-        or len(ranked) < SPLIT_FROM
-        or index.snapshot is None
-        or not hasattr(os, "fork")
-    ):
+    from gtcbrief.forked import can_fork
+
+    if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():
         return write(index, ranked, out, 0)
     half = (len(ranked) + 1) // 2
     # the child never uses this process's connection: it opens its own

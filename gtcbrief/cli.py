@@ -109,11 +109,7 @@ class Loaded:
         from gtcbrief.config import load_config
 
         self.paths = list(paths)
-        cfg = load_config(config, self.paths)
-        if doc_format:
-            check_choice("--doc-format", doc_format, ("auto", "brief", "notes", "markdown"))
-            cfg = cfg._replace(doc_format=doc_format)
-        self.config = cfg
+        self.config = load_config(config, self.paths, doc_format)
         self.encoding = encoding
         self.stdin_filename = stdin_filename
         self.errors = 0

@@ -16,6 +16,8 @@ from gtcbrief.errors import GtcbriefError
 
 #: Fields an entry's sections can map to.
 FIELDS = ("track", "speakers", "description", "implications")
+#: What ``format`` (config) and ``--doc-format`` (command line) may say.
+DOC_FORMATS = ("auto", "brief", "notes", "markdown")
 
 
 class Template(NamedTuple):
@@ -151,7 +153,7 @@ def load_config_file(path: Path) -> Config:
     if not isinstance(section, Mapping):
         raise GtcbriefError("[tool.gtcbrief] must be a table", path=str(path))
     doc_format = section.get("format", "auto")
-    if doc_format not in ("auto", "brief", "notes", "markdown"):
+    if doc_format not in DOC_FORMATS:
         raise GtcbriefError(
             f"format must be auto, brief, notes or markdown, not {doc_format!r}", path=str(path)
         )
@@ -185,8 +187,21 @@ def discover(start: Path) -> Path | None:
     return None
 
 
-def load_config(explicit: str | None, paths: Sequence[str]) -> Config:
-    """``--config`` if given, else the config discovered from the first real path."""
+def load_config(
+    explicit: str | None, paths: Sequence[str], doc_format: str | None = None
+) -> Config:
+    """``--config`` if given, else the config discovered from the first real path;
+    ``doc_format`` (``--doc-format``) overrides its format."""
+    config = _load_config(explicit, paths)
+    if doc_format:
+        from gtcbrief.edge import check_choice
+
+        check_choice("--doc-format", doc_format, DOC_FORMATS)
+        config = config._replace(doc_format=doc_format)
+    return config
+
+
+def _load_config(explicit: str | None, paths: Sequence[str]) -> Config:
     if explicit:
         p = Path(explicit)
         if not p.is_file():

@@ -82,10 +82,7 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
         compile_regex(r.query, case_sensitive=r.case_sensitive)
     else:
         parse_query(r.query)
-    cfg = load_config(r.config, targets)
-    if r.doc_format:
-        check_choice("--doc-format", r.doc_format, ("auto", "brief", "notes", "markdown"))
-        cfg = cfg._replace(doc_format=r.doc_format)
+    cfg = load_config(r.config, targets, r.doc_format)
     errors = [0]
 
     def report(exc: Exception) -> None:
@@ -219,7 +216,7 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     rendering), so the output is the same as one process's. If the child
     fails, or the index changed under it, this process does its half too.
     """
-
+    from gtcbrief.forked import can_fork
     from gtcbrief.render import use_colour
     from gtcbrief.search import ranking, search
 
@@ -235,8 +232,6 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
 
     plain = r.fmt == "jsonl" or not use_colour()
     ranked = ranking(index, r.query, options) if plain and r.limit is None else None
-    from gtcbrief.forked import can_fork
-
     if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():
         return write(index, ranked, out, 0)
     half = (len(ranked) + 1) // 2

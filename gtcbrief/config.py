@@ -8,11 +8,17 @@ command can read its own settings.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any, NamedTuple
 
 from gtcbrief.errors import GtcbriefError
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, NamedTuple
+else:
+    from gtcbrief.tuples import NamedTuple
 
 #: Fields an entry's sections can map to.
 FIELDS = ("track", "speakers", "description", "implications")
@@ -165,26 +171,42 @@ def load_config_file(path: Path) -> Config:
     )
 
 
-def discover(start: Path) -> Path | None:
+def discover(start: str | os.PathLike[str]) -> Path | None:
     """The nearest ``.gtcbrief.toml`` or ``pyproject.toml`` with ``[tool.gtcbrief]``."""
-    here = start if start.is_dir() else start.parent
+    found = _discover(os.fspath(start))
+    if found is None:
+        return None
+    from pathlib import Path
+
+    return Path(found)
+
+
+def _discover(start: str) -> str | None:
+    """:func:`discover` in strings: ``pathlib`` is imported only once a file is found
+    (a warm ``grep`` without a config file never pays its ≈5 ms)."""
+    start = start or "."  # Path("") is the current directory
+    here = start if os.path.isdir(start) else os.path.dirname(start.rstrip("/")) or "."
     try:
-        here = here.resolve()
+        folder = os.path.realpath(here)  # what Path.resolve() does
     except OSError:
         return None
-    for folder in (here, *here.parents):
-        candidate = folder / ".gtcbrief.toml"
-        if candidate.is_file():
+    while True:
+        candidate = os.path.join(folder, ".gtcbrief.toml")
+        if os.path.isfile(candidate):
             return candidate
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject):
             try:
-                text = pyproject.read_text(encoding="utf-8", errors="replace")
+                with open(pyproject, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
             except OSError:
-                continue
+                text = ""
             if "[tool.gtcbrief" in text:
                 return pyproject
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def load_config(
@@ -202,14 +224,16 @@ def load_config(
 
 
 def _load_config(explicit: str | None, paths: Sequence[str]) -> Config:
+    found: str | None
     if explicit:
-        p = Path(explicit)
-        if not p.is_file():
+        if not os.path.isfile(explicit):
             raise GtcbriefError("config file not found", path=explicit)
-        return load_config_file(p)
-    for raw in paths:
-        if raw != "-":
-            found = discover(Path(raw))
-            return load_config_file(found) if found else DEFAULT
-    found = discover(Path.cwd())
-    return load_config_file(found) if found else DEFAULT
+        found = explicit
+    else:
+        start = next((raw for raw in paths if raw != "-"), None)
+        found = _discover(os.getcwd() if start is None else start)
+    if found is None:
+        return DEFAULT
+    from pathlib import Path
+
+    return load_config_file(Path(found))

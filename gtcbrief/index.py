@@ -49,8 +49,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.walk import File as _File
@@ -58,8 +56,11 @@ from gtcbrief.walk import Walk
 from gtcbrief.walk import snapshot as _snapshot
 from gtcbrief.walk import stat_files as _stat_files
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from typing import Any
 
     from gtcbrief.config import Config
     from gtcbrief.model import Document
@@ -309,10 +310,10 @@ def _fts_values(unit: Unit, body: str) -> tuple[str, str, str]:
     )
 
 
-def default_location() -> Path:
-    from gtcbrief.text import cache_dir
+def default_location() -> str:
+    from gtcbrief.text import cache_root
 
-    return cache_dir() / "index"
+    return os.path.join(cache_root(), "index")
 
 
 def _blake2b(data: bytes, size: int) -> str:
@@ -345,7 +346,7 @@ def _connect(target: str) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path | None) -> Iterator[None]:
+def _file_lock(path: str | Path | None) -> Iterator[None]:
     """An exclusive advisory lock beside the database (POSIX; SQLite's own locks elsewhere)."""
     if path is None:
         yield
@@ -409,8 +410,8 @@ class Index:
         """Drop a database that fails mid-query, so the next run rebuilds it."""
         self.conn.close()
         if self.stats.location != ":memory:":
-            db = Path(self.stats.location)
-            with _file_lock(db.with_name(db.name + ".lock")):
+            db = self.stats.location
+            with _file_lock(db + ".lock"):
                 _remove_db(db)
         return GtcbriefError(
             f"the index is damaged ({exc}); it was removed and the next run rebuilds it",
@@ -559,7 +560,8 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
     conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
 
-UnitRow = tuple[Any, ...]
+if TYPE_CHECKING:
+    UnitRow = tuple[Any, ...]
 _UNIT_COLUMNS = (
     "line, end_line, kind, title, topic, speakers, orgs, authors, description, implications, "
     "text, norm"
@@ -782,7 +784,7 @@ def _incompatible(conn: sqlite3.Connection) -> str | None:
     return None
 
 
-def _remove_db(db: Path) -> None:
+def _remove_db(db: str | Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(str(db) + suffix)
@@ -794,7 +796,7 @@ def open_index(
     config: Config,
     encoding: str | None = None,
     stdin_name: str = "-",
-    location: Path | None = None,
+    location: str | os.PathLike[str] | None = None,
     in_memory: bool = False,
     on_error: Callable[[GtcbriefError], None] | None = None,
     walk: Walk | None = None,
@@ -860,13 +862,15 @@ def open_index(
         return build_in_memory(f"cannot use the index directory ({exc}); indexing in memory")
 
 
-def _database(folder: Path, paths: Sequence[str], config: Config, encoding: str | None) -> Path:
+def _database(
+    folder: str | os.PathLike[str], paths: Sequence[str], config: Config, encoding: str | None
+) -> str:
     roots = [os.path.abspath(p) for p in paths]
-    return folder / f"{_fingerprint(roots, config, encoding)}.sqlite"
+    return os.path.join(folder, f"{_fingerprint(roots, config, encoding)}.sqlite")
 
 
 def _presume_fresh(
-    folder: Path,
+    folder: str | os.PathLike[str],
     paths: Sequence[str],
     config: Config,
     encoding: str | None,
@@ -885,7 +889,7 @@ def _presume_fresh(
         return None
     conn: sqlite3.Connection | None = None
     try:
-        conn = _connect(str(db))
+        conn = _connect(db)
         conn.execute("BEGIN")  # one snapshot for the presumption and every answer read from it
         meta = _meta(conn)
     except sqlite3.Error:
@@ -896,7 +900,7 @@ def _presume_fresh(
     if display is None:
         conn.close()
         return None
-    stats = IndexStats(location=str(db), segmenter=segmenter(), files=len(display))
+    stats = IndexStats(location=db, segmenter=segmenter(), files=len(display))
     stats.reused = len(display)
 
     def confirm() -> bool:
@@ -911,7 +915,7 @@ class _CannotWrite(Exception):
 
 
 def _open_on_disk(
-    folder: Path,
+    where: str | os.PathLike[str],
     paths: Sequence[str],
     files: Sequence[_File],
     *,
@@ -922,12 +926,14 @@ def _open_on_disk(
     started: float,
 ) -> Index:
     import sqlite3
+    from pathlib import Path
 
+    folder = Path(where)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _CannotWrite(f"{folder}: {exc.strerror or exc}") from None
-    db = _database(folder, paths, config, encoding)
+    db = Path(_database(folder, paths, config, encoding))
     stats.location = str(db)
     lock = folder / (db.name + ".lock")
 

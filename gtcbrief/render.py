@@ -8,15 +8,16 @@ are made visible before anything reaches a terminal.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from rich.console import Console
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -114,6 +115,8 @@ def flatten(value: Any) -> str:
 def write_csv(records: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
     """CSV has no escapes, and is read on terminals: control characters are shown
     as ``\\x1b`` (JSON is the lossless format)."""
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0

@@ -29,11 +29,11 @@ import contextlib
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Record, Value
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     from gtcbrief.index import Index, Unit
 

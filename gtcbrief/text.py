@@ -33,8 +33,11 @@ import os
 import re
 import unicodedata
 from functools import cache, lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 #: The Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
 CJK_RANGES = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
@@ -73,14 +76,23 @@ _t2s: dict[int, int] | None = None
 
 def cache_dir() -> Path:
     """``$GTCBRIEF_CACHE_DIR``, else ``$XDG_CACHE_HOME/gtcbrief``, else ``~/.cache/gtcbrief``."""
+    from pathlib import Path
+
+    return Path(cache_root())
+
+
+def cache_root() -> str:
+    """:func:`cache_dir` as a string, for a warm ``grep`` that does not import ``pathlib``."""
     explicit = os.environ.get("GTCBRIEF_CACHE_DIR")
     if explicit:
-        return Path(explicit)
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gtcbrief"
+    return os.path.join(base, "gtcbrief")
 
 
 def user_dict_path() -> Path:
+    from pathlib import Path
+
     return Path(__file__).parent / "data" / "userdict.txt"
 
 
@@ -154,7 +166,7 @@ def _jieba() -> Any:
 def _t2s_table() -> dict[int, int]:
     global _t2s
     if _t2s is None:
-        path = Path(__file__).parent / "data" / "t2s.txt"
+        path = os.path.join(os.path.dirname(__file__), "data", "t2s.txt")
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().split("\n")
         _t2s = {ord(pair[0]): ord(pair[1]) for pair in lines if len(pair) == 2 and pair[0] != "#"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gtcbrief import walk as walk_module
 from gtcbrief.errors import GtcbriefError
@@ -103,3 +105,34 @@ def test_a_summary_needs_only_the_head_and_the_child_then_goes(tree: Path) -> No
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
     assert walk.join(errors.append) == files and len(errors) == 1  # walked here, not re-reported
+
+
+def test_the_kill_it_sends_is_sigkill() -> None:
+    import signal
+
+    from gtcbrief import forked
+
+    assert forked._SIGKILL == signal.SIGKILL
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", ".", "./", "docs/", "./docs/./b//", "/", "//", "///", "//srv//x/", "a/../b", "..", "a/."],
+)
+def test_a_path_is_spelled_as_pathlib_spells_it(raw: str) -> None:
+    assert walk_module.spelled(raw) == str(PurePosixPath(raw))
+
+
+@given(st.text(alphabet="/.ab\u6ce8", max_size=12))
+def test_any_path_is_spelled_as_pathlib_spells_it(raw: str) -> None:
+    assert walk_module.spelled(raw) == str(PurePosixPath(raw))
+
+
+def test_a_directory_named_with_extra_slashes_lists_files_as_pathlib_spells_them(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree.parent)
+    errors: list[GtcbriefError] = []
+    files = stat_files(["./docs//b/"], errors.append)
+    assert [f.display for f in files] == ["docs/b/deep/y.md", "docs/b/x.markdown"]
+    assert not errors

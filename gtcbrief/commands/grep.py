@@ -113,7 +113,7 @@ def grep(
             regex,
             regex_timeout,
             full,
-            cache_dir,
+            None if cache_dir is None else str(cache_dir),
             no_cache,
             verbose,
             config,

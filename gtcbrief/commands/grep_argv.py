@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from gtcbrief.commands.grep_core import Request
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Flags: option → Request field (set to True).
 FLAGS = {
@@ -58,7 +60,9 @@ def _value(kind: str, text: str) -> Any:
     if kind == "str":
         return text
     if kind == "path":
-        return Path(text) if text else None
+        from gtcbrief.walk import spelled
+
+        return spelled(text) if text else None
     if kind.startswith("int"):
         if not _DIGITS.fullmatch(text):
             return None

@@ -12,16 +12,19 @@ import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.edge import check_choice, warn
 from gtcbrief.errors import GtcbriefError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
+    from typing import IO, Any, NamedTuple
+
     from gtcbrief.index import Index
     from gtcbrief.search import Hit, Options
     from gtcbrief.walk import Walk
+else:
+    from gtcbrief.tuples import NamedTuple
 
 
 class Request(NamedTuple):
@@ -40,7 +43,7 @@ class Request(NamedTuple):
     regex: bool = False
     regex_timeout: float = 5.0
     full: bool = False
-    cache_dir: Path | None = None
+    cache_dir: str | None = None  # spelled as pathlib spells it (gtcbrief.walk.spelled)
     no_cache: bool = False
     verbose: bool = False
     config: str | None = None

@@ -1,0 +1,80 @@
+"""Config discovery: the nearest .gtcbrief.toml, or pyproject.toml with [tool.gtcbrief], upward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gtcbrief.config import DEFAULT, discover, load_config
+
+
+def _pathlib_discover(start: Path) -> Path | None:
+    """Discovery as it was written with pathlib (the behaviour to keep)."""
+    here = start if start.is_dir() else start.parent
+    here = here.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".gtcbrief.toml").is_file():
+            return folder / ".gtcbrief.toml"
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.gtcbrief" in pyproject.read_text("utf-8", "replace"):
+            return pyproject
+    return None
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    top = tmp_path / "repo"
+    (top / "reports" / "2024" / "day1").mkdir(parents=True)
+    (top / "notes").mkdir()
+    (top / "pyproject.toml").write_text('[tool.gtcbrief]\nformat = "notes"\n', "utf-8")
+    (top / "reports" / "pyproject.toml").write_text("[project]\nname = 'x'\n", "utf-8")
+    (top / "reports" / "2024" / ".gtcbrief.toml").write_text('format = "brief"\n', "utf-8")
+    (top / "reports" / "2024" / "day1" / "a.md").write_text("# 每日参会快报\n", "utf-8")
+    (top / "notes" / "n.md").write_text("# notes\n", "utf-8")
+    (top / "linked").symlink_to(top / "reports" / "2024" / "day1")
+    return top
+
+
+CASES = [
+    pytest.param("reports/2024/day1/a.md", "reports/2024/.gtcbrief.toml", id="file-nearest-toml"),
+    pytest.param("reports/2024/day1", "reports/2024/.gtcbrief.toml", id="directory"),
+    pytest.param("reports/2024/day1/", "reports/2024/.gtcbrief.toml", id="trailing-slash"),
+    pytest.param("./reports//2024/./day1", "reports/2024/.gtcbrief.toml", id="odd-spelling"),
+    pytest.param("reports/missing.md", "pyproject.toml", id="missing-file-and-plain-pyproject"),
+    pytest.param("notes/n.md", "pyproject.toml", id="pyproject-with-tool-table"),
+    pytest.param("linked/a.md", "reports/2024/.gtcbrief.toml", id="symlink-resolved"),
+    pytest.param("", "pyproject.toml", id="empty-is-here"),
+    pytest.param(".", "pyproject.toml", id="dot"),
+]
+
+
+@pytest.mark.parametrize(("start", "expected"), CASES)
+def test_discovery_finds_the_nearest_config(
+    project: Path, monkeypatch: pytest.MonkeyPatch, start: str, expected: str
+) -> None:
+    monkeypatch.chdir(project)
+    found = discover(start)
+    assert found == (project / expected).resolve()
+    assert found == _pathlib_discover(Path(start))
+
+
+def test_discovery_outside_a_project_goes_up_to_the_root(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# x\n", "utf-8")
+    assert discover(tmp_path / "a.md") == _pathlib_discover(tmp_path / "a.md")
+
+
+def test_load_config_reads_what_discovery_finds(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    assert load_config(None, ["-", "reports/2024/day1/a.md"]).doc_format == "brief"
+    assert load_config(None, ["notes"]).doc_format == "notes"
+    assert load_config(None, []).doc_format == "notes"  # no paths: from the current directory
+    assert load_config("reports/2024/.gtcbrief.toml", ["notes"]).doc_format == "brief"
+
+
+def test_without_a_config_file_the_default_applies(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# x\n", "utf-8")
+    if _pathlib_discover(tmp_path) is None:  # no config above the temporary directory
+        assert load_config(None, [str(tmp_path / "a.md")]) is DEFAULT

@@ -27,7 +27,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 def safe(text: str) -> str:
     """Make control characters visible (``ESC`` becomes ``\\x1b``) for terminal output."""
-    if not _CONTROL.search(text):
+    # every character _CONTROL finds is unprintable (Cc, Cf): most text is decided
+    # by one C loop, without the regex engine (4% of a grep with many hits)
+    if text.isprintable() or not _CONTROL.search(text):
         return text
     return _CONTROL.sub(
         lambda m: (

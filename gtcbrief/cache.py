@@ -256,6 +256,10 @@ class BlobStore:
             except OSError:
                 pass
 
+    def wrote_elsewhere(self) -> None:
+        """Another process wrote entries to this folder for this run: prune as if here."""
+        self._wrote = True
+
     def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Remove entries unused for ``max_age_days`` (only after a run that wrote some)."""
         if not self._wrote:

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from gtcbrief.text import cjk_bigrams, normalize
 
 if TYPE_CHECKING:
+    from gtcbrief.cache import BlobStore
     from gtcbrief.config import Config
     from gtcbrief.model import Document, Entry
 
@@ -566,28 +567,49 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
     return out
 
 
+def _features_store() -> BlobStore | None:
+    """Where prepared features are cached (``None`` when caching is off)."""
+    from gtcbrief.cache import BlobStore, enabled_by_default
+    from gtcbrief.text import cache_dir
+
+    return BlobStore(cache_dir() / f"features-{FEATURES_FORMAT}") if enabled_by_default() else None
+
+
 #: The glossary the loader's workers featurise with (see :func:`featurise_while_loading`).
 _loading_glossary: Glossary | None = None
+#: The cache salt under which the loader's workers stored what they made (``b""``: not stored).
+_loading_salt = b""
 
 
 def featurise_while_loading(config: Config | None) -> None:
     """Have the loader's worker processes :func:`prepare` each brief as they load it, so
     that featurising shares the cores with parsing instead of following it;
-    :func:`prepared_items` takes what they made. ``None`` stops it (and drops results)."""
+    :func:`prepared_items` takes what they made. ``None`` stops it (and drops results).
+
+    The workers also put what they made in the feature cache: creating a cache file
+    costs far more than writing it (up to 1 ms on some file systems), and there it is
+    shared by both cores instead of delaying the scoring that follows loading."""
+    from gtcbrief.cache import text_key
     from gtcbrief.loader import also_in_workers
 
-    global _loading_glossary
+    global _loading_glossary, _loading_salt
     if config is None:
         _loading_glossary = None
+        _loading_salt = b""
         also_in_workers(None)
         return
     glossary = _loading_glossary = load_glossary(config)
+    store = _features_store()
+    salt = _loading_salt = _features_salt(config, glossary) if store is not None else b""
     memo: dict[tuple[str, float], Features] = {}
 
     def work(doc: Document) -> bytes | None:
         if doc.format != "brief" or not doc.entries:
             return None
-        return _encode_prepared(prepare([item_of(e) for e in doc.entries], glossary, memo))
+        blob = _encode_prepared(prepare([item_of(e) for e in doc.entries], glossary, memo))
+        if store is not None and doc.source:
+            store.put(text_key(salt, doc.source), blob)
+        return blob
 
     also_in_workers(work)
 
@@ -600,15 +622,16 @@ def prepared_items(
     document's text) so that an unchanged file is not featurised again. Documents not
     in the cache come featurised from the loader's workers (see
     :func:`featurise_while_loading`), else by worker processes here when there are many."""
-    from gtcbrief.cache import BlobStore, enabled_by_default, text_key
+    from gtcbrief.cache import text_key
     from gtcbrief.loader import worker_result
-    from gtcbrief.text import cache_dir
 
-    store = BlobStore(cache_dir() / f"features-{FEATURES_FORMAT}") if enabled_by_default() else None
+    store = _features_store()
     salt = _features_salt(config, glossary) if store is not None else b""
     # What the loader's workers featurised with this glossary (nothing when the
-    # documents came from the cache or were loaded in this process).
+    # documents came from the cache or were loaded in this process), and whether
+    # they stored it under the same key as here.
     from_workers = _loading_glossary is not None and _loading_glossary == glossary
+    stored_by_workers = from_workers and salt == _loading_salt
     per_doc: list[tuple[list[Item], str, list[Prepared] | None, bytes | None]] = []
     for doc in documents:
         if doc.format != "brief":
@@ -616,15 +639,22 @@ def prepared_items(
         these = [item_of(e) for e in doc.entries]
         got: list[Prepared] | None = None
         fresh: bytes | None = None  # a worker's encoding, for the store
-        key = text_key(salt, doc.source) if store is not None and doc.source and these else ""
-        if key and store is not None:
-            blob = store.get(key)
-            got = _decode_prepared(blob, len(these)) if blob is not None else None
-        if got is None and from_workers and these:
+        if from_workers and these:
             fresh = worker_result(doc)
             got = _decode_prepared(fresh, len(these)) if fresh is not None else None
             if got is None:
                 fresh = None
+            elif stored_by_workers:
+                fresh = None
+                if store is not None:
+                    store.wrote_elsewhere()
+        key = ""
+        if got is None and store is not None and doc.source and these:
+            key = text_key(salt, doc.source)
+            blob = store.get(key)
+            got = _decode_prepared(blob, len(these)) if blob is not None else None
+        elif fresh is not None and store is not None and doc.source:
+            key = text_key(salt, doc.source)
         per_doc.append((these, key, got, fresh))
     missing = [these for these, _, got, _ in per_doc if got is None]
     computed = iter(_prepare_many(missing, glossary))

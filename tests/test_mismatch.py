@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -476,6 +477,51 @@ def test_briefs_featurised_by_the_loaders_workers_give_the_same_findings(
         assert sorted(decoded) == [1, 2, 2]
     finally:
         mismatch.featurise_while_loading(None)
+
+
+def test_the_loaders_workers_store_the_features_they_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gtcbrief.cache import BlobStore
+    from gtcbrief.loader import iter_documents
+
+    texts = [
+        brief((RAG.title, ROBOT.description), (ROBOT.title, RAG.description)),
+        brief((YOCO.title, YOCO.description)),
+        "# Notes\n\n- a talk\n  - a note\n",
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(texts):
+        (corpus / f"b{i}.md").write_text(text, encoding="utf-8")
+    stale = tmp_path / "cache" / f"features-{mismatch.FEATURES_FORMAT}" / "zz" / "stale"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    os.utime(stale, (0, 0))
+    mismatch.featurise_while_loading(Config())
+    try:
+        docs = list(iter_documents([str(corpus)], jobs=2, cache=False))
+        puts: list[str] = []
+        real_put = BlobStore.put
+
+        def put(self: BlobStore, key: str, blob: bytes) -> None:
+            puts.append(key)
+            real_put(self, key, blob)
+
+        monkeypatch.setattr(BlobStore, "put", put)
+        first = _scored(docs, Config())
+    finally:
+        mismatch.featurise_while_loading(None)
+    assert puts == []  # the workers stored them: not again here
+    assert not stale.exists()  # and what they wrote counts for pruning
+    (folder,) = (tmp_path / "cache").glob("features-*")
+    assert len([f for f in folder.rglob("*") if f.is_file()]) == 2
+
+    def featurising(items: object, *_: object) -> object:
+        raise AssertionError("featurised again")
+
+    monkeypatch.setattr(mismatch, "prepare", featurising)
+    assert _scored(docs, Config()) == first  # all from the cache the workers wrote
 
 
 def test_worker_features_of_another_text_are_not_used() -> None:

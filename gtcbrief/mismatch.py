@@ -681,6 +681,7 @@ MAX_TRANSLATIONS = 16
 _LEXICON_FORMAT = 2
 _lexicon: dict[str, tuple[str, ...]] | None = None
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PARENS = re.compile(r"\([^)]*\)")
 
 
 def _cedict_path() -> Path | None:
@@ -698,23 +699,34 @@ def _cedict_path() -> Path | None:
 
 
 def parse_cedict(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """English one-word glosses → Simplified headwords (two or more characters)."""
+    """English one-word glosses → Simplified headwords (two or more characters).
+
+    With nothing cached this runs on every ``validate`` before scoring can start, so
+    the loop is kept lean: a gloss without ``(`` skips the substitution (it would
+    change nothing), and the patterns are bound once."""
     inverse: dict[str, set[str]] = {}
+    line_match, cjk, parens, stop = _CEDICT_LINE.match, _CJK.fullmatch, _PARENS.sub, _EN_STOP
     for line in lines:
         if line.startswith("#"):
             continue
-        m = _CEDICT_LINE.match(line)
+        m = line_match(line)
         if not m:
             continue
         simplified = m.group(2)
-        if len(simplified) < 2 or not _CJK.fullmatch(simplified):
+        if len(simplified) < 2 or not cjk(simplified):
             continue
         for gloss in m.group(3).split("/"):
-            g = re.sub(r"\([^)]*\)", "", gloss).strip().casefold()
+            if "(" in gloss:
+                gloss = parens("", gloss)
+            g = gloss.strip().casefold()
             if g.startswith("to "):
                 g = g[3:]
-            if g.isalpha() and g.isascii() and len(g) >= 3 and g not in _EN_STOP:
-                inverse.setdefault(g, set()).add(simplified)
+            if g.isalpha() and g.isascii() and len(g) >= 3 and g not in stop:
+                found = inverse.get(g)
+                if found is None:
+                    inverse[g] = {simplified}
+                else:
+                    found.add(simplified)
     return {w: tuple(sorted(zh)) for w, zh in inverse.items() if len(zh) <= MAX_TRANSLATIONS}
 
 

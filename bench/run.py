@@ -90,8 +90,11 @@ index), then N times (fewer when the runs have used 2 minutes; a warm-up over
 memory of the whole process tree (its resident size; with several processes,
 the sum of their proportional set sizes, so pages a forked worker shares with
 its parent count once), sampled every 50 ms (250 ms while several processes
-run), and never less than the kernel's `ru_maxrss` of the command. Ratios
-divide gtcbrief's median by the peer's median from the same run. CPU is the
+run), and never less than the kernel's `ru_maxrss` of the command. A command
+and its peer run in turns, one run of each a round with the order rotating
+(the validate variants at 10k share one peer and take turns with it too), so a
+machine that slows down part-way slows both alike. Ratios divide gtcbrief's
+median by the peer's median from the same run. CPU is the
 median user + system time of the command and its child processes: on a shared
 machine it is steadier than wall time (the load average is recorded). stdout
 goes to `/dev/null`; gtcbrief runs with `GTCBRIEF_CACHE_DIR=bench/out/cache`.
@@ -273,6 +276,17 @@ def run_once(
             err.close()  # type: ignore[union-attr]
 
 
+@dataclass(slots=True)
+class Spec:
+    """One command to measure, with what it needs around each run."""
+
+    argv: list[str]
+    env: dict[str, str] | None = None
+    ok_codes: tuple[int, ...] = (0,)
+    before_each: Callable[[], None] | None = None
+    capture_last: bool = False
+
+
 def measure(
     argv: Sequence[str],
     *,
@@ -290,45 +304,76 @@ def measure(
     Repetition stops early once the measured runs have used ``budget`` seconds
     (a 3-minute command is measured once, not five times).
     """
-    result = Measure(list(argv))
+    spec = Spec(list(argv), env, ok_codes, before_each, capture_last)
+    return measure_together([spec], reps=reps, warmup=warmup, timeout=timeout, budget=budget)[0]
+
+
+def measure_together(
+    specs: Sequence[Spec],
+    *,
+    reps: int,
+    warmup: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    budget: float = 120.0,
+) -> list[Measure]:
+    """:func:`measure` for commands compared with each other, run in turns.
+
+    Each round runs every command once, the order rotating from round to
+    round, so a machine that slows down or speeds up part-way through (a
+    shared machine does) slows every command alike and their ratio holds. A
+    command stops at its first unexpected exit code (the others go on), or
+    once its measured runs have used ``budget`` seconds.
+    """
+    results = [Measure(list(spec.argv)) for spec in specs]
+    totals = [warmup + reps] * len(specs)
+    done = [0] * len(specs)
     errfile = OUT / "last-stderr.txt"
-    total = warmup + reps
-    i = 0
-    while i < total:
-        if before_each is not None:
-            before_each()
-        capture = capture_last  # every run, so a slow warm-up's output counts too
-        try:
-            run, text = run_once(
-                argv, env=env, timeout=timeout, capture=capture, stderr_path=errfile
-            )
-        except OSError as exc:
-            result.error = f"cannot run: {exc}"
-            return result
-        if run.returncode not in ok_codes:
-            tail = errfile.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            why = {-9: f"timed out after {timeout:.0f} s", -10: "memory cap exceeded"}.get(
-                run.returncode, f"exit {run.returncode}"
-            )
-            if run.returncode == -10:
-                tail = [f"stopped at {run.peak_bytes / 1024**3:.1f} GiB"]
-            telling = [ln for ln in tail if re.search(r"(?i)internal|crash|traceback|error:", ln)]
-            line = (telling or tail or ["no stderr"])[-1 if not telling else 0]
-            result.error = f"{why}: {line[:160]}"
-            return result
-        if i >= warmup:
-            result.runs.append(run)
-        elif run.seconds > SLOW:
-            # A warm-up that slow is dominated by computing, not by the page
-            # cache: count it as the first measured run.
-            result.runs.append(run)
-            total -= 1
-        if capture:
-            result.stdout = text
-        i += 1
-        if result.runs and sum(r.seconds for r in result.runs) > budget:
-            break
-    return result
+    turn = 0
+    while True:
+        live = [i for i in range(len(specs)) if done[i] < totals[i] and results[i].error is None]
+        if not live:
+            return results
+        turn += 1
+        for i in live[turn % len(live) :] + live[: turn % len(live)]:
+            spec, result = specs[i], results[i]
+            if spec.before_each is not None:
+                spec.before_each()
+            try:
+                run, text = run_once(
+                    spec.argv, env=spec.env, timeout=timeout, capture=spec.capture_last,
+                    stderr_path=errfile,
+                )  # fmt: skip
+            except OSError as exc:
+                result.error = f"cannot run: {exc}"
+                continue
+            if run.returncode not in spec.ok_codes:
+                result.error = _failure(run, errfile, timeout)
+                continue
+            if done[i] >= warmup:
+                result.runs.append(run)
+            elif run.seconds > SLOW:
+                # A warm-up that slow is dominated by computing, not by the page
+                # cache: count it as the first measured run.
+                result.runs.append(run)
+                totals[i] -= 1
+            if spec.capture_last:  # every run, so a slow warm-up's output counts too
+                result.stdout = text
+            done[i] += 1
+            if result.runs and sum(r.seconds for r in result.runs) > budget:
+                totals[i] = done[i]
+
+
+def _failure(run: Run, errfile: Path, timeout: float) -> str:
+    """Why a run failed, in one line: the exit, and the telling line of its stderr."""
+    tail = errfile.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    why = {-9: f"timed out after {timeout:.0f} s", -10: "memory cap exceeded"}.get(
+        run.returncode, f"exit {run.returncode}"
+    )
+    if run.returncode == -10:
+        tail = [f"stopped at {run.peak_bytes / 1024**3:.1f} GiB"]
+    telling = [ln for ln in tail if re.search(r"(?i)internal|crash|traceback|error:", ln)]
+    line = (telling or tail or ["no stderr"])[-1 if not telling else 0]
+    return f"{why}: {line[:160]}"
 
 
 # --------------------------------------------------------------------------- environment
@@ -587,13 +632,10 @@ def row_validate(ctx: Context) -> list[Row]:
     one = Row("validate-one", "validate one brief (seed, 20 entries)", "≤ 1.0× markdownlint-cli2")
     one.peer_name = "markdownlint-cli2"
     if ctx.wants(one.id) and not _not_built(one, ctx, "validate"):
-        one.ours = measure(
-            _gtc(ctx, "validate", SAMPLE_BRIEF), reps=max(ctx.reps, 10), ok_codes=(0, 1),
-            env=ctx.env,
+        _mine_and_peer(
+            one, Spec(_gtc(ctx, "validate", SAMPLE_BRIEF), ctx.env, (0, 1)),
+            _mdl_args(ctx, SAMPLE_BRIEF), reps=max(ctx.reps, 10),
         )  # fmt: skip
-        mdl = _mdl_args(ctx, SAMPLE_BRIEF)
-        if mdl:
-            one.peer = measure(mdl, reps=max(ctx.reps, 10), ok_codes=(0, 1))
         ratio = one.ratio
         _check(one, None if ratio is None else ratio <= 1.0)
     rows.append(one)
@@ -610,49 +652,54 @@ def row_validate(ctx: Context) -> list[Row]:
         row.what += ", warm cache"
         target = 0.5 if size == 10_000 else None
         reps = ctx.reps if size <= 10_000 else max(1, min(ctx.reps, 3))
-        peer: Measure | None = None
-        if ctx.wants(row.id) and not _not_built(row, ctx, "validate"):
-            row.ours = measure(_gtc(ctx, "validate", path), reps=reps, ok_codes=(0, 1), env=ctx.env)
-            mdl = _mdl_args(ctx, f"{path}/**/*.md")
-            if mdl:
-                peer = row.peer = measure(mdl, reps=reps, ok_codes=(0, 1))
-            _verdict(row, target)
-        rows.append(row)
-        if size != 10_000:
-            continue
-        # The same corpus with nothing cached, and with one file edited before each run
-        # (its document and features are loaded again; the corpus rules always run).
+        # At 10k, the same corpus also with nothing cached, and with one file edited
+        # before each run (its document and features are loaded again; the corpus
+        # rules always run). All run in turns with the one peer measurement.
         cold = Row(
             f"{row.id}-cold", f"validate {size // 1000}k entries, nothing cached",
             row.target, peer_name=row.peer_name,
         )  # fmt: skip
-        if ctx.wants(cold.id) and not _not_built(cold, ctx, "validate"):
-            cold_env = dict(ctx.env, GTCBRIEF_NO_CACHE="1")
-            cold.ours = measure(
-                _gtc(ctx, "validate", path), reps=reps, ok_codes=(0, 1), env=cold_env
-            )
-            cold.peer = peer
-            cold.extra["env"] = "GTCBRIEF_NO_CACHE=1"
-            _verdict(cold, target)
-        rows.append(cold)
         edit = Row(
             f"{row.id}-edit", f"validate {size // 1000}k entries, one file edited before each run",
             row.target, peer_name=row.peer_name,
         )  # fmt: skip
-        if ctx.wants(edit.id) and not _not_built(edit, ctx, "validate"):
+        cold.extra["env"] = "GTCBRIEF_NO_CACHE=1"
+        variants: list[tuple[Row, Spec]] = []
+        if ctx.wants(row.id) and not _not_built(row, ctx, "validate"):
+            variants.append((row, Spec(_gtc(ctx, "validate", path), ctx.env, (0, 1))))
+        if size == 10_000 and ctx.wants(cold.id) and not _not_built(cold, ctx, "validate"):
+            cold_env = dict(ctx.env, GTCBRIEF_NO_CACHE="1")
+            variants.append((cold, Spec(_gtc(ctx, "validate", path), cold_env, (0, 1))))
+        if size == 10_000 and ctx.wants(edit.id) and not _not_built(edit, ctx, "validate"):
             copy = OUT / f"c{size // 1000}k-edit"
             if not copy.exists():
                 shutil.copytree(REPO / path, copy)
             files = sorted(copy.rglob("*.md"))
             victim = files[len(files) // 2]
-            edit.ours = measure(
-                _gtc(ctx, "validate", rel(copy)), reps=reps, ok_codes=(0, 1), env=ctx.env,
-                before_each=functools.partial(_append_comment, victim, iter(range(1_000_000))),
-            )  # fmt: skip
-            edit.peer = peer
-            _verdict(edit, target)
-        rows.append(edit)
+            touch = functools.partial(_append_comment, victim, iter(range(1_000_000)))
+            variants.append((edit, Spec(_gtc(ctx, "validate", rel(copy)), ctx.env, (0, 1), touch)))
+        if variants:
+            mdl = _mdl_args(ctx, f"{path}/**/*.md")
+            specs = [spec for _row, spec in variants]
+            if mdl:
+                specs.append(Spec(mdl, None, (0, 1)))
+            measured = measure_together(specs, reps=reps)
+            for (variant, _spec), ours in zip(variants, measured, strict=False):
+                variant.ours = ours
+                variant.peer = measured[-1] if mdl else None
+                _verdict(variant, target)
+        rows.append(row)
+        if size == 10_000:
+            rows.extend([cold, edit])
     return rows
+
+
+def _mine_and_peer(row: Row, mine: Spec, peer: list[str] | None, *, reps: int) -> None:
+    """Measure ``mine`` and the peer's command in turns (see :func:`measure_together`)."""
+    specs = [mine] if peer is None else [mine, Spec(peer, None, mine.ok_codes)]
+    measured = measure_together(specs, reps=reps)
+    row.ours = measured[0]
+    row.peer = measured[1] if peer is not None else None
 
 
 def _append_comment(path: Path, counter: Iterator[int]) -> None:
@@ -702,18 +749,16 @@ def row_grep(ctx: Context) -> list[Row]:
             row = Row(f"grep-{k}-{query}", f"warm grep `{query}`, {k} entries", "≤ 1.5× rg")
             row.peer_name = "rg"
             if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
-                row.ours = measure(
-                    _gtc(ctx, "grep", query, path, *_index_args()), reps=ctx.reps, ok_codes=(0, 1),
-                    env=ctx.env,
-                )  # fmt: skip
-                if ctx.tools.rg:
-                    # gtcbrief matches Latin words case-insensitively (and whole, but
-                    # rg -w would miss "NCCL库": CJK letters are word characters to rg)
-                    flags = ["-i"] if query.isascii() else []
-                    row.peer = measure(
-                        [ctx.tools.rg, "--no-ignore", "-n", *flags, query, path],
-                        reps=ctx.reps, ok_codes=(0, 1),
-                    )  # fmt: skip
+                # gtcbrief matches Latin words case-insensitively (and whole, but
+                # rg -w would miss "NCCL库": CJK letters are word characters to rg)
+                flags = ["-i"] if query.isascii() else []
+                rg = (
+                    [ctx.tools.rg, "--no-ignore", "-n", *flags, query, path]
+                    if ctx.tools.rg
+                    else None
+                )
+                mine = Spec(_gtc(ctx, "grep", query, path, *_index_args()), ctx.env, (0, 1))
+                _mine_and_peer(row, mine, rg, reps=ctx.reps)
                 ratio = row.ratio
                 _check(row, None if ratio is None else ratio <= 1.5)
             rows.append(row)

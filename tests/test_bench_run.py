@@ -1,0 +1,47 @@
+"""The benchmark harness (bench/run.py) runs compared commands in turns."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _command(code: int = 0) -> list[str]:
+    return [sys.executable, "-c", f"raise SystemExit({code})"]
+
+
+def test_compared_commands_take_turns_in_rotating_order(bench: ModuleType) -> None:
+    order: list[str] = []
+    specs = [
+        bench.Spec(_command(), before_each=lambda name=name: order.append(name))
+        for name in ("ours", "peer")
+    ]
+    ours, peer = bench.measure_together(specs, reps=3, warmup=1)
+    assert len(ours.runs) == len(peer.runs) == 3
+    rounds = [tuple(order[i : i + 2]) for i in range(0, len(order), 2)]
+    assert rounds == [("peer", "ours"), ("ours", "peer")] * 2  # neither always goes first
+
+
+def test_a_failing_command_stops_alone(bench: ModuleType) -> None:
+    failing, fine = bench.measure_together(
+        [bench.Spec(_command(3)), bench.Spec(_command())], reps=2, warmup=0
+    )
+    assert failing.error is not None and failing.error.startswith("exit 3")
+    assert not failing.runs
+    assert len(fine.runs) == 2

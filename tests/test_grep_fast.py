@@ -193,3 +193,12 @@ def test_the_width_is_what_shutil_would_say(
     else:
         monkeypatch.setenv("COLUMNS", columns)
     assert _columns() == shutil.get_terminal_size((80, 24)).columns
+
+
+def test_the_cell_table_shortcut_for_cjk_ideographs_agrees_with_unicodedata() -> None:
+    from gtcbrief.commands.grep_core import _Cells
+
+    table = _Cells()
+    for point in (*range(0x4E00, 0xA000), 0x3000, 0xFF01, 0x41, 0x3400, 0x0301, 0xAC00):
+        expected = "\x02" if unicodedata.east_asian_width(chr(point)) in "WF" else "\x01"
+        assert table[point] == expected, hex(point)

@@ -74,6 +74,8 @@ SHORT_TITLE_PAD = 0.6
 _LATIN = re.compile(r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*\+*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD_START = re.compile(r"(?<![0-9a-z])[0-9a-z]")
+_WORD = re.compile(r"(?<![0-9a-z])[0-9a-z]+")
+_LATIN_RUN = re.compile(r"[0-9a-z]+")
 
 _EN_STOP = frozenset(
     """a an and are as at be by for from in into is it its of on or the to with without via
@@ -121,6 +123,11 @@ class Glossary:
     #: ends one (overlapping, as a lookahead): a superset of the heads in a text, found
     #: without making a string of each of its character pairs.
     head_pairs: re.Pattern[str] | None = None
+    #: With ``word_starts``: the words (runs of ``[0-9a-z]``) a match can start with.
+    #: A term's first run is followed in the term by another character, or ends it and
+    #: may take ``s``/``es``; either way the text's word there must be one of these, so
+    #: at any other word ``english_re`` cannot match and is not tried.
+    first_words: frozenset[str] = frozenset()
 
     def _english(self, norm_text: str) -> Iterator[str]:
         """The English terms ``english_re.finditer`` finds, in order."""
@@ -133,9 +140,10 @@ class Glossary:
             return
         end = 0
         match = pattern.match
-        for start in _WORD_START.finditer(norm_text):
-            pos = start.start()
-            if pos < end:
+        first_words = self.first_words
+        for word in _WORD.finditer(norm_text):
+            pos = word.start()
+            if pos < end or word.group() not in first_words:
                 continue
             hit = match(norm_text, pos)
             if hit is not None:
@@ -220,6 +228,12 @@ def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
     for term in chinese:
         heads.setdefault(term[:2], []).append(term)
     word_starts = all(_WORD_START.match(t) for t in english)
+    first_words: set[str] = set()
+    for term in english if word_starts else ():
+        run = _LATIN_RUN.match(term)
+        assert run is not None  # word_starts
+        first = run.group()
+        first_words.update((first, first + "s", first + "es") if first == term else (first,))
     head_pairs = None
     if heads:
         firsts = re.escape("".join(sorted({h[0] for h in heads})))
@@ -233,6 +247,7 @@ def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
         {h: tuple(t) for h, t in heads.items()},
         word_starts,
         head_pairs,
+        frozenset(first_words),
     )
 
 

@@ -61,6 +61,20 @@ def test_glossary_english_terms_match_whole_words_only() -> None:
     assert not g.concepts("storage and drag")
 
 
+def test_glossary_english_terms_are_found_at_the_words_they_can_start_with() -> None:
+    pairs = [("robot", "机器人"), ("box", "盒子"), ("gpu cluster", "显卡集群"), ("c++", "西加加")]
+    g = parse_glossary(pairs)
+    robot, box, cluster, cpp = (g.english[en] for en, _ in pairs)
+    assert list(g.concepts("robots, boxes, two gpu clusters, c++")) == [robot, box, cluster, cpp]
+    assert g.concept_ids("robotics, boxing, gpu, c") == set()
+    # The same answers as trying the pattern at every word start.
+    text = "robots boxes gpu clusters c++ c+++ robotses gpu-cluster xs"
+    pattern = g.english_re
+    assert pattern is not None
+    expected = [m.group(1) for m in pattern.finditer(text)]
+    assert list(g._english(text)) == expected and len(expected) == 5
+
+
 def test_shipped_glossary_has_hundreds_of_pairs_and_the_core_terms() -> None:
     rows = mismatch.read_glossary_tsv(mismatch.builtin_glossary_path())
     assert len(rows) >= 300

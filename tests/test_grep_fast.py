@@ -202,3 +202,22 @@ def test_the_cell_table_shortcut_for_cjk_ideographs_agrees_with_unicodedata() ->
     for point in (*range(0x4E00, 0xA000), 0x3000, 0xFF01, 0x41, 0x3400, 0x0301, 0xAC00):
         expected = "\x02" if unicodedata.east_asian_width(chr(point)) in "WF" else "\x01"
         assert table[point] == expected, hex(point)
+
+
+@given(st.text(alphabet="注意力機制模型，。、「」（）ａ“”a1 ", max_size=60), st.data())
+def test_reach_in_chinese_prose_walks_as_far_as_cell_by_cell(
+    text: str, data: st.DataObject
+) -> None:
+    # mostly runs of wide characters: the shortcut for them, and the way out of it
+    index = data.draw(st.integers(0, len(text)))
+    budget = data.draw(st.integers(0, 30))
+    for step in (-1, 1):
+        assert _reach(text, index, step, budget) == _reference_reach(text, index, step, budget)
+
+
+def test_every_character_the_wide_shortcut_takes_is_wide() -> None:
+    from gtcbrief.commands.grep_core import _WIDE_RUN
+
+    taken = [chr(p) for p in range(0x3000, 0x10000) if _WIDE_RUN.fullmatch(chr(p))]
+    assert len(taken) > 39_000
+    assert all(unicodedata.east_asian_width(c) in "WF" for c in taken)

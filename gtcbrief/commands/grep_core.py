@@ -8,6 +8,7 @@ is most of a warm search's start-up.
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -371,6 +372,13 @@ def _east_asian_width(char: str) -> str:
 
 _CELLS = _Cells()
 
+#: Runs of characters two cells wide in every Unicode version: CJK punctuation and
+#: ideographs, kana, Hangul syllables, full-width forms (a test checks each one).
+_WIDE_RUN = re.compile(
+    "[\u3000-\u303e\u3041-\u3096\u3099-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7a3\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]*"
+)
+
 
 def _reach(text: str, index: int, step: int, budget: int) -> int:
     """Walk from ``index`` by ``step`` (-1 or 1) until ``budget`` terminal cells are used.
@@ -378,18 +386,26 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
     A character takes one cell or two, so the walk never goes further than
     ``budget`` characters: only that slice is looked at, an ASCII slice is all
     one-cell characters, and otherwise the running total of its widths says
-    how many characters fit.
+    how many characters fit. Chinese prose mostly needs neither: a window
+    whose first ``budget // 2 + 1`` characters (from where the walk starts) are
+    all surely wide holds ``budget // 2`` of them, which one regex decides.
     """
     if step < 0:
         lo = index - budget if index > budget else 0
         piece = text[lo:index]
         if piece.isascii():
             return lo
+        half = budget // 2
+        if _WIDE_RUN.fullmatch(piece, max(0, len(piece) - half - 1)):
+            return index - min(half, len(piece))
         used = list(accumulate(piece[::-1].translate(_CELLS).encode()))
         return index - bisect_right(used, budget)
     piece = text[index : index + budget]
     if piece.isascii():
         return index + len(piece)
+    half = budget // 2
+    if _WIDE_RUN.fullmatch(piece, 0, half + 1):  # two cells each, so half of them fit
+        return index + min(half, len(piece))
     used = list(accumulate(piece.translate(_CELLS).encode()))
     return index + bisect_right(used, budget)
 

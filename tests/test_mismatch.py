@@ -363,6 +363,24 @@ def test_numpy_paths_give_the_pure_loops_results(
     assert sum(1 for m in pure if m and m.suggestion is not None) >= 20  # the test has teeth
 
 
+def test_character_pairs_are_found_by_grid_and_by_search_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    keys = ["机器", "器人", "推理", "理模", "ab", "a\U0001f600", "\U0001f600b"]
+    texts = ["机器人推理模型", "ab a\U0001f600b 器人", "", "推", "理推理"]
+    _, pairs = mismatch._pair_codes(np, texts)
+    joined = [t[i : i + 2] for t in texts for i in range(len(t) - 1)]
+    expected = [(n, keys.index(p)) for n, p in enumerate(joined) if p in keys]
+    assert len(expected) == 9
+    grid = mismatch._find_pairs(np, keys, pairs)
+    assert list(zip(*(a.tolist() for a in grid), strict=True)) == expected
+    monkeypatch.setattr(mismatch, "_GRID_MAX", 0)  # a grid too large: binary search
+    searched = mismatch._find_pairs(np, keys, pairs)
+    assert all(np.array_equal(a, b) for a, b in zip(grid, searched, strict=True))
+
+
 def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -429,26 +429,26 @@ Segment = tuple[str, str | None]  # text and its style (None: plain)
 
 def _windows(
     text: str, spans: list[tuple[int, int]], width: int | None
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
-    """The stretches of a line to show, the spans within them, and how many were left out.
+) -> tuple[list[tuple[int, int]], int]:
+    """The stretches of a line to show, and how many of its spans were left out.
 
     With ``width`` (terminal cells), a longer line is cut to windows around its
     matches, measured in cells so Chinese (two cells a character) fits too.
     """
     if width is None or not spans or not _wider(text, width):
-        return [(0, len(text))], spans, 0
+        return [(0, len(text))], 0
     side = 24  # cells of context either side of a match
     pieces: list[tuple[int, int]] = []
     hidden = 0
     for start, end in spans:
-        if _shown_over(text, pieces, 2 * width):
+        if pieces and _shown_over(text, pieces, 2 * width):
             hidden += 1
             continue
         lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
         if pieces and lo <= pieces[-1][1]:
             lo = pieces.pop()[0]
         pieces.append((lo, hi))
-    return pieces, [s for s in spans if s[1] <= pieces[-1][1]], hidden
+    return pieces, hidden
 
 
 def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> list[Segment]:
@@ -460,7 +460,8 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> li
 
     # a line without control characters has none in any piece either
     clean: Callable[[str], str] = _same if safe(text) is text else safe
-    pieces, spans, hidden = _windows(text, spans, width)
+    pieces, hidden = _windows(text, spans, width)
+    spans = [s for s in spans if s[1] <= pieces[-1][1]]  # the ones shown
     out: list[Segment] = []
     for lo, hi in pieces:
         if lo > 0:
@@ -489,7 +490,7 @@ def _plain(text: str, spans: list[tuple[int, int]], width: int | None) -> str:
     """
     from gtcbrief.render import safe
 
-    pieces, _spans, hidden = _windows(text, spans, width)
+    pieces, hidden = _windows(text, spans, width)
     if len(pieces) == 1 and pieces[0] == (0, len(text)):
         return safe(text)
     parts: list[str] = []
@@ -585,6 +586,8 @@ def _render_text(
 def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
     """The body lines to show for a hit: (number, spans or None for context, text)."""
     unit = hit.unit
+    if not context:  # the matching lines, in order, each once: no lines to look up
+        return [(m.line, m.spans, m.text) for m in hit.lines if m.line != unit.line]
     wanted: dict[int, list[tuple[int, int]] | None] = {}
     known: dict[int, str] = {}  # matching lines carry their text: no need to split the unit
     for m in hit.lines:

@@ -179,3 +179,13 @@ def test_yaml_front_matter_is_not_a_swallowed_separator() -> None:
     doc = load_text(text, "b.md")
     found = run([doc], DEFAULT, make_selection(DEFAULT, select=["GB108"]))
     assert [(d.line, d.fixable) for d in found] == [(8, True)]
+
+
+def test_trailing_whitespace_of_each_kind_is_found_and_only_at_the_end() -> None:
+    from gtcbrief.rules import DocContext
+    from gtcbrief.rules.hygiene import trailing_whitespace
+
+    lines = ["a ", "b\t", "c\u3000", "d \t\u3000", "e f", "", " ", "g\u00a0", "h \n"]
+    doc = load_text("\n".join(lines[:-1]) + "\n", "t.md")
+    hits = list(trailing_whitespace(DocContext(doc, lines, DEFAULT)))
+    assert [(h.line, h.column) for h in hits] == [(1, 2), (2, 2), (3, 2), (4, 2), (7, 1), (9, 2)]

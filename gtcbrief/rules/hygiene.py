@@ -10,6 +10,7 @@ from gtcbrief.rules import DocContext, Hit
 from gtcbrief.rules.common import code_lines
 
 _TRAILING = re.compile(r"[ \t\u3000]+$")
+_TRAILING_ENDS = frozenset(" \t\u3000\n")
 _CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _HAS_CJK = re.compile(_CJK)
 _ANY_MARK = re.compile(r"[,;:!?]")
@@ -20,7 +21,12 @@ _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 
 
 def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
+    ends = _TRAILING_ENDS
     for number, line in enumerate(d.lines, 1):
+        # Most lines end otherwise: no need to scan them (``$`` may also match before
+        # a final "\n", so such a line is scanned too).
+        if not line or line[-1] not in ends:
+            continue
         match = _TRAILING.search(line)
         if match:
             size = len(match.group(0))

@@ -418,6 +418,8 @@ def _annotate(
 def _annotate_fields(
     hit: Hit, matchers: Sequence[Matcher], fold: bool, fields: tuple[str, ...] | None
 ) -> None:
+    if fields == ():
+        return
     unit = hit.unit
     for name, attr in REPORTED:
         if fields is not None and name not in fields:
@@ -500,10 +502,15 @@ def search(
     positives = _positives(clauses)
     # the usual case: every term on the whole unit, decided on its stored normalised text
     whole = fold and not any(m.term.field for m in (*positives, *excludes))
+    # the commonest query of all, one term: tested without the generators around it
+    single = positives[0] if len(positives) == 1 and len(clauses) == 1 and not excludes else None
     for unit in units:
         norm = unit.norm
         if whole and norm is not None:
-            if not all(any(m.found(norm) for m in clause) for clause in clauses) or any(
+            if single is not None:
+                if not single.found(norm):
+                    continue
+            elif not all(any(m.found(norm) for m in clause) for clause in clauses) or any(
                 m.found(norm) for m in excludes
             ):
                 continue

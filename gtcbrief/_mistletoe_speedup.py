@@ -8,8 +8,15 @@ pays it on every commit). :func:`install` adds an import hook that compiles
 :func:`punctuation_chars`: the same set, computed once per Unicode version and
 kept as a small text file in the cache directory.
 
-The rewrite is exact or nothing: if the expression is not found verbatim (a
-different mistletoe), the module is imported unchanged.
+Better still, the whole statement that builds the set becomes a
+:class:`Punctuation`: the same set, made on first use. Only inline (span)
+parsing asks for it, and the loader parses no inline markup, so a run that
+parses (every worker process of a run with nothing cached) does not pay for
+the scan at all.
+
+The rewrite is exact or nothing: if the statement is not found as expected,
+only the expression is replaced; if that is not found verbatim (a different
+mistletoe), the module is imported unchanged.
 """
 
 from __future__ import annotations
@@ -17,15 +24,21 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import os
+import re
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from types import CodeType, ModuleType
 
 TARGET = "mistletoe.core_tokens"
 SLOW = '{c for c in unicode_chrs if category(c).startswith("P")}'
 FAST = "__import__('gtcbrief._mistletoe_speedup', fromlist=['_']).punctuation_chars()"
+#: The statement around ``SLOW``: ``punctuation = set.union({ASCII…}, SLOW,)``.
+STATEMENT = "punctuation = set.union("
+_STATEMENT_END = re.compile(r",\s*\)")
+LAZY = "__import__('gtcbrief._mistletoe_speedup', fromlist=['_']).Punctuation"
 
 
 def compute_punctuation() -> frozenset[str]:
@@ -64,13 +77,51 @@ def punctuation_chars() -> frozenset[str]:
     return chars
 
 
+class Punctuation(AbstractSet[str]):
+    """mistletoe's punctuation: the ASCII marks given and :func:`punctuation_chars`,
+    the latter looked up (or computed) only when the set is first used."""
+
+    def __init__(self, ascii_marks: Iterable[str]) -> None:
+        self._ascii = frozenset(ascii_marks)
+        self._chars: frozenset[str] | None = None
+
+    def _all(self) -> frozenset[str]:
+        if self._chars is None:
+            self._chars = self._ascii | punctuation_chars()
+        return self._chars
+
+    def __contains__(self, char: object) -> bool:
+        return char in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def rewrite(source: str) -> str:
+    """``core_tokens``'s source with the punctuation set made lazily (or at least fast)."""
+    start = source.find(STATEMENT)
+    at = source.find(SLOW, start) if start >= 0 else -1
+    end = _STATEMENT_END.match(source, at + len(SLOW)) if at >= 0 else None
+    if end is not None:
+        marks = source[start + len(STATEMENT) : at].rstrip()
+        if marks.endswith("},") and marks.lstrip().startswith("{"):
+            old = source[start : end.end()]
+            new = f"punctuation = {LAZY}({marks[:-1]})"
+            new += "\n" * (old.count("\n") - new.count("\n"))  # the same line numbers after
+            return source[:start] + new + source[end.end() :]
+    if SLOW in source:
+        return source.replace(SLOW, FAST, 1)
+    return source
+
+
 class _Loader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
         source = self.get_data(path).decode("utf-8")
-        if SLOW in source:
-            source = source.replace(SLOW, FAST, 1)
-        return compile(source, path, "exec", dont_inherit=True)
+        return compile(rewrite(source), path, "exec", dont_inherit=True)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -69,3 +69,29 @@ def test_the_fast_mistletoe_import_gives_the_same_punctuation(tmp_path: Path) ->
     assert run("fast") == plain  # computes and caches
     assert list((tmp_path / "cache").glob("unicode-punctuation-*.txt"))
     assert run("fast") == plain  # from the cache
+
+
+def test_loading_never_scans_unicode_for_mistletoes_punctuation(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from gtcbrief.loader import load_text\n"
+        "doc = load_text('# 每日参会快报\\n\\n## 【演讲】A *b* `c`!\\n\\n正文，见[链接](x)。\\n')\n"
+        "import mistletoe.core_tokens as c\n"
+        "from gtcbrief import _mistletoe_speedup as s\n"
+        "assert isinstance(c.punctuation, s.Punctuation), type(c.punctuation)\n"
+        "assert c.punctuation._chars is None, 'computed while loading'\n"
+        "assert '!' in c.punctuation and '。' in c.punctuation and 'a' not in c.punctuation\n"
+        "assert set(c.punctuation) == set('!\"#$%&\\'()*+,-./:;<=>?@[\\\\]^_`{|}~')"
+        " | s.compute_punctuation()\n"
+        "print(doc.entries[0].title)\n"
+    )
+    env = {**os.environ, "GTCBRIEF_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "A *b* `c`!"

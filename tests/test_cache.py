@@ -178,3 +178,18 @@ def test_workers_fill_the_cache_for_the_next_run(tmp_path: Path) -> None:
     store = DocumentCache(DEFAULT, folder)
     assert list(iter_documents([str(tmp_path / "r")], jobs=2, cache=store)) == first
     assert store.hits == 20
+
+
+def test_entries_are_kept_without_subfolders_and_old_subfolders_are_pruned(
+    tmp_path: Path,
+) -> None:
+    files = _corpus(tmp_path / "r", copies=3)
+    folder = tmp_path / "c"
+    legacy = folder / "ab" / "cdef"  # where an entry was kept before
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"old")
+    past = time.time() - (cache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(legacy, (past, past))
+    list(iter_documents([str(f) for f in files], cache=DocumentCache(DEFAULT, folder)))
+    assert not legacy.parent.exists()
+    assert [p.is_file() for p in folder.iterdir()] == [True] * 3

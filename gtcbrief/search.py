@@ -185,7 +185,7 @@ def _char_kind(char: str) -> int:
 
 
 def _gram_runs(norm: str) -> list[str]:
-    """The runs ``text._GRAM_RUNS`` finds in a (short) term, without compiling it."""
+    """The runs ``text._pattern("_GRAM_RUNS")`` finds in a (short) term, without compiling it."""
     runs: list[str] = []
     start, previous = 0, 0
     for i, char in enumerate(norm):

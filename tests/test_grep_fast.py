@@ -25,7 +25,7 @@ from gtcbrief.search import (
     parse_query,
 )
 from gtcbrief.sources import iter_paths
-from gtcbrief.text import _CJK_CHAR, _GRAM_RUNS, normalize
+from gtcbrief.text import _pattern, normalize
 from gtcbrief.walk import stat_files as _stat_files
 
 #: Characters that normalising widens, narrows, recases or converts, beside plain ones.
@@ -89,13 +89,13 @@ def test_plain_lines_are_the_styled_segments_joined(text: str, data: st.DataObje
 def test_gram_runs_and_kinds_agree_with_the_index_patterns() -> None:
     for code in range(0x30000):
         char = chr(code)
-        assert (_char_kind(char) == 2) == bool(_CJK_CHAR.match(char))
-        assert (_char_kind(char) != 0) == bool(_GRAM_RUNS.match(char))
+        assert (_char_kind(char) == 2) == bool(_pattern("_CJK_CHAR").match(char))
+        assert (_char_kind(char) != 0) == bool(_pattern("_GRAM_RUNS").match(char))
 
 
 @given(st.text(alphabet=TRICKY + "\u3400\u4dbf\u4e00\u9fff\uf900\ufaff𠀀z9", max_size=20))
 def test_gram_runs_split_like_the_index(text: str) -> None:
-    assert _gram_runs(text) == [m.group(0) for m in _GRAM_RUNS.finditer(text)]
+    assert _gram_runs(text) == [m.group(0) for m in _pattern("_GRAM_RUNS").finditer(text)]
 
 
 def _reference_files(paths: list[str]) -> list[tuple[str, str, int, int]]:

@@ -8,7 +8,6 @@ are made visible before anything reaches a terminal.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -81,6 +80,8 @@ def console(stderr: bool = False) -> Console:
 
 def write_json_array(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     """Stream a JSON array, one record per line; returns how many were written."""
+    import json
+
     count = 0
     out.write("[")
     for record in records:
@@ -92,6 +93,8 @@ def write_json_array(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 
 
 def write_jsonl(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    import json
+
     count = 0
     for record in records:
         out.write(json.dumps(record, ensure_ascii=False))
@@ -102,6 +105,8 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 
 def flatten(value: Any) -> str:
     """A cell for CSV/table: lists joined with ``; ``, objects by their name or raw text."""
+    import json
+
     if value is None:
         return ""
     if isinstance(value, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -10,7 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gtcbrief import index as index_module
 from gtcbrief import text
 from gtcbrief.config import Config
 from gtcbrief.index import IndexStats, open_index, units_of
@@ -326,3 +330,39 @@ def test_an_unusable_cache_directory_falls_back_to_memory(docs: Path, tmp_path: 
     assert index.stats.note and "indexing in memory" in index.stats.note
     result = CliRunner().invoke(app, ["grep", "机器人", str(docs), "--cache-dir", str(blocker)])
     assert result.exit_code == 0 and "indexing in memory" in result.stderr
+
+
+def test_an_index_that_stored_its_paths_only_as_json_is_refreshed_once(
+    docs: Path, tmp_path: Path
+) -> None:
+    # what versions before display0 wrote: the display paths as JSON only
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    (db,) = cache.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'display0'")
+    assert not _presumed(docs, cache)[0]
+    stats, _ = _open(docs, cache)
+    assert (stats.indexed, stats.reused) == (0, 3)  # a refresh that reads no file
+    assert _presumed(docs, cache)[0]
+    with sqlite3.connect(db) as conn:
+        stored = dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'display%'"))
+    paths = sorted(str(p) for p in docs.rglob("*.md"))
+    assert sorted(stored["display0"].split("\0")[1:]) == paths
+    assert sorted(json.loads(stored["display"])[1]) == paths  # still there for older versions
+
+
+@given(st.text())
+def test_index_names_are_the_digest_json_would_give(text: str) -> None:
+    assert index_module._json_string(text) == json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030"])
+def test_the_name_of_an_index_has_not_changed(encoding: str | None) -> None:
+    keys = ["/srv/报告/b", '/srv/a "quoted"\tdir']
+    config = Config()
+    blob = json.dumps(
+        [sorted(keys), repr(config.template), config.doc_format, encoding], ensure_ascii=False
+    )
+    expected = index_module._blake2b(blob.encode("utf-8"), 10)
+    assert index_module._fingerprint(keys, config, encoding) == expected

@@ -46,4 +46,4 @@ def test_a_warm_grep_skips_the_stdlib_modules_it_does_not_need(tmp_path: Path) -
     sample = ROOT / "samples" / "gtc-daily-brief.md"
     args = ("grep", "注意力", str(sample), "--cache-dir", str(tmp_path / "index"))
     _imported(*args)
-    assert not (_imported(*args) & {"typing", "pathlib", "threading", "signal", "csv"})
+    assert not (_imported(*args) & {"typing", "pathlib", "threading", "signal", "csv", "json"})

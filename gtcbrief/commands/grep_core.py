@@ -12,6 +12,7 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from itertools import accumulate
 
 from gtcbrief.edge import check_choice, warn
@@ -374,10 +375,17 @@ _CELLS = _Cells()
 
 #: Runs of characters two cells wide in every Unicode version: CJK punctuation and
 #: ideographs, kana, Hangul syllables, full-width forms (a test checks each one).
-_WIDE_RUN = re.compile(
+_WIDE_CLASS = (
     "[\u3000-\u303e\u3041-\u3096\u3099-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7a3\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]*"
 )
+
+
+@cache
+def _wide_run() -> re.Pattern[str]:
+    """Compiled on first use: a class of 40,000 characters costs the regex compiler
+    ≈19 M instructions, which a grep with no long lines to cut need not pay."""
+    return re.compile(_WIDE_CLASS)
 
 
 def _reach(text: str, index: int, step: int, budget: int) -> int:
@@ -396,7 +404,7 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
         if piece.isascii():
             return lo
         half = budget // 2
-        if _WIDE_RUN.fullmatch(piece, max(0, len(piece) - half - 1)):
+        if _wide_run().fullmatch(piece, max(0, len(piece) - half - 1)):
             return index - min(half, len(piece))
         used = list(accumulate(piece[::-1].translate(_CELLS).encode()))
         return index - bisect_right(used, budget)
@@ -404,7 +412,7 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
     if piece.isascii():
         return index + len(piece)
     half = budget // 2
-    if _WIDE_RUN.fullmatch(piece, 0, half + 1):  # two cells each, so half of them fit
+    if _wide_run().fullmatch(piece, 0, half + 1):  # two cells each, so half of them fit
         return index + min(half, len(piece))
     used = list(accumulate(piece.translate(_CELLS).encode()))
     return index + bisect_right(used, budget)

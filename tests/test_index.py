@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -273,7 +274,7 @@ def test_every_line_of_text_is_in_some_unit(name: str) -> None:
         lost = [
             n
             for n, line in enumerate(doc.lines, 1)
-            if line.strip() and not _BREAK.match(line) and n not in covered
+            if line.strip() and not re.match(_BREAK, line) and n not in covered
         ]
         assert not lost, f"{doc.path}: lines {lost[:5]} are in no unit"
 

@@ -90,7 +90,10 @@ index), then N times (fewer when the runs have used 2 minutes; a warm-up over
 memory of the whole process tree (its resident size; with several processes,
 the sum of their proportional set sizes, so pages a forked worker shares with
 its parent count once), sampled every 50 ms (250 ms while several processes
-run), and never less than the kernel's `ru_maxrss` of the command. A command
+run), or the kernel's `ru_maxrss` of the command where that is higher and above
+the harness's own peak (Linux carries the memory a process had before `exec`,
+here the harness's, into that figure; a command over before its first sample
+shows "—"). A command
 and its peer run in turns, one run of each a round with the order rotating
 (the validate variants at 10k share one peer and take turns with it too), so a
 machine that slows down part-way slows both alike. Ratios divide gtcbrief's
@@ -191,6 +194,18 @@ def _tree_rss(root: int) -> tuple[int, int]:
     return total, len(pids)
 
 
+def _own_peak() -> int:
+    """This process's peak resident size (``VmHWM``), in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def run_once(
     argv: Sequence[str],
     *,
@@ -204,6 +219,7 @@ def run_once(
     err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
     peak = 0
     done = threading.Event()
+    inherited = _own_peak()
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -264,6 +280,11 @@ def run_once(
         if reader is not None:
             reader.join()
         maxrss = rusage.ru_maxrss * 1024 if rusage is not None else 0
+        if maxrss <= inherited:
+            # Linux carries the peak of the memory a process had before exec (this
+            # harness's, forked) into its ru_maxrss: a figure no higher than our own
+            # peak may be ours, not the command's, so only the samples count then.
+            maxrss = 0
         text = b"".join(chunks).decode("utf-8", "replace")
         returncode = proc.returncode if status != -1 else -9
         if over.is_set():
@@ -982,7 +1003,7 @@ def _secs(value: float | None) -> str:
 
 
 def _mib(value: int | None) -> str:
-    return "—" if value is None else f"{value / 1024**2:,.0f} MiB"
+    return "—" if not value else f"{value / 1024**2:,.0f} MiB"  # 0: over before a sample
 
 
 def _cmd(argv: Sequence[str]) -> str:

@@ -45,3 +45,14 @@ def test_a_failing_command_stops_alone(bench: ModuleType) -> None:
     assert failing.error is not None and failing.error.startswith("exit 3")
     assert not failing.runs
     assert len(fine.runs) == 2
+
+
+def test_the_harness_own_memory_is_not_counted_as_the_command_s(bench: ModuleType) -> None:
+    ballast = bytearray(150 * 2**20)
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])  # resident in this process
+    quick, _ = bench.run_once([sys.executable, "-c", "pass"])
+    assert quick.peak_bytes < 100 * 2**20
+    code = "b = bytearray(250 * 2**20); b[::4096] = b'x' * len(b[::4096])"
+    big, _ = bench.run_once([sys.executable, "-c", code])
+    assert big.peak_bytes > 250 * 2**20
+    del ballast

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -36,3 +40,19 @@ def shared() -> Path:
             pytest.fail("../shared is missing in CI")
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+def _import_bench_script(name: str) -> ModuleType:
+    module_name = f"bench_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def bench_script() -> Callable[[str], ModuleType]:
+    """Imports ``bench/<name>.py`` as a module (the benchmark scripts are not a package)."""
+    return _import_bench_script

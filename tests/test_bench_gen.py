@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -21,13 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "bench" / "gen_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_corpus"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+def gen(bench_script: Callable[[str], ModuleType]) -> ModuleType:
+    return bench_script("gen_corpus")
 
 
 def _files(root: Path) -> dict[str, bytes]:

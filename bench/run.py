@@ -348,6 +348,7 @@ def measure_together(
     results = [Measure(list(spec.argv)) for spec in specs]
     totals = [warmup + reps] * len(specs)
     done = [0] * len(specs)
+    OUT.mkdir(parents=True, exist_ok=True)
     errfile = OUT / "last-stderr.txt"
     turn = 0
     while True:

@@ -43,7 +43,6 @@ directory; one database per set of PATHS and loader settings. ``--no-cache``
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
@@ -58,6 +57,7 @@ from gtcbrief.walk import stat_files as _stat_files
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     import sqlite3
+    from contextlib import AbstractContextManager
     from pathlib import Path
     from typing import Any
 
@@ -365,9 +365,18 @@ def _connect(target: str) -> sqlite3.Connection:
     return conn
 
 
-@contextlib.contextmanager
-def _file_lock(path: str | Path | None) -> Iterator[None]:
-    """An exclusive advisory lock beside the database (POSIX; SQLite's own locks elsewhere)."""
+def _file_lock(path: str | Path | None) -> AbstractContextManager[None]:
+    """An exclusive advisory lock beside the database (POSIX; SQLite's own locks elsewhere).
+
+    ``contextlib`` is imported here: only writers lock, and a warm grep, which
+    never writes, would pay about a millisecond for it.
+    """
+    import contextlib
+
+    return contextlib.contextmanager(_locked)(path)
+
+
+def _locked(path: str | Path | None) -> Iterator[None]:
     if path is None:
         yield
         return
@@ -835,6 +844,8 @@ def _incompatible(conn: sqlite3.Connection) -> str | None:
 
 
 def _remove_db(db: str | Path) -> None:
+    import contextlib
+
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(str(db) + suffix)
@@ -975,6 +986,7 @@ def _open_on_disk(
     report: Callable[[GtcbriefError], None],
     started: float,
 ) -> Index:
+    import contextlib
     import sqlite3
     from pathlib import Path
 

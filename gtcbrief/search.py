@@ -25,7 +25,6 @@ pattern fails with a message instead of hanging.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +34,8 @@ from gtcbrief.index import Record, Value
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from gtcbrief.index import Index, Unit
 
 FIELDS = ("title", "track", "speaker", "org", "author", "desc")
@@ -545,9 +546,17 @@ class RegexTimeout(Exception):
     pass
 
 
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Interrupt the regex engine after ``seconds`` (it checks signals while matching)."""
+def _deadline(seconds: float) -> AbstractContextManager[None]:
+    """Interrupt the regex engine after ``seconds`` (it checks signals while matching).
+
+    ``contextlib`` is imported here: only ``--regex`` needs it (≈1 ms of every grep).
+    """
+    import contextlib
+
+    return contextlib.contextmanager(_interrupted)(seconds)
+
+
+def _interrupted(seconds: float) -> Iterator[None]:
     import signal  # here: only --regex needs it (with threading, ≈1 ms of every grep)
     import threading
 

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
@@ -21,16 +22,24 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Control characters (C0, DEL, C1) and the bidirectional overrides and isolates.
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
+@cache
+def _control() -> re.Pattern[str]:
+    """:data:`CONTROL`, compiled when first needed: characters past U+00FF make ``re``
+    build a 64K-entry map (2.6 M instructions), and most text never needs it."""
+    return re.compile(CONTROL)
 
 
 def safe(text: str) -> str:
     """Make control characters visible (``ESC`` becomes ``\\x1b``) for terminal output."""
-    # every character _CONTROL finds is unprintable (Cc, Cf): most text is decided
+    # every character CONTROL matches is unprintable (Cc, Cf): most text is decided
     # by one C loop, without the regex engine (4% of a grep with many hits)
-    if text.isprintable() or not _CONTROL.search(text):
+    if text.isprintable() or not _control().search(text):
         return text
-    return _CONTROL.sub(
+    return _control().sub(
         lambda m: (
             f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
         ),

@@ -49,10 +49,10 @@ def compute_punctuation() -> frozenset[str]:
 
 
 def _cache_file() -> str:
-    from gtcbrief.text import cache_dir
+    from gtcbrief.text import cache_root
 
     name = f"unicode-punctuation-{unicodedata.unidata_version}-{sys.maxunicode}.txt"
-    return os.path.join(cache_dir(), name)
+    return os.path.join(cache_root(), name)
 
 
 def punctuation_chars() -> frozenset[str]:

@@ -1290,6 +1290,12 @@ def _competitors(
 
 #: Shared-feature triples (description, title, weight) handled per numpy block.
 _BLOCK_TRIPLES = 1 << 21
+#: (description, title) cells a block may add its weights into directly, in one dense
+#: array, instead of sorting its pairs; and how many cells per triple that may scan in
+#: all before sorting is cheaper (an ``argsort`` costs about as much as scanning 30
+#: cells a triple here).
+_DENSE_CELLS = 1 << 20
+_DENSE_PER_TRIPLE = 32
 
 
 def _postings_numpy(
@@ -1351,14 +1357,18 @@ def _competitors_numpy(
     desc_len = np.fromiter((len(descs[i]) for i in described), dtype=np.int64)  # type: ignore[arg-type]
     desc_row = np.repeat(np.arange(len(described), dtype=np.int64), desc_len)
     triples = lengths[feats]
-    # Cut the descriptions into blocks of about _BLOCK_TRIPLES triples (whole descriptions).
+    # Cut the descriptions into blocks of about _BLOCK_TRIPLES triples (whole
+    # descriptions); when a dense array of every block's cells is cheap enough, also
+    # of at most _DENSE_CELLS cells.
     per_desc = np.bincount(desc_row, weights=triples, minlength=len(described))
     cum = np.cumsum(per_desc)
+    dense = n * len(described) <= _DENSE_PER_TRIPLE * float(cum[-1])
+    most = max(1, _DENSE_CELLS // n) if dense else len(described)
     cuts = [0]
     while cuts[-1] < len(described):
         done = cum[cuts[-1] - 1] if cuts[-1] else 0.0
         nxt = int(np.searchsorted(cum, done + _BLOCK_TRIPLES, side="right"))
-        cuts.append(min(len(described), max(nxt, cuts[-1] + 1)))
+        cuts.append(min(len(described), max(nxt, cuts[-1] + 1), cuts[-1] + most))
     feat_start = np.zeros(len(described) + 1, dtype=np.int64)
     np.cumsum(desc_len, out=feat_start[1:])
     block_ids = np.asarray(described, dtype=np.int64)
@@ -1380,15 +1390,22 @@ def _competitors_numpy(
         js = post_j[idx]
         xs = post_x[idx]
         pair = r * n + js
-        order = np.argsort(pair, kind="stable")
-        ordered = pair[order]
-        first = np.ones(len(ordered), dtype=bool)
-        first[1:] = ordered[1:] != ordered[:-1]
-        uniq = ordered[first]
-        inverse = np.empty(len(pair), dtype=np.int64)
-        inverse[order] = np.cumsum(first) - 1
-        # bincount adds each pair's weights in their original (the pure loop's) order.
-        sums = np.bincount(inverse, weights=xs, minlength=len(uniq))
+        # bincount adds each pair's weights in their original (the pure loop's) order:
+        # into one cell per (description, title) of the block, or, when those are
+        # too many, into the distinct pairs, found by sorting.
+        if dense:
+            cells = np.bincount(pair, weights=xs, minlength=(hi - lo) * n)
+            uniq = np.flatnonzero(cells > 0)  # every pair's weight is positive
+            sums = cells[uniq]
+        else:
+            order = np.argsort(pair, kind="stable")
+            ordered = pair[order]
+            first = np.ones(len(ordered), dtype=bool)
+            first[1:] = ordered[1:] != ordered[:-1]
+            uniq = ordered[first]
+            inverse = np.empty(len(pair), dtype=np.int64)
+            inverse[order] = np.cumsum(first) - 1
+            sums = np.bincount(inverse, weights=xs, minlength=len(uniq))
         u_row = uniq // n
         u_j = uniq % n
         u_i = block_ids[lo:hi][u_row]

@@ -346,9 +346,29 @@ def _arxiv_items() -> list[Item]:
     return items
 
 
+@pytest.mark.parametrize(
+    ("dense_cells", "dense_per_triple", "block_triples"),
+    [
+        pytest.param(None, None, None, id="as-configured"),
+        pytest.param(1 << 20, 1 << 20, None, id="dense-cells-in-one-block"),
+        pytest.param(1000, 1 << 20, None, id="dense-cells-in-blocks-of-4-rows"),
+        pytest.param(None, 0, None, id="sorted-pairs"),
+        pytest.param(None, 0, 5000, id="sorted-pairs-in-small-blocks"),
+    ],
+)
 def test_numpy_paths_give_the_pure_loops_results(
     monkeypatch: pytest.MonkeyPatch,
+    dense_cells: int | None,
+    dense_per_triple: int | None,
+    block_triples: int | None,
 ) -> None:
+    for name, value in [
+        ("_DENSE_CELLS", dense_cells),
+        ("_DENSE_PER_TRIPLE", dense_per_triple),
+        ("_BLOCK_TRIPLES", block_triples),
+    ]:
+        if value is not None:
+            monkeypatch.setattr(mismatch, name, value)
     items = _arxiv_items()
     glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
     monkeypatch.setenv("GTCBRIEF_NUMPY", "0")

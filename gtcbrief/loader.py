@@ -129,6 +129,11 @@ def _html_block(block_token: Any) -> type:
     return HtmlBlock
 
 
+def _no_spans(content: str) -> list[Any]:
+    """mistletoe's inline parser while the loader parses: no inline tokens at all."""
+    return []
+
+
 def _mistletoe_document(lines: list[str]) -> Any:
     """Parse the block structure only, with CommonMark HTML blocks enabled.
 
@@ -148,13 +153,12 @@ def _mistletoe_document(lines: list[str]) -> Any:
     if not _HTML_READY:
         block_token.add_token(_html_block(block_token))  # type: ignore[no-untyped-call]
         _HTML_READY = True
-    spans = span_token._token_types
-    saved = list(spans)
-    spans[:] = [span_token.RawText]
+    inline = span_token.tokenize_inner
+    span_token.tokenize_inner = _no_spans
     try:
         return block_token.Document(lines)
     finally:
-        spans[:] = saved
+        span_token.tokenize_inner = inline
         # Quote.read turns this class switch off while it parses; a RecursionError
         # in a deep quote left it off, and every later document lost its setext headings.
         block_token.Paragraph.parse_setext = True

@@ -1,19 +1,38 @@
 """The data model every command shares: documents, entries and their parts.
 
-All records are frozen dataclasses. Line numbers are 1-based and refer to the
-source file exactly as it is on disk (a BOM or CRLF line ends do not shift them);
-columns are 1-based character offsets.
+All records are immutable dataclasses (see :func:`record`). Line numbers are
+1-based and refer to the source file exactly as it is on disk (a BOM or CRLF line
+ends do not shift them); columns are 1-based character offsets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 DocFormat = Literal["brief", "notes", "markdown"]
 
+if TYPE_CHECKING:
+    from typing import dataclass_transform
 
-@dataclass(frozen=True, slots=True)
+    @dataclass_transform(frozen_default=True, field_specifiers=(field,))
+    def record(cls: type[Any]) -> type[Any]:
+        """A frozen dataclass, to the type checker."""
+        return cls
+
+else:
+
+    def record(cls):
+        """A dataclass with slots, equality and a hash, immutable by contract: the type
+        checker (mypy, strict) treats it as frozen and rejects every assignment to a
+        field. At run time it is not frozen, because a frozen dataclass sets each
+        field through ``object.__setattr__``: constructing one cost 6x as much
+        (1.27 µs against 0.21 µs for a 7-field record), and a 10k-entry corpus builds
+        about a million of them between the loader and its cache."""
+        return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@record
 class Speaker:
     """One speaker: ``Name（Role, Organisation）``. Role/organisation may be absent."""
 
@@ -31,7 +50,7 @@ class Speaker:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Author:
     """One author of an entry: a name and (normally) an employee id."""
 
@@ -43,7 +62,7 @@ class Author:
         return {"name": self.name, "id": self.id, "raw": self.raw}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     """A heading and the text under it, up to the next heading of any level.
 
@@ -70,7 +89,7 @@ class Section:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heading:
     level: int
     line: int
@@ -78,7 +97,7 @@ class Heading:
     setext: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Link:
     """A Markdown link or image (``image=True``) with its position."""
 
@@ -89,7 +108,7 @@ class Link:
     image: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Anchor:
     """An HTML anchor ``<a name="…">`` (or ``id="…"``)."""
 
@@ -98,7 +117,7 @@ class Anchor:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comment:
     """An HTML comment; suppressions (``gtcbrief-disable …``) live in these."""
 
@@ -107,7 +126,7 @@ class Comment:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """Something the loader could not read as intended (reported by ``validate``)."""
 
@@ -116,7 +135,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One report: a ``## 【kind】title`` block of a brief, or a top-level bullet of notes."""
 
@@ -166,7 +185,7 @@ class Entry:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """A loaded file: its detected format, title, entries and Markdown parts.
 

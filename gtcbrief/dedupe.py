@@ -39,9 +39,10 @@ import re
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from gtcbrief.model import record
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,7 +127,7 @@ def _sentences(text: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Record:
     """What dedupe compares of an entry."""
 
@@ -139,7 +140,7 @@ class Record:
         return {"path": self.path, "line": self.line, "title": self.title}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pair:
     a: int
     b: int
@@ -149,7 +150,7 @@ class Pair:
     description_score: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cluster:
     members: tuple[int, ...]
     kind: str

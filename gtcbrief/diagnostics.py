@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, TYPE_CHECKING, Any, Literal
+
+from gtcbrief.model import record
 
 if TYPE_CHECKING:
     from gtcbrief.rules import Rule
@@ -31,7 +33,7 @@ RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
 OUTPUT_FORMATS = ("text", "json", "jsonl", "github", "sarif")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace source line ``line`` (1-based) by ``lines`` (none deletes it).
 
@@ -43,7 +45,7 @@ class Edit:
     final_newline: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One finding of one rule at one place."""
 

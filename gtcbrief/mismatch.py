@@ -49,6 +49,7 @@ from operator import add, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gtcbrief.model import record
 from gtcbrief.text import cjk_bigrams, normalize
 
 if TYPE_CHECKING:
@@ -306,7 +307,7 @@ def load_glossary(config: Config | None = None) -> Glossary:
 # ----------------------------------------------------------------- features
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Features:
     """Weighted features of one text side, with a readable surface form for each."""
 
@@ -398,7 +399,7 @@ def _merge(*parts: Features) -> Features:
     return Features(weights, surface)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """What the scorer needs of an entry: a title side and (maybe) a description."""
 
@@ -443,7 +444,7 @@ def title_features(
     return _merge(*parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Described:
     """What a description contributes before the corpus is known (and so can be cached).
 
@@ -797,7 +798,7 @@ def translations(word: str, lex: Mapping[str, tuple[str, ...]]) -> tuple[str, ..
 # ----------------------------------------------------------------- scoring
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Match:
     """The verdict on one entry's description."""
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from gtcbrief.diagnostics import Edit, Severity
+from gtcbrief.model import record
 
 if TYPE_CHECKING:
     from gtcbrief.config import Config, Template
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 Kind = Literal["document", "corpus"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hit:
     """What a check found: where, why, and optionally how to fix it."""
 

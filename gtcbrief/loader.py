@@ -269,6 +269,9 @@ def _role_and_org(inner: str) -> tuple[str | None, str | None]:
     return ", ".join(merged[:-1]), merged[-1]
 
 
+_PARENTHESIS = re.compile("[()（）]")
+
+
 def parse_speaker(raw: str) -> Speaker:
     """``Name（Role, Organisation）``; the organisation is the last comma part.
 
@@ -281,7 +284,7 @@ def parse_speaker(raw: str) -> Speaker:
         if not text.endswith(close):
             continue
         depth = 0
-        for i in range(len(text) - 1, -1, -1):
+        for i in reversed([m.start() for m in _PARENTHESIS.finditer(text)]):
             ch = text[i]
             if ch in ")）":
                 depth += 1

@@ -231,6 +231,33 @@ def _fast_sequence() -> tuple[int | str, ...]:
     return _fast_seq
 
 
+_changing_re: re.Pattern[str] | None = None
+
+
+def _changing() -> re.Pattern[str]:
+    """A pattern matching any character :func:`_fast_table` rewrites (and any beyond the
+    BMP): a text without one is its own translation, found by one scan instead of a
+    table look-up per character (most text normalised again, as descriptions are,
+    has none)."""
+    global _changing_re
+    if _changing_re is None:
+        # Characters past the BMP (a few Traditional ones) all count as rewritten: a
+        # class within the BMP is one look-up a character, one beyond it a range scan.
+        ranges = ["\U00010000-\U0010ffff"]
+        codes = sorted(code for code in _fast_table() if code < 0x10000)
+        start = prev = codes[0]
+        for code in [*codes[1:], -1]:
+            if code == prev + 1:
+                prev = code
+                continue
+            ranges.append(
+                re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else "")
+            )
+            start = prev = code
+        _changing_re = re.compile("[" + "".join(ranges) + "]")
+    return _changing_re
+
+
 #: Texts up to this long (a query's terms) are normalised without building the table (~10 ms).
 _SHORT = 64
 
@@ -258,8 +285,10 @@ def normalize(text: str, *, fold: bool = True) -> str:
         return text.casefold() if fold else text
     if _fast is None and len(text) <= _SHORT:
         out = "".join(map(_fast_char, text))  # what the table would give, without building it
-    else:
+    elif _changing().search(text):
         out = text.translate(_fast_sequence())
+    else:
+        out = text
     if not unicodedata.is_normalized("NFKC", out):
         # characters outside the table's blocks: NFKC may produce Traditional ones
         out = to_simplified(unicodedata.normalize("NFKC", out))

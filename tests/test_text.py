@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -194,3 +195,24 @@ def test_the_translate_sequence_is_the_table() -> None:
     assert len(seq) == max(table) + 1
     every = "".join(map(chr, [*range(0xD800), *range(0xE000, len(seq) + 300)]))
     assert every.translate(seq) == every.translate(table)
+
+
+def test_a_text_without_a_rewritten_character_is_its_own_translation() -> None:
+    table = text._fast_table()
+    changing = text._changing()
+    every = [*range(0xD800), *range(0xE000, 0x10000)]
+    assert [c for c in every if (c in table) != bool(changing.match(chr(c)))] == []
+    assert changing.match("\U00020000")  # beyond the BMP: always translated
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_normalize_takes_the_shortcut_only_where_translating_changes_nothing(raw: str) -> None:
+    seq = text._fast_sequence()
+    spelled = raw.translate(seq)
+    if not text._changing().search(raw):
+        assert spelled == raw
+    long = raw * 3 + "数" * 64  # past _SHORT: the table's path
+    expected = long.translate(seq)
+    if not unicodedata.is_normalized("NFKC", expected):
+        expected = text.to_simplified(unicodedata.normalize("NFKC", expected))
+    assert normalize(long) == expected.casefold()

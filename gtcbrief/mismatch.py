@@ -45,7 +45,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, repeat
-from operator import add, truediv
+from operator import add, itemgetter, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1101,25 +1101,45 @@ class Scorer:
                 hit += x
         return hit / total if total else 0.0
 
-    def explain_terms(self, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first."""
+    def explain_terms(
+        self,
+        i: int,
+        j: int,
+        known: tuple[Sequence[float], Sequence[bool]] | None = None,
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(matched, missing) title terms of title ``j`` in description ``i``, heaviest first.
+
+        ``known``: what :meth:`score_all` already has, for each of the title's keys in
+        order, its weighted IDF and whether the description has it."""
         d = self.descs[i]
         if d is None:
             return (), ()
         title = self.titles[j]
-        ids = set(d)
-        get = self.vocab.get
+        if known is None:
+            ids = set(d)
+            get = self.vocab.get
+            idf, default = self.idf, self.default_idf
+            xs: Sequence[float] = [w * idf.get(key, default) for key, w in title.weights.items()]
+            has: Sequence[bool] = [get(key, -1) in ids for key in title.weights]
+        else:
+            xs, has = known
         # Only the title's keys are ever asked about: those the description has.
-        desc = {key for key in title.weights if get(key, -1) in ids}
-        idf, default = self.idf, self.default_idf
-        ranked = sorted(title.weights.items(), key=lambda kv: -kv[1] * idf.get(kv[0], default))
+        desc = {key for key, hit in zip(title.weights, has, strict=True) if hit}
+        # Heaviest first; a stable sort, so keys of equal weight keep the title's order.
+        ranked = sorted(
+            (
+                (key, x)
+                for key, x in zip(title.weights, xs, strict=True)
+                if not key.startswith("b:")
+            ),
+            key=itemgetter(1),
+            reverse=True,
+        )
+        surface = title.surface
         matched: list[str] = []
         missing: list[str] = []
-        for key, _w in ranked:
-            word = title.surface.get(key, key[2:])
-            if key.startswith("b:"):
-                continue
-            (matched if key in desc else missing).append(word)
+        for key, _x in ranked:
+            (matched if key in desc else missing).append(surface.get(key, key[2:]))
         matched.extend(_merged_bigrams(title, desc, want=True))
         missing.extend(_merged_bigrams(title, desc, want=False))
         found = tuple(dict.fromkeys(matched))
@@ -1151,15 +1171,18 @@ class Scorer:
         title_ids = [[vocab.get(key, -1) for key in t.weights] for t in self.titles]
         totals = [SHORT_TITLE_PAD + sum(xs) for xs in title_xs]
         own_cov = [0.0] * n
+        #: Per description: which of its own title's keys it has (for explain_terms).
+        own_has: list[list[bool]] = [[] for _ in range(n)]
         for i, d in enumerate(self.descs):
             if d is None:
                 continue
             present = set(d)
             total = SHORT_TITLE_PAD
             hit = 0.0
-            for k, x in zip(title_ids[i], title_xs[i], strict=True):
+            has = own_has[i] = [k in present for k in title_ids[i]]
+            for x, found in zip(title_xs[i], has, strict=True):
                 total += x
-                if k in present:
+                if found:
                     hit += x
             own_cov[i] = hit / total if total else 0.0
         if _use_numpy(sum(1 for d in self.descs if d is not None)):
@@ -1192,7 +1215,7 @@ class Scorer:
             competitor = max(best_title, best_desc, FLOOR)
             score = own / (own + competitor) if own > 0 else 0.0
             if explain_below is None or round(score, 4) < explain_below:
-                matched, missing = self.explain_terms(i, i)
+                matched, missing = self.explain_terms(i, i, (title_xs[i], own_has[i]))
             else:
                 matched, missing = (), ()
             suggestion = None

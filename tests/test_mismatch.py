@@ -585,3 +585,13 @@ def test_worker_features_of_another_text_are_not_used() -> None:
     loader._also_done["a.md"] = (doc.source, b"fresh")
     assert loader.worker_result(doc) == b"fresh"
     assert loader.worker_result(doc) is None  # handed out once
+
+
+def test_explained_terms_are_the_same_worked_out_alone_or_from_the_scores() -> None:
+    items = _arxiv_items()[:60]
+    scorer = Scorer(items, mismatch.load_glossary(), mismatch.lexicon())
+    scored = scorer.score_all()
+    explained = [m for m in scored if m is not None and (m.matched or m.missing)]
+    assert len(explained) == sum(1 for it in items if it.description)  # the test has teeth
+    for m in explained:
+        assert scorer.explain_terms(m.index, m.index) == (m.matched, m.missing)

@@ -907,6 +907,8 @@ class Scorer:
     _concepts: dict[int, int] = field(init=False)
     _bigram_set: set[str] = field(init=False)
     _head_set: set[str] = field(init=False)
+    #: With numpy: every description's ids end to end, in item order (else ``None``).
+    _flat_ids: Any = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         prepared = (
@@ -933,11 +935,7 @@ class Scorer:
             import numpy as np
 
             self.descs = self._description_keys_numpy(described, heads)
-            every = [np.frombuffer(d, dtype=np.uint32) for d in self.descs if d is not None]
-            df = np.bincount(
-                np.concatenate(every) if every else np.zeros(0, dtype=np.uint32),
-                minlength=len(self.keys_of),
-            ).tolist()
+            df = np.bincount(self._flat_ids, minlength=len(self.keys_of)).tolist()
         else:
             self.descs = [
                 self._description_keys(d, heads) if d is not None else None for d in described
@@ -1004,6 +1002,7 @@ class Scorer:
 
         out: list[array[int] | None] = [None] * len(described)
         which = [i for i, d in enumerate(described) if d is not None]
+        self._flat_ids = np.zeros(0, dtype=np.uint32)
         if not which:
             return out
         ds = [described[i] for i in which]
@@ -1079,6 +1078,7 @@ class Scorer:
         bounds = np.searchsorted(owners, np.arange(len(ds) + 1)).tolist()
         for k, i in enumerate(which):
             out[i] = array("I", ids[bounds[k] : bounds[k + 1]].tobytes())
+        self._flat_ids = ids
         return out
 
     def keyset(self, i: int) -> frozenset[str]:
@@ -1187,7 +1187,9 @@ class Scorer:
             own_cov[i] = hit / total if total else 0.0
         if _use_numpy(sum(1 for d in self.descs if d is not None)):
             postings = _postings_numpy(title_ids, title_xs, len(self.keys_of))
-            rows, best_desc_for_title = _competitors_numpy(self.descs, postings, totals, own_cov)
+            rows, best_desc_for_title = _competitors_numpy(
+                self.descs, postings, totals, own_cov, self._flat_ids
+            )
         else:
             # Postings of title features shared by at most COMPETITOR_CAP titles, by
             # feature id: the titles and their weighted IDF. Features in very many titles
@@ -1353,8 +1355,10 @@ def _competitors_numpy(
     postings: tuple[Any, Any, Any, Any],
     totals: Sequence[float],
     own_cov: Sequence[float],
+    flat_ids: Any = None,
 ) -> tuple[Rows, dict[int, float]]:
     """:func:`_competitors` with numpy, bit for bit: the same sums in the same order.
+    ``flat_ids``: every description's ids end to end, when the caller has them.
 
     For a block of descriptions every (description, title, weight) triple of a
     shared feature is laid out in the order the pure loop visits them (features
@@ -1375,9 +1379,11 @@ def _competitors_numpy(
     described = [i for i, d in enumerate(descs) if d is not None and len(d)]
     if not described:
         return rows, {}
-    feats = np.concatenate(
-        [np.frombuffer(descs[i], dtype=np.uint32) for i in described]  # type: ignore[arg-type]
-    ).astype(np.int64)
+    if flat_ids is None:
+        flat_ids = np.concatenate(
+            [np.frombuffer(descs[i], dtype=np.uint32) for i in described]  # type: ignore[arg-type]
+        )
+    feats = flat_ids.astype(np.int64)
     desc_len = np.fromiter((len(descs[i]) for i in described), dtype=np.int64)  # type: ignore[arg-type]
     desc_row = np.repeat(np.arange(len(described), dtype=np.int64), desc_len)
     triples = lengths[feats]

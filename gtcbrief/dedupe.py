@@ -506,7 +506,12 @@ def bigram_containment(a: str, b: str) -> float:
 
 
 def description_similarity(
-    a: str, b: str, sa: str = "", sb: str = "", containment: float | None = None
+    a: str,
+    b: str,
+    sa: str = "",
+    sb: str = "",
+    containment: float | None = None,
+    floor: float = 0.0,
 ) -> float:
     """0–1: the best of four scorers on compact texts ``a``/``b``.
 
@@ -518,8 +523,13 @@ def description_similarity(
     characters, so short boilerplate never matches. Only the best score
     matters, so each rapidfuzz scorer is given the best so far as its
     ``score_cutoff`` and can stop early.
+
+    A best score below ``floor`` need not be exact (the caller decides the same
+    for any score below it): the result is then some score below ``floor``, and
+    the scorers can stop early at ``floor`` too.
     """
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import LCSseq
 
     if len(a) < MIN_DESCRIPTION or len(b) < MIN_DESCRIPTION:
         return 1.0 if a == b and a else 0.0
@@ -528,10 +538,18 @@ def description_similarity(
     if best < 1.0 and len(short) >= MIN_PARTIAL and len(short) >= 0.2 * len(long_):
         # max() is order-free: containment first, so it can cut the costly partial_ratio short
         best = max(best, bigram_containment(a, b) if containment is None else containment)
-        # a score only counts above the best so far; the margin absorbs float rounding
-        best = max(best, fuzz.partial_ratio(short, long_, score_cutoff=best * 100 - 1e-6) / 100)
+        # partial_ratio is the best ratio 2·m / (len(short) + len(window)) of ``short`` with a
+        # window of ``long_``; a window has no longer common subsequence m than the whole
+        # text, so with ``common`` that of the whole texts (m ≤ common, m ≤ len(window)) it is
+        # at most 2·common / (len(short) + common). Below the score to beat it cannot count.
+        common = LCSseq.similarity(short, long_)
+        # a score only counts above the best so far (and floor); the margin absorbs float rounding
+        if 2 * common / (len(short) + common) > max(best, floor) - 1e-9:
+            cutoff = max(best, floor) * 100 - 1e-6
+            best = max(best, fuzz.partial_ratio(short, long_, score_cutoff=cutoff) / 100)
         if sa and sb and best < 1.0:
-            best = max(best, fuzz.token_sort_ratio(sa, sb, score_cutoff=best * 100 - 1e-6) / 100)
+            cutoff = max(best, floor) * 100 - 1e-6
+            best = max(best, fuzz.token_sort_ratio(sa, sb, score_cutoff=cutoff) / 100)
     return best
 
 
@@ -551,25 +569,50 @@ def title_similarity(a: str, b: str) -> float:
     return best / 100
 
 
-def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
-    """Do two titles (compact) name the same session, given their descriptions' similarity?
+def _session_level(ta: str, tb: str, ts: float) -> float | None:
+    """Description similarity from which two titles (compact; ``ts`` their
+    :func:`title_similarity`) name the same session, when both descriptions exist;
+    ``None``: at none.
 
-    Identical titles do, unless both descriptions exist and are unrelated. A
-    title with its subtitle (or head) dropped does when both descriptions
-    exist and are related. A near-identical title (a typo) needs mostly
-    shared descriptions: "Fundamentals of Deep Learning" and "Fundamentals of
-    Accelerated Data Science" are different sessions.
+    Identical titles do, unless the descriptions are unrelated. A title with its
+    subtitle (or head) dropped does when the descriptions are related. A
+    near-identical title (a typo) needs mostly shared descriptions: "Fundamentals
+    of Deep Learning" and "Fundamentals of Accelerated Data Science" are
+    different sessions.
     """
     if len(ta) < 4 or len(tb) < 4:
-        return False
+        return None
     if ta == tb:
         # Two write-ups of one talk share its vocabulary; unrelated texts under one
         # title are a copied title or a generic one ("Keynote"), not one session.
-        return ds is None or ds >= UNRELATED
+        return UNRELATED
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     if len(short) >= 12 and (long_.startswith(short) or long_.endswith(short)):
-        return ds is not None and ds >= RELATED
-    return ts >= TITLE_THRESHOLD and ds is not None and ds >= CLOSELY_RELATED
+        return RELATED
+    return CLOSELY_RELATED if ts >= TITLE_THRESHOLD else None
+
+
+def _same_session(ta: str, tb: str, ts: float, ds: float | None) -> bool:
+    """Do two titles (compact) name the same session, given their descriptions' similarity?
+
+    See :func:`_session_level`; without a description (``ds`` is ``None``) only
+    identical titles do.
+    """
+    if ds is None:
+        return len(ta) >= 4 and ta == tb
+    level = _session_level(ta, tb, ts)
+    return level is not None and ds >= level
+
+
+def _kept_from(ta: str, tb: str, ts: float, threshold: float) -> float:
+    """The least description similarity at which :func:`find_pairs` keeps a pair titled
+    ``ta``/``tb`` (title similarity ``ts``): a copy from ``threshold`` on, one session
+    from its level on when its score ``max(ts, ds)`` reaches ``threshold``. Keeping is
+    monotone in the similarity, so one below this needs no exact value."""
+    level = _session_level(ta, tb, ts)
+    if level is None:
+        return threshold
+    return min(threshold, level if ts >= threshold else max(level, threshold))
 
 
 def _deep_pool(base: int, rows: int) -> int:
@@ -659,31 +702,38 @@ def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
             else None
             for a, b in candidates
         ]
+    # No pair whose texts share less than this is kept: _session_level is never lower.
+    lowest = min(threshold, UNRELATED, RELATED, CLOSELY_RELATED)
     pairs: list[Pair] = []
     for a, b, ds in zip(left, right, containment, strict=True):
+        if ds is not None and ds < lowest:
+            continue
         ta, tb = prep.titles[a], prep.titles[b]
+        ts: float | None = None
         # Cheap, order-free containment first; the rapidfuzz scorers only for plausible pairs.
         if ds is not None and ds >= PREFILTER:
+            ts = title_similarity(ta, tb)
             ds = description_similarity(
                 prep.descs[a],
                 prep.descs[b],
                 prep.sentence_form(a),
                 prep.sentence_form(b),
                 containment=ds,
+                floor=_kept_from(ta, tb, ts, threshold),
             )
         # The title score decides only near-identical titles over mostly shared texts;
         # otherwise it is needed just for a pair that is kept.
-        decisive = ds is not None and ds >= CLOSELY_RELATED
-        ts = title_similarity(ta, tb) if decisive else 0.0
-        if _same_session(ta, tb, ts, ds):
-            if not decisive:
+        if ts is None and ds is not None and ds >= CLOSELY_RELATED:
+            ts = title_similarity(ta, tb)
+        if _same_session(ta, tb, 0.0 if ts is None else ts, ds):
+            if ts is None:
                 ts = title_similarity(ta, tb)
             kind, score = "same-session", max(ts, ds or 0.0)
             if score < threshold:
                 continue
         elif ds is not None and ds >= threshold:
             kind, score = "copied-description", ds
-            if not decisive:
+            if ts is None:
                 ts = title_similarity(ta, tb)
         else:
             continue

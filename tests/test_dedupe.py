@@ -335,3 +335,56 @@ def test_a_deeper_sketch_only_adds_pairs(monkeypatch: pytest.MonkeyPatch) -> Non
     one = {(p.a, p.b) for p in dedupe.find_pairs(records)}
     monkeypatch.setattr(dedupe, "POOL_ROWS", 100)
     assert one <= {(p.a, p.b) for p in dedupe.find_pairs(records)}
+
+
+def _best_of_the_scorers(a: str, b: str, sa: str, sb: str) -> float:
+    """description_similarity as its docstring defines it: every scorer, no cutoffs."""
+    from rapidfuzz import fuzz
+
+    if len(a) < dedupe.MIN_DESCRIPTION or len(b) < dedupe.MIN_DESCRIPTION:
+        return 1.0 if a == b and a else 0.0
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    scores = [fuzz.ratio(a, b) / 100]
+    if len(short) >= dedupe.MIN_PARTIAL and len(short) >= 0.2 * len(long_):
+        scores += [dedupe.bigram_containment(a, b), fuzz.partial_ratio(short, long_) / 100]
+        if sa and sb:
+            scores.append(fuzz.token_sort_ratio(sa, sb) / 100)
+    return max(scores)
+
+
+def test_description_similarity_is_exact_from_its_floor_on() -> None:
+    rng = random.Random(6)
+    texts = [r.description for r in corpus(rng, 300) if r.description]
+    texts += [SOURCE, OTHER, THIRD, REWRITE, reorder(SOURCE), SOURCE[:90], typos(SOURCE, 9)]
+    forms = {t: (dedupe.compact(t), dedupe._sentences(t)) for t in texts}
+    below = exact = 0
+    for _ in range(1500):
+        (a, sa), (b, sb) = forms[rng.choice(texts)], forms[rng.choice(texts)]
+        expected = _best_of_the_scorers(a, b, sa, sb)
+        for floor in (0.0, 0.5, 0.85, 0.95):
+            got = dedupe.description_similarity(a, b, sa, sb, floor=floor)
+            if expected >= floor:
+                assert got == expected
+                exact += 1
+            else:
+                assert got < floor
+                below += 1
+    assert below > 500 and exact > 500
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.6, 0.85, 0.95])
+def test_pairs_are_the_same_when_every_similarity_is_exact(
+    monkeypatch: pytest.MonkeyPatch, threshold: float
+) -> None:
+    records = corpus(random.Random(7), 600)
+    records += [
+        Record("x.md", 1, "Fundamentals of Deep Learning", SOURCE),
+        Record("x.md", 9, "Fundamentals of Deep Learning", REWRITE),
+        Record("x.md", 20, "Deploying RAG Pipelines for Production at Scale", SOURCE[:100]),
+        Record("x.md", 30, "Deploying RAG Pipelines for Production", typos(SOURCE, 12)),
+        Record("x.md", 40, "Deploying RAG Pipelnes for Production at Scale", reorder(SOURCE)),
+    ]
+    pairs = dedupe.find_pairs(records, threshold)
+    monkeypatch.setattr(dedupe, "_kept_from", lambda *_: 0.0)
+    assert pairs == dedupe.find_pairs(records, threshold)
+    assert len({p.kind for p in pairs}) == 2

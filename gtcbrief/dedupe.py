@@ -401,7 +401,7 @@ def _np_candidates(
     return _distinct(keys)
 
 
-def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> list[float]:
+def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> NDArray[np.float64]:
     """:func:`bigram_containment` ``(texts[a[k]], texts[b[k]])`` for every k (``a`` sorted).
 
     Each text's distinct bigrams become dense integer ids; for each row ``a`` its
@@ -411,7 +411,7 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> list[float]:
     import numpy as np
 
     if not len(a):
-        return []
+        return np.zeros(0, dtype=np.float64)
     needed = _distinct(np.concatenate([a, b]))
     local_a, local_b = np.searchsorted(needed, a), np.searchsorted(needed, b)
     chosen = [texts[i] for i in needed]
@@ -422,7 +422,7 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> list[float]:
     present[cps] = True
     alphabet = np.cumsum(present, dtype=np.uint64) - np.uint64(1)
     if int(alphabet[-1]) >= _BMP:  # pragma: no cover - compact() keeps fewer characters
-        return [bigram_containment(texts[x], texts[y]) for x, y in zip(a, b, strict=True)]
+        return np.array([bigram_containment(texts[x], texts[y]) for x, y in zip(a, b, strict=True)])
     chars = alphabet[cps]
     ends = np.cumsum(lens)
     row = np.repeat(np.arange(len(chosen), dtype=np.uint64), lens)[:-1]
@@ -444,7 +444,7 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> list[float]:
     # a text without bigrams contains nothing; the rest are computed
     live = np.flatnonzero((size[local_a] > 0) & (size[local_b] > 0))
     if not len(live):
-        return out.tolist()
+        return out
     la, lb = local_a[live], local_b[live]
     seg = size[lb]  # each partner's bigrams, gathered one after another
     offs = np.concatenate(([0], np.cumsum(seg)))
@@ -472,7 +472,7 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> list[float]:
         shared[p0:p1] = np.add.reduceat(hits, offs[p0:p1] - e0, dtype=np.int64)
         g0 = g1
     out[live] = shared / np.minimum(size[la], seg)
-    return out.tolist()
+    return out
 
 
 class _Prepared:
@@ -667,8 +667,9 @@ def _np_sketch_candidates(texts: Sequence[str], n: int, pool: int, keep: int, mi
     return found
 
 
-def _np_blocked(prep: _Prepared) -> tuple[list[int], list[int], list[float | None]]:
-    """:func:`_blocked` vectorised, with each pair's bigram containment (None: a text missing)."""
+def _np_blocked(prep: _Prepared, lowest: float) -> tuple[list[int], list[int], list[float | None]]:
+    """:func:`_blocked` vectorised, with each pair's bigram containment (None: a text
+    missing), leaving out the pairs of two texts that share less than ``lowest``."""
     import numpy as np
 
     n = len(prep.descs)
@@ -682,17 +683,22 @@ def _np_blocked(prep: _Prepared) -> tuple[list[int], list[int], list[float | Non
     a, b = keys // max(n, 1), keys % max(n, 1)
     both = np.fromiter((bool(d) for d in prep.descs), dtype=bool, count=n)
     with_text = both[a] & both[b]
-    contained = iter(_np_containments(prep.descs, a[with_text], b[with_text]))
-    containment = [next(contained) if t else None for t in with_text.tolist()]
-    return a.tolist(), b.tolist(), containment
+    contained = _np_containments(prep.descs, a[with_text], b[with_text])
+    kept = ~with_text
+    kept[with_text] = contained >= lowest
+    shares = iter(contained[kept[with_text]].tolist())
+    containment = [next(shares) if t else None for t in with_text[kept].tolist()]
+    return a[kept].tolist(), b[kept].tolist(), containment
 
 
 def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) -> list[Pair]:
     """Verified near-duplicate pairs among ``records``."""
     prep = _Prepared(records)
+    # No pair whose texts share less than this is kept: _session_level is never lower.
+    lowest = min(threshold, UNRELATED, RELATED, CLOSELY_RELATED)
     containment: list[float | None]
     if len(records) >= VECTOR_MIN and _numpy_ready():
-        left, right, containment = _np_blocked(prep)
+        left, right, containment = _np_blocked(prep, lowest)
     else:
         candidates = _blocked(prep)
         left, right = [a for a, _ in candidates], [b for _, b in candidates]
@@ -702,8 +708,6 @@ def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
             else None
             for a, b in candidates
         ]
-    # No pair whose texts share less than this is kept: _session_level is never lower.
-    lowest = min(threshold, UNRELATED, RELATED, CLOSELY_RELATED)
     pairs: list[Pair] = []
     for a, b, ds in zip(left, right, containment, strict=True):
         if ds is not None and ds < lowest:

@@ -311,7 +311,7 @@ def test_vectorised_candidates_and_containment_equal_the_per_text_ones(
     pairs = sorted((a, b) for a in range(0, 400, 7) for b in range(400) if texts[a] and texts[b])
     a = np.array([p[0] for p in pairs], dtype=np.int64)
     b = np.array([p[1] for p in pairs], dtype=np.int64)
-    got = dedupe._np_containments(texts, a, b)
+    got = dedupe._np_containments(texts, a, b).tolist()
     assert got == [dedupe.bigram_containment(texts[x], texts[y]) for x, y in pairs]
 
 

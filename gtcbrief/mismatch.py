@@ -1358,12 +1358,12 @@ def _competitors_numpy(
     flat_ids: Any = None,
 ) -> tuple[Rows, dict[int, float]]:
     """:func:`_competitors` with numpy, bit for bit: the same sums in the same order.
-    ``flat_ids``: every description's ids end to end, when the caller has them.
 
     For a block of descriptions every (description, title, weight) triple of a
     shared feature is laid out in the order the pure loop visits them (features
-    ascending, postings in title order); ``bincount`` over the distinct
-    (description, title) pairs then adds each pair's weights in that order.
+    ascending, postings in title order); ``bincount`` over the (description, title)
+    pairs then adds each pair's weights in that order. ``flat_ids``: every
+    description's ids end to end, when the caller has them.
     """
     import numpy as np
 

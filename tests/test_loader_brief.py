@@ -281,3 +281,78 @@ def test_html_block_start_is_mistletoes_only_sooner(line: str) -> None:
     assert quick.start(line) == expected
     if expected:
         assert quick._end_cond == real._end_cond
+
+
+def _tree(token: object) -> tuple[object, ...]:
+    """What a mistletoe token says about the block structure, its children's too."""
+    children = getattr(token, "children", None) or ()
+    footnotes = getattr(token, "footnotes", None)
+    return (
+        type(token).__name__,
+        *(
+            getattr(token, name, None)
+            for name in ("line_number", "level", "loose", "start", "leader", "language", "content")
+        ),
+        sorted(footnotes.items()) if isinstance(footnotes, dict) else None,
+        tuple(_tree(child) for child in children),
+    )
+
+
+#: Lines where a block type begins, nested in quotes and lists, or only nearly begins.
+_BLOCK_EDGES = [
+    pytest.param("# 主题\n\n正文\n---\n", id="brief-like: headings, paragraph, setext"),
+    pytest.param("- a\n- b\n\n  > q\n  ```\n  x\n  ```\n", id="quote and fence in a list"),
+    pytest.param("10. a\n\n    > q\n    <div>\n    [x]: /u\n", id="quote, html, note 4 in"),
+    pytest.param("> - a\n>     code\n> <div>\n> [x]: /u\n", id="list, code, html, note in a quote"),
+    pytest.param("x\n-\u3000y\n", id="full-width space after a dash: interrupts, starts no list"),
+    pytest.param("x\n1. y\n2) z\n", id="ordered markers"),
+    pytest.param("a    b\n\tc\n  \td\n", id="four spaces mid-line, a tab, spaces then a tab"),
+    pytest.param("\u3000<p>\n\u3000\u3000[a]: /b\n", id="full-width spaces, html, note"),
+    pytest.param("\u3000<p class=x\n", id="html after a full-width space, no > anywhere"),
+    pytest.param("> [x]: /u\n", id="a footnote in a quote"),
+    pytest.param("> \tcode\n", id="a tab after a quote's marker: code"),
+    pytest.param("1. a\n\n    ```\n    x\n    ```\n", id="a fence four spaces in, inside an item"),
+    pytest.param("\tcode\n\n  \tmore\n", id="code indented by a tab"),
+    pytest.param("a | b\n--|--\n1 | 2\n", id="table"),
+    pytest.param("text ``` not a fence\n~~~\ncode\n~~~\n", id="fences"),
+    pytest.param("para\n    not code\n\n    code\n", id="indented lines after a paragraph"),
+    pytest.param("a > b and c < d [e]\n", id="the characters only inside a line"),
+]
+
+
+@pytest.mark.parametrize("text", _BLOCK_EDGES)
+def test_trying_only_the_possible_block_types_gives_the_same_tree(text: str) -> None:
+    from gtcbrief.loader import _mistletoe_document
+
+    lines = text.splitlines(keepends=True)
+    assert _tree(_mistletoe_document(lines)) == _tree(_mistletoe_document(lines, every_type=True))
+
+
+def test_a_brief_is_parsed_with_headings_breaks_and_paragraphs_only() -> None:
+    from mistletoe import block_token
+
+    from gtcbrief.loader import _possible_types
+
+    load_text("x")  # the loader's block types are in place
+    text = "\n" + BRIEF.read_text(encoding="utf-8")
+    kept = {t.__name__ for t in _possible_types(block_token, block_token._token_types, text)}
+    assert kept == {"Heading", "ThematicBreak", "Paragraph"}
+
+
+@given(
+    st.lists(
+        st.text(alphabet=" \t\u3000#=-_*+1.)>`~<!/[]:|x中", max_size=12),
+        max_size=12,
+    )
+)
+def test_any_text_gets_the_same_tree_from_the_possible_block_types(lines: list[str]) -> None:
+    from gtcbrief.loader import _mistletoe_document
+
+    lines = [line + "\n" for line in lines]
+    try:
+        expected = _tree(_mistletoe_document(lines, every_type=True))
+    except (IndexError, RecursionError):  # mistletoe's own failures: the same ones
+        with pytest.raises((IndexError, RecursionError)):
+            _mistletoe_document(lines)
+        return
+    assert _tree(_mistletoe_document(lines)) == expected

@@ -295,6 +295,31 @@ def test_the_inverted_dictionary_is_cached_and_reloaded(
     assert mismatch.lexicon() == {}
 
 
+def test_the_cached_dictionary_splits_a_word_s_translations_when_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = tmp_path / "cedict.txt"
+    source.write_text(
+        "機器人 机器人 [ji1 qi4 ren2] /robot/\n機械人 机械人 [ji1 xie4 ren2] /robot/\n"
+        "部署 部署 [bu4 shu3] /to deploy/\n",
+        encoding="utf-8",
+    )
+    stale = tmp_path / "cache" / "lexicon-2-1-1.marshal"  # an earlier format's cache
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    monkeypatch.setattr(mismatch, "_cedict_path", lambda: source)
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    parsed = dict(mismatch.lexicon())
+    assert parsed == {"robot": ("机器人", "机械人"), "deploy": ("部署",)}
+    assert not stale.exists()  # writing the new cache removed it
+    monkeypatch.setattr(mismatch, "_lexicon", None)
+    cached = mismatch.lexicon()
+    assert isinstance(cached, mismatch.Lexicon) and cached == parsed
+    assert cached.get("robot") == ("机器人", "机械人") and cached["deploy"] == ("部署",)
+    assert cached.get("robots") is None and "robots" not in cached
+    assert mismatch.translations("deploying", cached) == ("部署",)
+
+
 def test_explain_prints_the_evidence_under_each_mismatch() -> None:
     result = CliRunner().invoke(
         app, ["validate", "samples/gtc-daily-brief.md", "--select", "GB301", "--explain"]

@@ -320,6 +320,16 @@ def test_the_cached_dictionary_splits_a_word_s_translations_when_asked(
     assert mismatch.translations("deploying", cached) == ("部署",)
 
 
+def test_an_item_whose_features_are_made_keeps_all_that_scoring_reads() -> None:
+    from dataclasses import replace
+
+    from gtcbrief.loader import load_path
+
+    for entry in load_path("samples/gtc-daily-brief.md").entries:
+        full = mismatch.item_of(entry)
+        assert mismatch.placed_item_of(entry) == replace(full, track=None, speakers=None)
+
+
 def test_explain_prints_the_evidence_under_each_mismatch() -> None:
     result = CliRunner().invoke(
         app, ["validate", "samples/gtc-daily-brief.md", "--select", "GB301", "--explain"]

@@ -1460,16 +1460,15 @@ def _competitors_numpy(
         counts = triples[feat_start[lo] : feat_start[hi]]
         if not counts.sum():
             continue
-        # Triples in visiting order: per description, per feature, per posting.
-        f = np.repeat(fk, counts)
+        # Triples in visiting order: per description, per feature, per posting. A
+        # description's features are distinct, so each (description, feature) is one
+        # run of its posting list: triple t of the block, in the run of the k-th
+        # feature, is posting starts[feature] + t - (triples before that feature).
+        before = np.zeros(len(counts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=before[1:])
+        idx = np.repeat(starts[fk] - before, counts)
+        idx += np.arange(len(idx), dtype=np.int64)
         r = np.repeat(desc_row[feat_start[lo] : feat_start[hi]] - lo, counts)
-        # Offset of each triple inside its feature's posting list.
-        first = np.ones(len(f), dtype=bool)
-        first[1:] = (f[1:] != f[:-1]) | (r[1:] != r[:-1])
-        run_start = np.flatnonzero(first)
-        run_len = np.diff(np.append(run_start, len(f)))
-        offset = np.arange(len(f), dtype=np.int64) - np.repeat(run_start, run_len)
-        idx = starts[f] + offset
         js = post_j[idx]
         xs = post_x[idx]
         pair = r * n + js

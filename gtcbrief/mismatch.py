@@ -1176,25 +1176,25 @@ class Scorer:
             has: Sequence[bool] = [get(key, -1) in ids for key in title.weights]
         else:
             xs, has = known
-        # Only the title's keys are ever asked about: those the description has.
-        desc = {key for key, hit in zip(title.weights, has, strict=True) if hit}
+        # One pass over the title's keys: its words and concepts with their weights,
+        # and its bigrams, each with whether the description has it.
+        terms: list[tuple[str, float, bool]] = []
+        bigrams: list[tuple[str, bool]] = []
+        for key, x, hit in zip(title.weights, xs, has, strict=True):
+            if key.startswith("b:"):
+                bigrams.append((key[2:], hit))
+            else:
+                terms.append((key, x, hit))
         # Heaviest first; a stable sort, so keys of equal weight keep the title's order.
-        ranked = sorted(
-            (
-                (key, x)
-                for key, x in zip(title.weights, xs, strict=True)
-                if not key.startswith("b:")
-            ),
-            key=itemgetter(1),
-            reverse=True,
-        )
+        terms.sort(key=itemgetter(1), reverse=True)
         surface = title.surface
         matched: list[str] = []
         missing: list[str] = []
-        for key, _x in ranked:
-            (matched if key in desc else missing).append(surface.get(key, key[2:]))
-        matched.extend(_merged_bigrams(title, desc, want=True))
-        missing.extend(_merged_bigrams(title, desc, want=False))
+        for key, _x, hit in terms:
+            (matched if hit else missing).append(surface.get(key, key[2:]))
+        found_runs, missing_runs = _merged_runs(bigrams)
+        matched.extend(found_runs)
+        missing.extend(missing_runs)
         found = tuple(dict.fromkeys(matched))
         # A word already reported (alone or inside a longer term) is not repeated.
         shown = set(found)
@@ -1533,22 +1533,21 @@ def _replace(m: Match, **changes: Any) -> Match:
     return replace(m, **changes)
 
 
-def _merged_bigrams(title: Features, desc: AbstractSet[str], *, want: bool) -> list[str]:
-    """Title bigrams found (or not) in the description, adjacent ones merged into words."""
-    out: list[str] = []
-    run = ""
-    for key in title.weights:
-        if not key.startswith("b:"):
-            continue
-        bigram = key[2:]
-        if (key in desc) != want:
-            if len(run) >= 2:
-                out.append(run)
-            run = ""
-            continue
-        run = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
-    if len(run) >= 2:
-        out.append(run)
+def _merged_runs(bigrams: Sequence[tuple[str, bool]]) -> tuple[list[str], list[str]]:
+    """Title bigrams found and not found in the description (in title order, each with
+    whether it is), adjacent ones merged into words: (found, missing)."""
+    out: tuple[list[str], list[str]] = ([], [])
+    runs = ["", ""]  # the run being merged of bigrams not found, and of found ones
+    for bigram, hit in bigrams:
+        grows, ends = (1, 0) if hit else (0, 1)
+        if len(runs[ends]) >= 2:
+            out[1 - ends].append(runs[ends])
+        runs[ends] = ""
+        run = runs[grows]
+        runs[grows] = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
+    for which in (1, 0):
+        if len(runs[which]) >= 2:
+            out[1 - which].append(runs[which])
     return out
 
 

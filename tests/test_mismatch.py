@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gtcbrief import mismatch
@@ -328,6 +330,30 @@ def test_an_item_whose_features_are_made_keeps_all_that_scoring_reads() -> None:
     for entry in load_path("samples/gtc-daily-brief.md").entries:
         full = mismatch.item_of(entry)
         assert mismatch.placed_item_of(entry) == replace(full, track=None, speakers=None)
+
+
+def _runs_one_side(bigrams: list[tuple[str, bool]], want: bool) -> list[str]:
+    """The merged runs of one side, as explain_terms once made them (a pass per side)."""
+    out: list[str] = []
+    run = ""
+    for bigram, hit in bigrams:
+        if hit != want:
+            if len(run) >= 2:
+                out.append(run)
+            run = ""
+            continue
+        run = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
+    if len(run) >= 2:
+        out.append(run)
+    return out
+
+
+@given(st.lists(st.tuples(st.text(alphabet="模型训练数据", min_size=2, max_size=2), st.booleans())))
+@example([("模型", True), ("型训", True), ("训练", False), ("练数", False), ("数据", True)])
+def test_found_and_missing_bigram_runs_come_from_one_pass(bigrams: list[tuple[str, bool]]) -> None:
+    found, missing = mismatch._merged_runs(bigrams)
+    assert found == _runs_one_side(bigrams, True)
+    assert missing == _runs_one_side(bigrams, False)
 
 
 def test_explain_prints_the_evidence_under_each_mismatch() -> None:

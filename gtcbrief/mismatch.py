@@ -1111,19 +1111,24 @@ class Scorer:
                         if zh in norm:
                             extra_d.append(k)
                             extra_k.append(word)
-        latin, concepts = self._latin, self._concepts
-        for k, d in enumerate(ds):
-            assert d is not None
-            for t in d.latin:
-                if t in latin:
-                    extra_d.append(k)
-                    extra_k.append(latin[t])
-            for c in d.concepts:
-                if c in concepts:
-                    extra_d.append(k)
-                    extra_k.append(concepts[c])
         found_d.append(np.asarray(extra_d, dtype=np.int64))
         found_k.append(np.asarray(extra_k, dtype=np.int64))
+
+        # The titles' Latin terms and concepts each description has: every description's
+        # in one list, looked up at once (the pairs are sorted and made unique below).
+        def lookup(table: Mapping[Any, int], parts: Sequence[Sequence[Any]]) -> None:
+            sizes = list(map(len, parts))
+            get = table.get
+            ids = np.fromiter(
+                (get(x, -1) for x in chain.from_iterable(parts)), dtype=np.int64, count=sum(sizes)
+            )
+            owners = np.repeat(np.arange(len(parts), dtype=np.int64), sizes)
+            hit = ids >= 0
+            found_d.append(owners[hit])
+            found_k.append(ids[hit])
+
+        lookup(self._latin, [d.latin for d in ds if d is not None])
+        lookup(self._concepts, [d.concepts for d in ds if d is not None])
         width = max(len(self.keys_of), 1)
         keys = _unique(np, np.concatenate(found_d) * width + np.concatenate(found_k))
         owners = keys // width

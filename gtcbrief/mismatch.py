@@ -387,10 +387,14 @@ def features(text: str, glossary: Glossary, weight: float = 1.0) -> Features:
     return Features(weights, surface)
 
 
-def _merge(*parts: Features) -> Features:
-    weights: dict[str, float] = {}
-    surface: dict[str, str] = {}
-    for part in parts:
+def _merge(first: Features, *rest: Features) -> Features:
+    """The parts' features: each key at its largest weight, with its first surface form.
+
+    Every weight is positive, so the first part's keys all go in as they are:
+    copied, not looked up one by one."""
+    weights = dict(first.weights)
+    surface = dict(first.surface)
+    for part in rest:
         for key, w in part.weights.items():
             if w > weights.get(key, 0.0):
                 weights[key] = w

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtcbrief.commands.grep_core import Segment, _plain, _reach, _styled
+from gtcbrief.commands.grep_core import Segment, _plain, _reach, _shown_over, _styled, _windows
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Unit
 from gtcbrief.search import (
@@ -221,3 +221,73 @@ def test_every_character_the_wide_shortcut_takes_is_wide() -> None:
     taken = [chr(p) for p in range(0x3000, 0x10000) if _wide_run().fullmatch(chr(p))]
     assert len(taken) > 39_000
     assert all(unicodedata.east_asian_width(c) in "WF" for c in taken)
+
+
+def _reference_windows(
+    text: str, spans: list[tuple[int, int]], width: int
+) -> tuple[list[tuple[int, int]], int]:
+    """:func:`_windows` as first written: every edge walked by :func:`_reach`."""
+    if not spans or _reference_reach(text, 0, 1, width) == len(text):
+        return [(0, len(text))], 0
+    pieces: list[tuple[int, int]] = []
+    hidden = 0
+    for start, end in spans:
+        if pieces and _shown_over(text, pieces, 2 * width):
+            hidden += 1
+            continue
+        lo, hi = _reach(text, start, -1, 24), _reach(text, end, 1, 24)
+        if pieces and lo <= pieces[-1][1]:
+            lo = pieces.pop()[0]
+        pieces.append((lo, hi))
+    return pieces, hidden
+
+
+PROSE = "注意力機制模型，。、「」（）ａＢ“”…aZ1 ①"
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=PROSE, min_size=1, max_size=400), st.data())
+def test_windows_cut_where_reach_alone_would(text: str, data: st.DataObject) -> None:
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=12))))
+    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+    width = data.draw(st.sampled_from([40, 71, 120]))
+    assert _windows(text, spans, width) == _reference_windows(text, spans, width)
+
+
+_WIDE = "注意力机制" * 40
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        (_WIDE, [(0, 3)]),
+        (_WIDE, [(len(_WIDE) - 3, len(_WIDE))]),
+        (_WIDE, [(12, 15)]),
+        (_WIDE, [(13, 16)]),
+        (_WIDE, [(100, 103), (110, 113), (190, 193)]),
+        ("ab" + _WIDE, [(14, 17)]),
+        (_WIDE[:13] + "GPU" + _WIDE, [(16, 19)]),
+        (_WIDE + "ＲＡＧ", [(len(_WIDE) - 3, len(_WIDE))]),
+        ("，" * 30 + "注意力" + "x" * 100, [(30, 33)]),
+        ("注意力" + "Ａ" * 100, [(0, 3)]),
+        ("x" * 200 + "注意力" + "机" * 11, [(200, 203)]),
+        ("x" * 200 + "注意力" + "机" * 12, [(200, 203)]),
+        ("x" * 200 + "注意力" + "机" * 13, [(200, 203)]),
+        ("机" * 12 + "注意力" + "x" * 200, [(12, 15)]),
+        ("机" * 13 + "注意力" + "x" * 200, [(13, 16)]),
+        ("机" * 36, [(0, 3)]),
+        ("机" * 36, [(33, 36)]),
+    ],
+    ids=[
+        "first-chars", "last-chars", "at-half", "past-half", "many-matches-some-hidden",
+        "ascii-at-line-start", "latin-word-beside-match", "full-width-latin-at-end",
+        "full-width-punctuation", "full-width-letters-after", "exactly-half-wide-after",
+        "half-plus-one-wide-after", "half-plus-two-wide-after", "exactly-half-wide-before",
+        "half-plus-one-wide-before", "line-just-over-width-start", "line-just-over-width-end",
+    ],
+)  # fmt: skip
+def test_windows_at_the_edges_cut_where_reach_alone_would(
+    text: str, spans: list[tuple[int, int]]
+) -> None:
+    for width in (40, 71):
+        assert _windows(text, spans, width) == _reference_windows(text, spans, width)

@@ -446,16 +446,33 @@ def _windows(
     if width is None or not spans or not _wider(text, width):
         return [(0, len(text))], 0
     side = 24  # cells of context either side of a match
+    half = side // 2
+    wide = _wide_run()
+    size = len(text)
     pieces: list[tuple[int, int]] = []
+    shown = 0  # characters in pieces: none takes more than two cells
     hidden = 0
     for start, end in spans:
-        if pieces and _shown_over(text, pieces, 2 * width):
+        if shown > width and _shown_over(text, pieces, 2 * width):
             hidden += 1
             continue
-        lo, hi = _reach(text, start, -1, side), _reach(text, end, 1, side)
+        # _reach's commonest answer first, read off the line itself (one regex, no
+        # slices): the ``half`` characters next to the match are surely wide, so they
+        # fill the ``side`` cells exactly (or the line ends first)
+        if wide.fullmatch(text, start - half if start > half else 0, start):
+            lo = start - min(half, start)
+        else:
+            lo = _reach(text, start, -1, side)
+        if wide.fullmatch(text, end, end + half):
+            hi = end + min(half, size - end)
+        else:
+            hi = _reach(text, end, 1, side)
         if pieces and lo <= pieces[-1][1]:
-            lo = pieces.pop()[0]
+            merged = pieces.pop()
+            shown -= merged[1] - merged[0]
+            lo = merged[0]
         pieces.append((lo, hi))
+        shown += hi - lo
     return pieces, hidden
 
 
@@ -643,12 +660,23 @@ def _render_plain(
                 block.append("")
             block.append(f"{path}:{unit.line}: {kind}{safe(unit.title)}")
             previous = None
-            for n, spans, line in _rows(hit, context):
-                if previous is not None and n > previous + 1:
-                    block.append("    --")
-                mark = ":" if spans else "-"
-                block.append(f"{n:>6}{mark} {_plain(line, spans or [], width)}")
-                previous = n
+            if not context:  # the matching lines, as _rows would give them, without the tuples
+                for m in hit.lines:
+                    n = m.line
+                    if n == unit.line:
+                        continue
+                    if previous is not None and n > previous + 1:
+                        block.append("    --")
+                    mark = ":" if m.spans else "-"
+                    block.append(f"{n:>6}{mark} {_plain(m.text, m.spans, width)}")
+                    previous = n
+            else:
+                for n, spans, line in _rows(hit, context):
+                    if previous is not None and n > previous + 1:
+                        block.append("    --")
+                    mark = ":" if spans else "-"
+                    block.append(f"{n:>6}{mark} {_plain(line, spans or [], width)}")
+                    previous = n
             count += 1
             if interactive or len(block) >= 512:
                 block.append("")

@@ -18,6 +18,11 @@ from itertools import accumulate
 from gtcbrief.edge import check_choice, warn
 from gtcbrief.errors import GtcbriefError
 
+# here, not in the functions that use it: ``from m import x`` run in a function
+# looks for ``m.__path__`` each time, and a module without one makes it format and
+# drop an AttributeError (≈6,000 instructions, once per line shown)
+from gtcbrief.render import safe
+
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     from typing import IO, Any, NamedTuple
@@ -173,7 +178,7 @@ class _Held:
 
 def _answer(index: Index, r: Request, options: Options) -> int:
     """Write the hits of ``r`` in its format; returns how many entries matched."""
-    from gtcbrief.render import safe, use_colour, write_json_array
+    from gtcbrief.render import use_colour, write_json_array
     from gtcbrief.search import search
 
     out: IO[str] = sys.stdout
@@ -324,11 +329,11 @@ def _isatty(stream: IO[str]) -> bool:
 
 def hit_record(hit: Hit) -> dict[str, Any]:
     """The JSON record of one matching entry (SPEC contract: path, line, title + matches)."""
-    from gtcbrief.search import REPORTED
+    import gtcbrief.search  # (not ``from … import``: see the import of ``safe`` above)
 
     unit = hit.unit
     fields: dict[str, Any] = {}
-    for name, attr in REPORTED:
+    for name, attr in gtcbrief.search.REPORTED:
         spans = hit.fields.get(name)
         if spans:
             fields[name] = {"text": getattr(unit, attr), "spans": [list(s) for s in spans]}
@@ -481,8 +486,6 @@ def _styled(text: str, spans: list[tuple[int, int]], *, width: int | None) -> li
 
     Segment text is already made safe (control characters visible).
     """
-    from gtcbrief.render import safe
-
     # a line without control characters has none in any piece either
     clean: Callable[[str], str] = _same if safe(text) is text else safe
     pieces, hidden = _windows(text, spans, width)
@@ -513,8 +516,6 @@ def _plain(text: str, spans: list[tuple[int, int]], width: int | None) -> str:
     Within a window the segments cover it end to end, and making text safe
     works character by character, so a window is its own text made safe.
     """
-    from gtcbrief.render import safe
-
     pieces, hidden = _windows(text, spans, width)
     if len(pieces) == 1 and pieces[0] == (0, len(text)):
         return safe(text)
@@ -563,7 +564,7 @@ def _render_text(
 
     from rich.text import Text
 
-    from gtcbrief.render import console, safe
+    from gtcbrief.render import console
 
     con = console()
 
@@ -640,8 +641,6 @@ def _render_plain(
     hits: Iterator[Hit], context: int, full: bool, out: IO[str], after: int = 0
 ) -> int:
     """:func:`_render_text` without colour: each line built as a string, written in blocks."""
-
-    from gtcbrief.render import safe
 
     columns = _columns()
     width = None if full else max(40, columns - 9)

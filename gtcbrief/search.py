@@ -335,16 +335,21 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _line_spans(matchers: Sequence[Matcher], unit: Unit) -> list[LineMatch] | None:
+def _line_spans(
+    matchers: Sequence[Matcher], unit: Unit, spaced: bool | None = None
+) -> list[LineMatch] | None:
     """The matching lines of a unit, read off one scan of its stored normalised text.
 
     Exactly what :func:`_spans` finds line by line, when no match can cross a
     line break (no term has a space in it) and each matching line keeps its
     length and place when normalised (it almost always does). ``None``
-    otherwise: the caller then goes line by line.
+    otherwise: the caller then goes line by line. ``spaced``: whether a term
+    has a space, if the caller knows.
     """
     text, norm = unit.text, unit.norm
-    if norm is None or len(norm) != len(text) or any(" " in m.norm for m in matchers):
+    if spaced is None:
+        spaced = any(" " in m.norm for m in matchers)
+    if norm is None or len(norm) != len(text) or spaced:
         return None
     by_line: dict[int, list[tuple[int, int]]] = {}
     for m in matchers:
@@ -380,16 +385,22 @@ def _line_spans(matchers: Sequence[Matcher], unit: Unit) -> list[LineMatch] | No
 
 
 def _annotate(
-    hit: Hit, matchers: Sequence[Matcher], fold: bool, fields: tuple[str, ...] | None = None
+    hit: Hit,
+    matchers: Sequence[Matcher],
+    fold: bool,
+    fields: tuple[str, ...] | None = None,
+    spaced: bool | None = None,
 ) -> None:
-    import bisect
-
+    """Fill in ``hit``'s matching lines, and the spans of the ``fields`` asked for."""
     unit = hit.unit
-    quick = _line_spans(matchers, unit) if fold else None
+    quick = _line_spans(matchers, unit, spaced) if fold else None
     if quick is not None:
         hit.lines = quick
-        _annotate_fields(hit, matchers, fold, fields)
+        if fields != ():
+            _annotate_fields(hit, matchers, fold, fields)
         return
+    import bisect
+
     lines = unit.text.split("\n")
     normal: list[str] | None = None
     if fold and unit.norm is not None:
@@ -502,6 +513,23 @@ def search(
     whole = fold and not any(m.term.field for m in (*positives, *excludes))
     # the commonest query of all, one term: tested without the generators around it
     single = positives[0] if len(positives) == 1 and len(clauses) == 1 and not excludes else None
+    spaced = any(" " in m.norm for m in positives)
+    if whole and single is not None and single.plain:
+        # and the commonest of those, a plain term (most Chinese ones): the loop below,
+        # without what the term and the options have already decided
+        needle, spans, fields, limit = single.norm, options.spans, options.fields, options.limit
+        for unit in units:
+            norm = unit.norm
+            if needle not in (normalize(unit.text) if norm is None else norm):
+                continue
+            hit = Hit(unit, unit.score)
+            if spans:
+                _annotate(hit, positives, True, fields, spaced)
+            yield hit
+            emitted += 1
+            if limit is not None and emitted >= limit:
+                return
+        return
     for unit in units:
         norm = unit.norm
         if whole and norm is not None:
@@ -529,7 +557,7 @@ def search(
                 continue
         hit = Hit(unit, unit.score)
         if options.spans:
-            _annotate(hit, positives, fold, options.fields)
+            _annotate(hit, positives, fold, options.fields, spaced)
         yield hit
         emitted += 1
         if options.limit is not None and emitted >= options.limit:

@@ -16,7 +16,7 @@ from gtcbrief.cli import app
 from gtcbrief.config import Config
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Index, Unit, open_index
-from gtcbrief.search import Options, parse_query, search
+from gtcbrief.search import Hit, Options, parse_query, ranking, search
 from gtcbrief.text import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,3 +354,36 @@ def test_a_bad_query_fails_before_any_index_is_built(tmp_path: Path) -> None:
     assert grep('"open', BRIEF, "--cache-dir", str(cache)).exit_code == 2
     assert grep("--regex", "(", BRIEF, "--cache-dir", str(cache)).exit_code == 2
     assert not cache.exists()
+
+
+# ------------------------------------------------------------------ the one-plain-term loop
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["注意力", "注", "數據", "机器人", "模型", "，", "①", "第1"],
+    ids=["chinese", "one-character", "traditional", "chinese-3", "common", "full-width-comma",
+         "circled-digit", "digit-inside"],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "options",
+    [Options(fields=()), Options(), Options(limit=3), Options(spans=False), Options(sort="path")],
+    ids=["text", "json-fields", "limit", "no-spans", "sort-path"],
+)
+def test_one_plain_term_finds_what_the_general_loop_finds(term: str, options: Options) -> None:
+    # the same term twice is the same query, through the general loop
+    index, _units = _corpus()
+    ranked = ranking(index, term, Options())
+    for candidates in (ranked, None):
+        fast = list(search(index, term, options, candidates))
+        general = list(search(index, f"{term} {term}", options, candidates))
+        if candidates is None:  # scored by another expression: compare what was found
+            assert sorted(map(_found_in, fast)) == sorted(map(_found_in, general))
+        else:
+            assert fast == general
+    assert fast or term in ("①", "第1")
+
+
+def _found_in(hit: Hit) -> tuple[str, int, list[tuple[int, str, list[tuple[int, int]]]], str]:
+    lines = [(m.line, m.text, m.spans) for m in hit.lines]
+    return hit.unit.path, hit.unit.line, lines, repr(hit.fields)

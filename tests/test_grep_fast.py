@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtcbrief.commands.grep_core import Segment, _plain, _reach, _shown_over, _styled, _windows
+from gtcbrief.commands.grep_core import (
+    Segment,
+    _plain,
+    _reach,
+    _shown_over,
+    _styled,
+    _wide_run,
+    _windows,
+)
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Unit
 from gtcbrief.search import (
@@ -291,3 +299,17 @@ def test_windows_at_the_edges_cut_where_reach_alone_would(
 ) -> None:
     for width in (40, 71):
         assert _windows(text, spans, width) == _reference_windows(text, spans, width)
+
+
+@settings(max_examples=500)
+@given(
+    st.text(alphabet="注意力機制，。「ＡＢ" + "aZ1 -(" + "…①é\x1b", max_size=40), st.integers(0, 30)
+)
+def test_fitting_by_runs_counts_as_cell_by_cell(piece: str, budget: int) -> None:
+    from gtcbrief.commands.grep_core import _fitting
+
+    fit = _fitting(piece, budget)
+    if fit is not None:  # ASCII and surely-wide runs only (else each character is measured)
+        assert fit == _reference_reach(piece, 0, 1, budget)
+    else:
+        assert any(not c.isascii() and not _wide_run().fullmatch(c) for c in piece)

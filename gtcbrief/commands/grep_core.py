@@ -411,16 +411,53 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
         half = budget // 2
         if _wide_run().fullmatch(piece, max(0, len(piece) - half - 1)):
             return index - min(half, len(piece))
-        used = list(accumulate(piece[::-1].translate(_CELLS).encode()))
-        return index - bisect_right(used, budget)
+        piece = piece[::-1]
+        fit = _fitting(piece, budget)
+        if fit is None:
+            fit = bisect_right(list(accumulate(piece.translate(_CELLS).encode())), budget)
+        return index - fit
     piece = text[index : index + budget]
     if piece.isascii():
         return index + len(piece)
     half = budget // 2
     if _wide_run().fullmatch(piece, 0, half + 1):  # two cells each, so half of them fit
         return index + min(half, len(piece))
-    used = list(accumulate(piece.translate(_CELLS).encode()))
-    return index + bisect_right(used, budget)
+    fit = _fitting(piece, budget)
+    if fit is None:
+        fit = bisect_right(list(accumulate(piece.translate(_CELLS).encode())), budget)
+    return index + fit
+
+
+_ASCII_RUN = re.compile(r"[\x00-\x7f]*")
+
+
+def _fitting(piece: str, budget: int) -> int | None:
+    """How many of the first characters of ``piece`` fit in ``budget`` cells, measured
+    run by run: ASCII (one cell each) and surely-wide characters (two each, see
+    :func:`_wide_run`), the text of Chinese prose with Latin words in it. ``None``
+    if a character of neither kind comes first (then each character is measured).
+
+    Translating a piece to its widths looked up every character in :data:`_CELLS`
+    (≈700 instructions each: a subclass of ``dict`` is read through a Python-level
+    ``__getitem__``), a quarter of the text output of a grep with many hits.
+    """
+    wide = _wide_run()
+    pos, left, end = 0, budget, len(piece)
+    while pos < end:
+        if piece[pos] < "\x80":
+            run = _ASCII_RUN.match(piece, pos).end() - pos  # type: ignore[union-attr]
+            take = run if run <= left else left
+            left -= take
+        else:
+            run = wide.match(piece, pos).end() - pos  # type: ignore[union-attr]
+            if not run:
+                return None
+            take = run if 2 * run <= left else left // 2
+            left -= 2 * take
+        pos += take
+        if take < run:  # the budget ran out inside the run
+            break
+    return pos
 
 
 def _cells(text: str) -> int:

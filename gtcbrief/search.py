@@ -352,18 +352,35 @@ def _line_spans(
     if norm is None or len(norm) != len(text) or spaced:
         return None
     by_line: dict[int, list[tuple[int, int]]] = {}
-    for m in matchers:
-        for found in m.pattern.finditer(norm):
-            start, end = found.span()
-            if end <= start:
-                continue
+    if len(matchers) == 1 and matchers[0].plain:
+        # one literal: what finditer finds, line by line in order, without match objects
+        needle = matchers[0].norm
+        size = len(needle)
+        start = norm.find(needle)
+        while start >= 0:
             head = norm.rfind("\n", 0, start) + 1
-            spans = by_line.get(head)
-            if spans is None:
-                by_line[head] = spans = []
-            spans.append((start - head, end - head))
+            tail = norm.find("\n", start)
+            if tail < 0:
+                tail = len(norm)
+            by_line[head] = in_line = []
+            while 0 <= start < tail:
+                in_line.append((start - head, start - head + size))
+                start = norm.find(needle, start + size)
+        heads: Iterable[int] = by_line
+    else:
+        for m in matchers:
+            for found in m.pattern.finditer(norm):
+                start, end = found.span()
+                if end <= start:
+                    continue
+                head = norm.rfind("\n", 0, start) + 1
+                spans = by_line.get(head)
+                if spans is None:
+                    by_line[head] = spans = []
+                spans.append((start - head, end - head))
+        heads = sorted(by_line)
     out: list[LineMatch] = []
-    for head in sorted(by_line):
+    for head in heads:
         tail = norm.find("\n", head)
         if tail < 0:
             tail = len(norm)

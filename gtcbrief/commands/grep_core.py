@@ -554,8 +554,11 @@ def _plain(text: str, spans: list[tuple[int, int]], width: int | None) -> str:
     works character by character, so a window is its own text made safe.
     """
     pieces, hidden = _windows(text, spans, width)
-    if len(pieces) == 1 and pieces[0] == (0, len(text)):
-        return safe(text)
+    if len(pieces) == 1 and not hidden:  # the usual line: one window, or all of it
+        lo, hi = pieces[0]
+        if lo == 0 and hi == len(text):
+            return safe(text)
+        return ("…" if lo > 0 else "") + safe(text[lo:hi]) + ("…" if hi < len(text) else "")
     parts: list[str] = []
     for lo, hi in pieces:
         if lo > 0:
@@ -685,13 +688,16 @@ def _render_plain(
     block: list[str] = []  # one write per line is a system call each when Python runs unbuffered
     count = 0
     paths: dict[str, str] = {}
+    kinds: dict[str | None, str] = {None: "", "": ""}  # a handful of kinds, shown many times
     try:
         for hit in hits:
             unit = hit.unit
             path = paths.get(unit.path)
             if path is None:
                 path = paths[unit.path] = safe(unit.path)
-            kind = f"【{safe(unit.kind)}】" if unit.kind else ""
+            kind = kinds.get(unit.kind)
+            if kind is None:
+                kind = kinds[unit.kind] = f"【{safe(unit.kind)}】" if unit.kind else ""
             if count or after:
                 block.append("")
             block.append(f"{path}:{unit.line}: {kind}{safe(unit.title)}")

@@ -145,3 +145,39 @@ def test_with_another_thread_running_nothing_is_forked(
     finally:
         stop.set()
         other.join()
+
+
+def test_a_stale_index_found_while_the_child_works_ends_it_and_searches_again(
+    docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the parent shows its half before the child's arrives, once the walk says the index
+    # is fresh; when the walk says it is not, nothing is shown and the child is ended
+    from gtcbrief.forked import Child
+    from gtcbrief.index import Index
+
+    args = ["的", str(docs), "--cache-dir", str(docs.parent / "cache")]
+    one = _grep(args, 10**9, capsys)
+    answers = iter([False])
+    real_confirm, real_end, real_half = Index.confirm, Child.end, grep_core._Half.__init__
+    halves: list[Child] = []
+    killed: list[Child] = []
+
+    def confirm(self: Index) -> bool:
+        real_confirm(self)
+        return next(answers, True)
+
+    def half(self: grep_core._Half, work: object) -> None:
+        real_half(self, work)  # type: ignore[arg-type]
+        halves.append(self.child)
+
+    def end(self: Child, kill: bool = False) -> int:
+        if kill:
+            killed.append(self)
+        return real_end(self, kill)
+
+    monkeypatch.setattr(Index, "confirm", confirm)
+    monkeypatch.setattr(grep_core._Half, "__init__", half)
+    monkeypatch.setattr(Child, "end", end)
+    assert _grep(args, 1, capsys) == one
+    assert len(halves) == 2 and all(not child.running for child in halves)
+    assert halves[0] in killed and halves[1] not in killed  # ended early, then the retry's

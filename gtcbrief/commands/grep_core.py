@@ -248,6 +248,14 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     # the child never uses this process's connection: it opens its own
     child = _Half(lambda sink: write(index.reopened(), ranked[half:], sink, 1))
     first = write(index, ranked[:half], out, 0)
+    if isinstance(out, _Held):
+        # the walk is long done: show this half while the child finishes the other
+        # (else encoding and writing it waits for the child too)
+        try:
+            out.release()
+        except _Stale:
+            child.child.end(kill=True)
+            raise
     done = child.result()
     if done is None:  # the child could not: do its half here
         return first + write(index, ranked[half:], out, first)

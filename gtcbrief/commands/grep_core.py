@@ -245,6 +245,10 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():
         return write(index, ranked, out, 0)
     half = (len(ranked) + 1) // 2
+    if r.fmt == "text" and not r.full:
+        # long lines are cut around their matches (nearly always, with this many): compile
+        # the regex for it once, here, not in both processes (≈19 M instructions each)
+        _wide_run()
     # the child never uses this process's connection: it opens its own
     child = _Half(lambda sink: write(index.reopened(), ranked[half:], sink, 1))
     first = write(index, ranked[:half], out, 0)

@@ -69,7 +69,7 @@ def test_two_processes_print_what_one_prints(
     halves: list[object] = []
     real = grep_core._Half.result
 
-    def recorded(self: grep_core._Half) -> tuple[int, str] | None:
+    def recorded(self: grep_core._Half) -> tuple[int, str | bytes] | None:
         done = real(self)
         halves.append(done)
         return done
@@ -77,6 +77,8 @@ def test_two_processes_print_what_one_prints(
     monkeypatch.setattr(grep_core._Half, "result", recorded)
     assert _grep(args, 1, capsys) == one
     assert halves and all(h is not None for h in halves)  # the child did its half
+    # encoded by the child for the (UTF-8) output: the parent wrote its bytes as they came
+    assert all(isinstance(h[1], bytes) for h in halves)  # type: ignore[index]
 
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -166,8 +168,8 @@ def test_a_stale_index_found_while_the_child_works_ends_it_and_searches_again(
         real_confirm(self)
         return next(answers, True)
 
-    def half(self: grep_core._Half, work: object) -> None:
-        real_half(self, work)  # type: ignore[arg-type]
+    def half(self: grep_core._Half, work: object, errors: str | None = None) -> None:
+        real_half(self, work, errors)  # type: ignore[arg-type]
         halves.append(self.child)
 
     def end(self: Child, kill: bool = False) -> int:

@@ -249,8 +249,15 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         # long lines are cut around their matches (nearly always, with this many): compile
         # the regex for it once, here, not in both processes (≈19 M instructions each)
         _wide_run()
+    # the child encodes its text for our output as the text layer would, when the
+    # output is UTF-8 (so this process need not decode and encode it again)
+    target = out.out if isinstance(out, _Held) else out
+    binary = _utf8_buffer(target)
     # the child never uses this process's connection: it opens its own
-    child = _Half(lambda sink: write(index.reopened(), ranked[half:], sink, 1))
+    child = _Half(
+        lambda sink: write(index.reopened(), ranked[half:], sink, 1),
+        None if binary is None else binary[1],
+    )
     first = write(index, ranked[:half], out, 0)
     if isinstance(out, _Held):
         # the walk is long done: show this half while the child finishes the other
@@ -264,10 +271,33 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     if done is None:  # the child could not: do its half here
         return first + write(index, ranked[half:], out, first)
     second, text = done
-    if r.fmt == "text" and not first and text.startswith("\n"):
+    if r.fmt == "text" and not first and text[:1] in ("\n", b"\n"):
         text = text[1:]  # the child separated its first entry from ours: there were none
-    out.write(text)
+    if isinstance(text, str):
+        out.write(text)
+    elif binary is not None and not (isinstance(out, _Held) and out.parts is not None):
+        target.flush()  # what this process wrote goes first
+        binary[0].write(text)
+    else:  # (never: the text was encoded only for a stream written straight to)
+        out.write(text.decode("utf-8", binary[1] if binary else "strict"))
     return first + second
+
+
+def _utf8_buffer(stream: object) -> tuple[IO[bytes], str] | None:
+    """The binary buffer under a text stream that writes what it is given as UTF-8 (no
+    newline translation: POSIX), and its error handler; ``None`` for other streams."""
+    import codecs
+    import io
+    import os
+
+    if not isinstance(stream, io.TextIOWrapper) or os.linesep != "\n":
+        return None
+    try:
+        if codecs.lookup(stream.encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return stream.buffer, stream.errors or "strict"
 
 
 class _Sink:
@@ -287,7 +317,9 @@ class _Sink:
 class _Half:
     """``work`` rendering into memory in a forked child (:class:`gtcbrief.forked.Child`)."""
 
-    def __init__(self, work: Callable[[IO[str]], int]) -> None:
+    def __init__(self, work: Callable[[IO[str]], int], errors: str | None = None) -> None:
+        """``errors``: send the text encoded as UTF-8 with this error handler (if it
+        cannot be, the child fails and the parent does the work, and meets the error)."""
         from gtcbrief.forked import Child
 
         def answer() -> bytes:
@@ -295,12 +327,13 @@ class _Half:
 
             sink = _Sink()
             count = work(sink)  # type: ignore[arg-type]
-            return marshal.dumps((count, "".join(sink.parts)))
+            text = "".join(sink.parts)
+            return marshal.dumps((count, text if errors is None else text.encode("utf-8", errors)))
 
         self.child = Child(answer)
 
-    def result(self) -> tuple[int, str] | None:
-        """(entries, text) from the child; ``None`` if it failed."""
+    def result(self) -> tuple[int, str | bytes] | None:
+        """(entries, text or its encoding) from the child; ``None`` if it failed."""
         import marshal
 
         try:
@@ -313,7 +346,9 @@ class _Half:
             count, text = marshal.loads(data)
         except (EOFError, ValueError, TypeError):
             return None
-        return int(count), str(text)
+        if not isinstance(text, (str, bytes)):
+            return None
+        return int(count), text
 
 
 def _columns() -> int:

@@ -227,7 +227,7 @@ def test_every_character_the_wide_shortcut_takes_is_wide() -> None:
     from gtcbrief.commands.grep_core import _wide_run
 
     taken = [chr(p) for p in range(0x3000, 0x10000) if _wide_run().fullmatch(chr(p))]
-    assert len(taken) > 39_000
+    assert len(taken) > 21_800
     assert all(unicodedata.east_asian_width(c) in "WF" for c in taken)
 
 
@@ -250,7 +250,7 @@ def _reference_windows(
     return pieces, hidden
 
 
-PROSE = "注意力機制模型，。、「」（）ａＢ“”…aZ1 ①"
+PROSE = "注意力機制模型，。、「」（）ａＢ“”…aZ1 ①한㐀"
 
 
 @settings(max_examples=400)

@@ -264,7 +264,7 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         # (else encoding and writing it waits for the child too)
         try:
             out.release()
-        except _Stale:
+        except BaseException:  # _Stale (searched again), or the output failed
             child.child.end(kill=True)
             raise
     done = child.result()

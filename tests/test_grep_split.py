@@ -183,3 +183,41 @@ def test_a_stale_index_found_while_the_child_works_ends_it_and_searches_again(
     assert _grep(args, 1, capsys) == one
     assert len(halves) == 2 and all(not child.running for child in halves)
     assert halves[0] in killed and halves[1] not in killed  # ended early, then the retry's
+
+
+@pytest.mark.parametrize("output", ["captured", "string"])
+def test_a_first_half_without_entries_adds_no_blank_line(
+    output: str, docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the child separates its first entry from the parent's; with none from the parent,
+    # the separator goes, whether the child's text came encoded (a UTF-8 text stream
+    # such as pytest's) or as text (any other stream)
+    import contextlib
+    import io
+
+    from gtcbrief import search as search_module
+
+    real = search_module.ranking
+
+    def padded(index: object, query: str, options: object) -> object:
+        ranked = real(index, query, options)  # type: ignore[arg-type]
+        assert ranked is not None
+        rows = index.conn.execute(  # type: ignore[attr-defined]
+            "SELECT id FROM units WHERE instr(norm, ?) = 0 LIMIT ?", (query, len(ranked) + 1)
+        )
+        return [(rowid, 0.0) for (rowid,) in rows] + ranked  # the first half finds nothing
+
+    monkeypatch.setattr(search_module, "ranking", padded)
+    args = ["注意力", str(docs), "--cache-dir", str(docs.parent / "cache")]
+    if output == "captured":
+        one, two = _grep(args, 10**9, capsys), _grep(args, 1, capsys)
+    else:
+        results = []
+        for split_from in (10**9, 1):
+            buffer = io.StringIO()
+            monkeypatch.setattr(grep_core, "SPLIT_FROM", split_from)
+            with contextlib.redirect_stdout(buffer):
+                results.append((run(["grep", *args]), buffer.getvalue()))
+        one, two = results
+    assert one == two
+    assert one[0] == 0 and one[1] and not one[1].startswith("\n")

@@ -271,11 +271,14 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     if done is None:  # the child could not: do its half here
         return first + write(index, ranked[half:], out, first)
     second, text = done
-    if r.fmt == "text" and not first and text[:1] in ("\n", b"\n"):
-        text = text[1:]  # the child separated its first entry from ours: there were none
+    # with no entry of ours, drop the line the child put between its first entry and ours
+    unseparated = r.fmt == "text" and not first
     if isinstance(text, str):
-        out.write(text)
-    elif binary is not None and not (isinstance(out, _Held) and out.parts is not None):
+        out.write(text[1:] if unseparated and text[:1] == "\n" else text)
+        return first + second
+    if unseparated and text[:1] == b"\n":
+        text = text[1:]
+    if binary is not None and not (isinstance(out, _Held) and out.parts is not None):
         target.flush()  # what this process wrote goes first
         binary[0].write(text)
     else:  # (never: the text was encoded only for a stream written straight to)

@@ -309,10 +309,16 @@ def load_glossary(config: Config | None = None) -> Glossary:
 
 @record
 class Features:
-    """Weighted features of one text side, with a readable surface form for each."""
+    """Weighted features of one text side, with a readable surface form for each: the
+    key without its two-character prefix (``l:``, ``b:``), unless ``surface`` says
+    otherwise (a concept's key is its id, its surface the term found)."""
 
     weights: Mapping[str, float]
     surface: Mapping[str, str] = field(default_factory=dict)
+
+    def shown(self, key: str) -> str:
+        """How ``key`` reads in an explanation."""
+        return self.surface.get(key, key[2:])
 
 
 def _latin_terms(norm: str) -> Iterator[str]:
@@ -370,20 +376,17 @@ def features(text: str, glossary: Glossary, weight: float = 1.0) -> Features:
     norm = fold(text)
     weights: dict[str, float] = {}
     surface: dict[str, str] = {}
+    # a word's and a bigram's surface is their key without "l:"/"b:" (Features.shown)
     for w in chain.from_iterable(map(_latin_forms, _LATIN.findall(norm))):
-        key = "l:" + w
-        weights[key] = weight * LATIN_WEIGHT
-        surface.setdefault(key, w)
+        weights["l:" + w] = weight * LATIN_WEIGHT
     for cid, term in glossary.concepts(norm).items():
         key = f"c:{cid}"
         weights[key] = weight * CONCEPT_WEIGHT
-        surface.setdefault(key, term)
+        surface[key] = term
     for bigram in cjk_bigrams(norm):
         if len(bigram) < 2 or bigram in _ZH_STOP:
             continue
-        key = "b:" + bigram
-        weights[key] = weight * BIGRAM_WEIGHT
-        surface.setdefault(key, bigram)
+        weights["b:" + bigram] = weight * BIGRAM_WEIGHT
     return Features(weights, surface)
 
 
@@ -501,7 +504,7 @@ def prepare(
 
 
 #: Bump when the cached encoding of prepared features changes.
-FEATURES_FORMAT = 1
+FEATURES_FORMAT = 2
 
 
 def _features_salt(config: Config, glossary: Glossary) -> bytes:
@@ -527,7 +530,8 @@ def _encode_prepared(prepared: Sequence[Prepared]) -> bytes:
             (
                 tuple(t.weights),
                 tuple(t.weights.values()),
-                tuple(t.surface.get(k, k[2:]) for k in t.weights),
+                tuple(t.surface),
+                tuple(t.surface.values()),
                 None if d is None else (d.norm, d.latin, d.concepts, d.bnorm),
             )
             for t, d in prepared
@@ -546,11 +550,11 @@ def _decode_prepared(blob: bytes, count: int) -> list[Prepared] | None:
         return [
             (
                 Features(
-                    dict(zip(keys, weights, strict=True)), dict(zip(keys, surfaces, strict=True))
+                    dict(zip(keys, weights, strict=True)), dict(zip(shown, surfaces, strict=True))
                 ),
                 None if d is None else Described(*d),
             )
-            for keys, weights, surfaces, d in data
+            for keys, weights, shown, surfaces, d in data
         ]
     except (EOFError, ValueError, TypeError):
         return None
@@ -1196,11 +1200,11 @@ class Scorer:
                 terms.append((key, x, hit))
         # Heaviest first; a stable sort, so keys of equal weight keep the title's order.
         terms.sort(key=itemgetter(1), reverse=True)
-        surface = title.surface
+        show = title.shown
         matched: list[str] = []
         missing: list[str] = []
         for key, _x, hit in terms:
-            (matched if hit else missing).append(surface.get(key, key[2:]))
+            (matched if hit else missing).append(show(key))
         found_runs, missing_runs = _merged_runs(bigrams)
         matched.extend(found_runs)
         missing.extend(missing_runs)

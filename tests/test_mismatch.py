@@ -356,6 +356,16 @@ def test_found_and_missing_bigram_runs_come_from_one_pass(bigrams: list[tuple[st
     assert missing == _runs_one_side(bigrams, False)
 
 
+def test_a_feature_reads_as_its_key_unless_it_is_a_concept() -> None:
+    glossary = mismatch.parse_glossary([("retrieval augmented generation", "检索增强生成")])
+    found = mismatch.features("RAG: Retrieval Augmented Generation 检索增强", glossary)
+    concepts = [key for key in found.weights if key.startswith("c:")]
+    assert concepts and set(found.surface) == set(concepts)  # only concepts keep a surface
+    assert found.shown(concepts[0]) == "retrieval augmented generation"
+    assert {"l:rag", "b:检索"} <= set(found.weights)
+    assert found.shown("l:rag") == "rag" and found.shown("b:检索") == "检索"
+
+
 def test_explain_prints_the_evidence_under_each_mismatch() -> None:
     result = CliRunner().invoke(
         app, ["validate", "samples/gtc-daily-brief.md", "--select", "GB301", "--explain"]

@@ -1550,17 +1550,17 @@ def _merged_runs(bigrams: Sequence[tuple[str, bool]]) -> tuple[list[str], list[s
     """Title bigrams found and not found in the description (in title order, each with
     whether it is), adjacent ones merged into words: (found, missing)."""
     out: tuple[list[str], list[str]] = ([], [])
-    runs = ["", ""]  # the run being merged of bigrams not found, and of found ones
+    runs = ["", ""]  # the runs being merged, found and missing, as in ``out``
     for bigram, hit in bigrams:
-        grows, ends = (1, 0) if hit else (0, 1)
+        grows, ends = (0, 1) if hit else (1, 0)
         if len(runs[ends]) >= 2:
-            out[1 - ends].append(runs[ends])
+            out[ends].append(runs[ends])
         runs[ends] = ""
         run = runs[grows]
         runs[grows] = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
-    for which in (1, 0):
-        if len(runs[which]) >= 2:
-            out[1 - which].append(runs[which])
+    for side in (0, 1):
+        if len(runs[side]) >= 2:
+            out[side].append(runs[side])
     return out
 
 

@@ -17,7 +17,6 @@ from gtcbrief.commands.grep_core import (
     _reach,
     _shown_over,
     _styled,
-    _wide_run,
     _windows,
 )
 from gtcbrief.errors import GtcbriefError
@@ -308,8 +307,5 @@ def test_windows_at_the_edges_cut_where_reach_alone_would(
 def test_fitting_by_runs_counts_as_cell_by_cell(piece: str, budget: int) -> None:
     from gtcbrief.commands.grep_core import _fitting
 
-    fit = _fitting(piece, budget)
-    if fit is not None:  # ASCII and surely-wide runs only (else each character is measured)
-        assert fit == _reference_reach(piece, 0, 1, budget)
-    else:
-        assert any(not c.isascii() and not _wide_run().fullmatch(c) for c in piece)
+    # by runs where the piece is ASCII and surely-wide runs, else character by character
+    assert _fitting(piece, budget) == _reference_reach(piece, 0, 1, budget)

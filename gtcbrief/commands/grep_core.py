@@ -464,31 +464,24 @@ def _reach(text: str, index: int, step: int, budget: int) -> int:
         half = budget // 2
         if _wide_run().fullmatch(piece, max(0, len(piece) - half - 1)):
             return index - min(half, len(piece))
-        piece = piece[::-1]
-        fit = _fitting(piece, budget)
-        if fit is None:
-            fit = bisect_right(list(accumulate(piece.translate(_CELLS).encode())), budget)
-        return index - fit
+        return index - _fitting(piece[::-1], budget)
     piece = text[index : index + budget]
     if piece.isascii():
         return index + len(piece)
     half = budget // 2
     if _wide_run().fullmatch(piece, 0, half + 1):  # two cells each, so half of them fit
         return index + min(half, len(piece))
-    fit = _fitting(piece, budget)
-    if fit is None:
-        fit = bisect_right(list(accumulate(piece.translate(_CELLS).encode())), budget)
-    return index + fit
+    return index + _fitting(piece, budget)
 
 
 _ASCII_RUN = re.compile(r"[\x00-\x7f]*")
 
 
-def _fitting(piece: str, budget: int) -> int | None:
+def _fitting(piece: str, budget: int) -> int:
     """How many of the first characters of ``piece`` fit in ``budget`` cells, measured
     run by run: ASCII (one cell each) and surely-wide characters (two each, see
-    :func:`_wide_run`), the text of Chinese prose with Latin words in it. ``None``
-    if a character of neither kind comes first (then each character is measured).
+    :func:`_wide_run`), the text of Chinese prose with Latin words in it. If a
+    character of neither kind comes first, each character of the piece is measured.
 
     Translating a piece to its widths looked up every character in :data:`_CELLS`
     (≈700 instructions each: a subclass of ``dict`` is read through a Python-level
@@ -504,7 +497,7 @@ def _fitting(piece: str, budget: int) -> int | None:
         else:
             run = wide.match(piece, pos).end() - pos  # type: ignore[union-attr]
             if not run:
-                return None
+                return bisect_right(list(accumulate(piece.translate(_CELLS).encode())), budget)
             take = run if 2 * run <= left else left // 2
             left -= 2 * take
         pos += take

@@ -787,7 +787,8 @@ def worker_result(doc: Document) -> bytes | None:
 
 def _load_job(job: tuple[str, str, Config]) -> tuple[bytes, bytes | None]:
     """Worker: load one decoded text; the document comes back in the cache's encoding
-    (a fraction of the cost of pickling the dataclasses), with what :data:`_also` gave."""
+    (a fraction of the cost of pickling the dataclasses), with what :data:`_also` gave.
+    A worker that raises sends no answer: the parent loads that text itself."""
     from gtcbrief.cache import dumps
 
     text, path, config = job
@@ -838,12 +839,17 @@ def iter_documents(
     text was loaded before comes from the cache.
 
     ``jobs`` (default ``GTCBRIEF_JOBS``, else 0): 0 = one worker process per
-    core once there are ``POOL_MIN_FILES`` files, N = N processes, 1 = none. Files
-    are read and looked up in the cache here; only misses go to the workers,
-    and the pool starts with the first miss. Results keep the order of the paths.
+    core once there are ``POOL_MIN_FILES`` files, N = N processes, 1 = none. The
+    workers are forked (:class:`gtcbrief.forked.Workers`); where there is no fork,
+    or other threads run, everything loads in this process. Files are read and
+    looked up in the cache here; only misses go to the workers, and they start
+    with the first miss. Results keep the order of the paths.
     """
-    from gtcbrief.cache import DocumentCache, enabled_by_default, loads
+    import marshal
+
+    from gtcbrief.cache import DocumentCache, dumps, enabled_by_default, loads
     from gtcbrief.errors import GtcbriefError
+    from gtcbrief.forked import Workers, can_fork
     from gtcbrief.sources import iter_paths, read_source
 
     files = list(iter_paths(list(paths)))
@@ -852,25 +858,36 @@ def iter_documents(
         store = DocumentCache(config) if enabled_by_default() else None
     else:
         store = cache or None
-    workers = 1 if "-" in files else _jobs(jobs, len(files))
+    workers = 1 if "-" in files or not can_fork() else _jobs(jobs, len(files))
 
     def fail(exc: GtcbriefError) -> None:
         if on_error is None:
             raise exc
         on_error(exc)
 
-    pool: Any = None
-    # In order: a Document, an error, or a worker's pending result with what it needs.
+    pool: Workers | None = None
+    # In order: a Document, an error, or a worker's ticket with what its answer needs.
     pending: deque[Any] = deque()
     waiting = 0
+
+    def work(job: bytes) -> bytes:
+        """In a worker: load a text sent as (text, path)."""
+        text, path = marshal.loads(job)
+        return marshal.dumps(_load_job((text, path, config)))
 
     def settle(item: Any) -> Document | GtcbriefError:
         nonlocal waiting
         if not isinstance(item, tuple):
             return item  # type: ignore[no-any-return]
-        result, key, path, text = item
+        ticket, key, path, text = item
         waiting -= 1
-        blob, also = result.result()  # a worker that died raises BrokenProcessPool
+        assert pool is not None
+        answer = pool.result(ticket)  # a worker that died raises WorkerDied
+        if isinstance(answer, bytes):
+            blob, also = marshal.loads(answer)
+        else:  # the worker's load raised: load here, and meet the error with its traceback
+            doc = load_text(text, path, config=config)
+            blob, also = dumps(doc), None
         if store is not None:
             store.put(key, blob)
         if also is not None:
@@ -897,19 +914,14 @@ def iter_documents(
                     pending.append(doc)
                 else:
                     if pool is None:
-                        import multiprocessing
-                        from concurrent.futures import ProcessPoolExecutor
-
-                        method = "fork" if os.name == "posix" else "spawn"
-                        context = multiprocessing.get_context(method)
-                        pool = ProcessPoolExecutor(workers, mp_context=context)
-                    result = pool.submit(_load_job, (source.text, source.path, config))
-                    pending.append((result, key, source.path, source.text))
+                        pool = Workers(workers, work)
+                    ticket = pool.submit(marshal.dumps((source.text, source.path)))
+                    pending.append((ticket, key, source.path, source.text))
                     waiting += 1
             while pending and (
                 not isinstance(pending[0], tuple)
                 or waiting > workers * _WINDOW
-                or pending[0][0].done()
+                or (pool is not None and pool.done(pending[0][0]))
             ):
                 item = settle(pending.popleft())
                 if isinstance(item, GtcbriefError):
@@ -924,6 +936,6 @@ def iter_documents(
                 yield item
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close(kill=bool(pending))
     if store is not None:
         store.prune()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from gtcbrief.cache import DocumentCache
 from gtcbrief.config import DEFAULT, Template
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.loader import iter_documents, load_path, load_text
+from gtcbrief.model import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.md"))
@@ -193,3 +195,23 @@ def test_entries_are_kept_without_subfolders_and_old_subfolders_are_pruned(
     list(iter_documents([str(f) for f in files], cache=DocumentCache(DEFAULT, folder)))
     assert not legacy.parent.exists()
     assert [p.is_file() for p in folder.iterdir()] == [True] * 3
+
+
+def test_a_load_that_raises_in_a_worker_raises_the_same_error_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gtcbrief.loader as loader
+
+    files = _corpus(tmp_path / "r", copies=20)
+    real = loader.load_text
+
+    def broken(text: str, path: str, **kwargs: Any) -> Document:
+        if path == str(files[7]):
+            raise ValueError("a loader bug")
+        return real(text, path, **kwargs)
+
+    monkeypatch.setattr(loader, "load_text", broken)
+    loaded: list[Document] = []
+    with pytest.raises(ValueError, match="a loader bug"):
+        loaded.extend(iter_documents([str(tmp_path / "r")], jobs=2, cache=False))
+    assert [d.path for d in loaded] == [str(f) for f in files[:7]]

@@ -118,13 +118,12 @@ def _briefs(folder: Path, count: int) -> Path:
 def test_a_loader_worker_that_dies_is_an_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: object
 ) -> None:
-    from concurrent.futures.process import BrokenProcessPool
-
     import gtcbrief.loader as loader
+    from gtcbrief.forked import WorkerDied
 
     folder = _briefs(tmp_path / "r", 20)
     monkeypatch.setattr(loader, "_load_job", _die)
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(WorkerDied):
         list(loader.iter_documents([str(folder)], jobs=2, cache=False))
 
 

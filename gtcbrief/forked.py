@@ -232,6 +232,15 @@ class Workers:
         worker.pending += len(frame)
         return ticket
 
+    @property
+    def in_hand(self) -> int:
+        """Jobs sent whose answers have not been read (see :meth:`poll`)."""
+        return sum(len(w.tickets) for w in self._workers)
+
+    def poll(self) -> None:
+        """Read the answers that have arrived, without waiting."""
+        self._read(block=False)
+
     def done(self, ticket: int) -> bool:
         """Whether the answer to ``ticket`` is here (reading what has arrived)."""
         if ticket not in self._answers:

@@ -802,6 +802,43 @@ def _load_job(job: tuple[str, str, Config]) -> tuple[bytes, bytes | None]:
     return dumps(doc), also
 
 
+#: Work a command wants done on each document this process loads while worker
+#: processes load others (see :func:`while_loading_here`).
+_here: Callable[[Document], None] | None = None
+
+
+def while_loading_here(work: Callable[[Document], None] | None) -> None:
+    """Have this process run ``work`` on each document it loads itself while worker
+    processes load the others (``None`` stops it): work that would otherwise wait
+    for loading to end then shares the cores with it. Documents from the cache, or
+    loaded with no workers, are not given to it."""
+    global _here
+    _here = work
+
+
+def _also_here(doc: Document) -> None:
+    """For a document this process loaded beside its workers: what a worker does with
+    :data:`_also`, and :data:`_here`."""
+    if _also is not None:
+        try:
+            also = _also(doc)
+        except Exception:  # the caller computes it again and meets the error itself
+            also = None
+        if also is not None:
+            _also_done[doc.path] = (doc.source, also)
+    if _here is not None:
+        _here(doc)
+
+
+class _Raised:
+    """Loading a document raised (a bug): raised again in its turn."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 def _jobs(requested: int | None, files: int) -> int:
     if requested is None:
         env = os.environ.get("GTCBRIEF_JOBS", "")
@@ -877,6 +914,8 @@ def iter_documents(
 
     def settle(item: Any) -> Document | GtcbriefError:
         nonlocal waiting
+        if isinstance(item, _Raised):
+            raise item.error
         if not isinstance(item, tuple):
             return item  # type: ignore[no-any-return]
         ticket, key, path, text = item
@@ -905,16 +944,28 @@ def iter_documents(
                 if store is not None:
                     key = store.key(source.text)
                     doc = store.get_document(key, source.path, source.text)
+                if doc is None and pool is not None:
+                    pool.poll()
                 if doc is not None:
                     pending.append(doc)
-                elif workers == 1:
-                    doc = load_source(source, config=config)
+                elif workers == 1 or (pool is not None and pool.in_hand >= _WINDOW * (workers - 1)):
+                    # this process is one of the workers: it loads while theirs are busy,
+                    # and so decodes fewer of their answers
+                    try:
+                        doc = load_source(source, config=config)
+                    except Exception as exc:
+                        if not pending:
+                            raise
+                        pending.append(_Raised(exc))  # after the documents before it
+                        continue
                     if store is not None:
                         store.put_document(key, doc)
+                    if workers > 1:
+                        _also_here(doc)
                     pending.append(doc)
                 else:
                     if pool is None:
-                        pool = Workers(workers, work)
+                        pool = Workers(workers - 1, work)
                     ticket = pool.submit(marshal.dumps((source.text, source.path)))
                     pending.append((ticket, key, source.path, source.text))
                     waiting += 1

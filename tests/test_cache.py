@@ -197,7 +197,7 @@ def test_entries_are_kept_without_subfolders_and_old_subfolders_are_pruned(
     assert [p.is_file() for p in folder.iterdir()] == [True] * 3
 
 
-def test_a_load_that_raises_in_a_worker_raises_the_same_error_here(
+def test_a_load_that_raises_in_either_process_raises_here_in_its_turn(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gtcbrief.loader as loader

@@ -28,13 +28,15 @@ def validate(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """Briefs and notes whose entries are copies of each other (GB110, GB301, GB302)."""
+@pytest.fixture(params=[6, 24], ids=["7 files", "25 files, loaded by two processes"])
+def corpus(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """Briefs and notes whose entries are copies of each other (GB110, GB301, GB302).
+    With two processes a worker loads some of them, and the main process the others,
+    running the per-document rules on those as it loads them."""
     folder = tmp_path / "reports"
     folder.mkdir()
-    for i in range(6):
-        (folder / f"{i}-brief.md").write_text(SEED.read_text("utf-8"), "utf-8")
+    for i in range(request.param):
+        (folder / f"{i:02d}-brief.md").write_text(SEED.read_text("utf-8"), "utf-8")
     (folder / "notes.md").write_text(NOTES.read_text("utf-8"), "utf-8")
     return folder
 
@@ -49,9 +51,10 @@ def _marked_side_rules() -> object:
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[tuple[int, str, str], ...]:
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")  # each run loads, and features, the files
     monkeypatch.setenv("GTCBRIEF_JOBS", "1")
     serial = validate(*args)
-    monkeypatch.delenv("GTCBRIEF_JOBS")
+    monkeypatch.setenv("GTCBRIEF_JOBS", "2")
     monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
     mark = Path(os.environ["GTCBRIEF_CACHE_DIR"]).parent / "side-mark"
     monkeypatch.setenv("SIDE_MARK", str(mark))
@@ -106,3 +109,26 @@ def test_a_missing_dependency_in_the_second_process_is_a_skip_as_before(
     serial, parallel = _both(monkeypatch, str(corpus))
     assert parallel == serial
     assert "GB402/empty-anchor skipped: No module named 'somedep'" in parallel[2]
+
+
+def test_the_main_process_loads_and_checks_some_documents_itself(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gtcbrief import loader
+
+    here: list[str] = []
+    real = loader.while_loading_here
+
+    def watched(work: object) -> None:
+        def both(doc: object) -> None:
+            here.append(doc.path)  # type: ignore[attr-defined]
+            work(doc)  # type: ignore[operator]
+
+        real(None if work is None else both)
+
+    monkeypatch.setattr(loader, "while_loading_here", watched)
+    _both(monkeypatch, str(corpus))
+    files = len(list(corpus.iterdir()))
+    assert len(here) < files  # the worker loads the first, at least
+    if files > 20:
+        assert here  # and, with four in its hands, leaves the next to the main process

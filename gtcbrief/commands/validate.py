@@ -203,7 +203,13 @@ def validate(
         raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
 
     from gtcbrief.rules import all_rules
-    from gtcbrief.rules.engine import make_selection, mismatch_available, run, with_threshold
+    from gtcbrief.rules.engine import (
+        check_while_loading,
+        make_selection,
+        mismatch_available,
+        run,
+        with_threshold,
+    )
 
     loaded = Loaded(
         paths,
@@ -235,6 +241,8 @@ def validate(
         from gtcbrief.mismatch import featurise_while_loading
 
         featurise_while_loading(cfg)
+    if not (fix or diff):
+        check_while_loading(cfg, selection)
     try:
         documents: list[Document] = list(loaded)
         if not documents and not loaded.errors:
@@ -249,6 +257,7 @@ def validate(
 
         diagnostics = run(documents, cfg, selection, on_crash=on_crash)
     finally:
+        check_while_loading(None)
         if featurise:
             featurise_while_loading(None)
     _write(diagnostics, fmt, all_rules(), explain=explain)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -163,12 +164,79 @@ def with_threshold(config: Config, threshold: float | None) -> Config:
     return config._replace(raw={**config.raw, "mismatch_threshold": threshold})
 
 
+class _Checked(NamedTuple):
+    """The per-document rules run on one document while it loaded: their findings, and
+    the crashes met (reported when :func:`run` gets to the document, as it would have)."""
+
+    doc: Document
+    found: list[Diagnostic]
+    crashes: list[tuple[Rule, str, Exception]]
+
+
+#: What :func:`check_while_loading` made, by ``id`` of the document, and for what.
+_checked: dict[int, _Checked] = {}
+_checked_with: tuple[Config, Selection] | None = None
+
+
+def check_while_loading(config: Config | None, selection: Selection | None = None) -> None:
+    """Run the per-document rules on the documents this process loads while worker
+    processes load others (see :func:`gtcbrief.loader.while_loading_here`), for
+    :func:`run` with the same ``config`` and ``selection`` to use: on a corpus loaded
+    on both cores, work taken off the second process of :func:`run`, which would
+    otherwise finish after the main one. ``None`` stops it and forgets."""
+    from gtcbrief.loader import while_loading_here
+
+    global _checked_with
+    _checked.clear()
+    if config is None or selection is None:
+        _checked_with = None
+        while_loading_here(None)
+        return
+    _checked_with = (config, selection)
+
+    def work(doc: Document) -> None:
+        crashes: list[tuple[Rule, str, Exception]] = []
+        found = check_document(doc, config, selection, lambda *crash: crashes.append(crash))
+        _checked[id(doc)] = _Checked(doc, found, crashes)
+
+    while_loading_here(work)
+
+
+def _take_checked(
+    documents: Sequence[Document], config: Config, selection: Selection
+) -> dict[int, _Checked]:
+    """Position in ``documents`` → what :func:`check_while_loading` made for that
+    document with this ``config`` and ``selection``; forgets the rest."""
+    global _checked_with
+    made = dict(_checked)
+    _checked.clear()
+    if _checked_with is None or _checked_with[0] is not config or _checked_with[1] is not selection:
+        made = {}
+    _checked_with = None
+    taken: dict[int, _Checked] = {}
+    for n, doc in enumerate(documents):
+        done = made.get(id(doc))
+        if done is not None and done.doc is doc:
+            taken[n] = done
+    return taken
+
+
+def _replay(done: _Checked, on_crash: OnCrash | None) -> list[Diagnostic]:
+    for rule, path, exc in done.crashes:
+        if on_crash is None:
+            raise exc
+        on_crash(rule, path, exc)
+    return done.found
+
+
 #: Entries from which ``run`` gives the per-document rules and the corpus rules
 #: other than description-mismatch to a second process (fork only).
 PARALLEL_FROM = 2000
 #: The corpus rule the main process keeps: the heaviest one.
 _HEAVIEST = "GB301"
-_forked: tuple[Sequence[Document], Config, Selection] | None = None
+#: For the second process: the documents, config, selection, and the positions of the
+#: documents whose per-document rules have run (see :func:`check_while_loading`).
+_forked: tuple[Sequence[Document], Config, Selection, AbstractSet[int]] | None = None
 
 
 class _Crash(NamedTuple):
@@ -186,10 +254,11 @@ class _Crash(NamedTuple):
         return kind(self.message)
 
 
-def _side_rules() -> tuple[list[Diagnostic], list[_Crash]]:
-    """In the forked process: the per-document rules and the lighter corpus rules."""
+def _side_rules() -> tuple[list[Diagnostic], list[tuple[int, _Crash]], list[_Crash]]:
+    """In the forked process: the per-document rules and the lighter corpus rules. The
+    crashes of the former come with the position of their document."""
     assert _forked is not None
-    documents, config, selection = _forked
+    documents, config, selection, done = _forked
     crashes: list[_Crash] = []
 
     def note(rule: Rule, path: str, exc: Exception) -> None:
@@ -198,11 +267,15 @@ def _side_rules() -> tuple[list[Diagnostic], list[_Crash]]:
         )
 
     found: list[Diagnostic] = []
-    for doc in documents:
-        found.extend(check_document(doc, config, selection, note))
+    in_documents: list[tuple[int, _Crash]] = []
+    for n, doc in enumerate(documents):
+        if n not in done:
+            found.extend(check_document(doc, config, selection, note))
+            in_documents.extend((n, crash) for crash in crashes)
+            crashes.clear()
     lighter = Selection(selection.enabled - {_HEAVIEST}, selection.severities)
     found.extend(check_corpus(documents, config, lighter, note))
-    return found, crashes
+    return found, in_documents, crashes
 
 
 def _parallel(documents: Sequence[Document], selection: Selection) -> bool:
@@ -222,10 +295,14 @@ def _all_findings(
     """Every rule's findings, before suppressions. On a large corpus the main process
     runs description-mismatch while a forked one runs everything else: the two
     heaviest parts of ``validate`` on the two cores."""
+    done = _take_checked(documents, config, selection)
+    found: list[Diagnostic] = []
     if not _parallel(documents, selection):
-        found: list[Diagnostic] = []
-        for doc in documents:
-            found.extend(check_document(doc, config, selection, on_crash))
+        for n, doc in enumerate(documents):
+            if n in done:
+                found.extend(_replay(done[n], on_crash))
+            else:
+                found.extend(check_document(doc, config, selection, on_crash))
         found.extend(check_corpus(documents, config, selection, on_crash))
         return found
     import gc
@@ -233,7 +310,7 @@ def _all_findings(
     from concurrent.futures import ProcessPoolExecutor
 
     global _forked
-    _forked = (documents, config, selection)
+    _forked = (documents, config, selection, done.keys())
     gc.freeze()  # the child's collector leaves the shared pages alone
     try:
         # A second process that dies (killed for memory, say) raises BrokenProcessPool.
@@ -241,15 +318,28 @@ def _all_findings(
             side = pool.submit(_side_rules)
             heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
             found = check_corpus(documents, config, heaviest, on_crash)
-            others, crashes = side.result()
+            others, in_documents, crashes = side.result()
     finally:
         _forked = None
         gc.unfreeze()
     rules = {r.code: r for r in all_rules()}
-    for crash in crashes:
+
+    def replay(crash: _Crash) -> None:
         if on_crash is None:
             raise crash.exception()
         on_crash(rules[crash.code], crash.path, crash.exception())
+
+    # the per-document rules' crashes in the order of the documents, as in one process
+    side_crashes = iter(in_documents)
+    pending = next(side_crashes, None)
+    for n in range(len(documents)):
+        if n in done:
+            found.extend(_replay(done[n], on_crash))
+        while pending is not None and pending[0] == n:
+            replay(pending[1])
+            pending = next(side_crashes, None)
+    for crash in crashes:
+        replay(crash)
     return others + found
 
 

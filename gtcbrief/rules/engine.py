@@ -193,13 +193,34 @@ def check_while_loading(config: Config | None, selection: Selection | None = Non
         while_loading_here(None)
         return
     _checked_with = (config, selection)
+    entries = 0
+    warm = bool(selection.enabled & set(MISMATCH_RULES))
 
     def work(doc: Document) -> None:
+        nonlocal entries, warm
         crashes: list[tuple[Rule, str, Exception]] = []
         found = check_document(doc, config, selection, lambda *crash: crashes.append(crash))
         _checked[id(doc)] = _Checked(doc, found, crashes)
+        entries += len(doc.entries)
+        if warm and entries >= _NUMPY_HERE:
+            warm = False
+            _import_numpy()
 
     while_loading_here(work)
+
+
+#: Entries loaded in the main process (about half the corpus) from which the corpus
+#: rules will use numpy (``mismatch.NUMPY_FROM``, ``dedupe.VECTOR_MIN``): it is then
+#: imported while loading (≈0.12 s), beside the worker, and the second process of
+#: :func:`run` inherits it instead of importing it again.
+_NUMPY_HERE = 500
+
+
+def _import_numpy() -> None:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:  # the rules do without
+        pass
 
 
 def _take_checked(

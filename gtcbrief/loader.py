@@ -762,23 +762,31 @@ _WINDOW = 4
 #: Work a command wants done on each document where a worker process loads it (see
 #: :func:`also_in_workers`), and what it gave, by path: (the document's text, bytes).
 _also: Callable[[Document], bytes | None] | None = None
-_also_done: dict[str, tuple[str, bytes]] = {}
+_also_here_work: Callable[[Document], Any] | None = None
+_also_done: dict[str, tuple[str, Any]] = {}
 
 
-def also_in_workers(work: Callable[[Document], bytes | None] | None) -> None:
+def also_in_workers(
+    work: Callable[[Document], bytes | None] | None,
+    here: Callable[[Document], Any] | None = None,
+) -> None:
     """Have loader worker processes run ``work`` on each document they load, while it is
     in hand (``None`` stops it and forgets the results). Its bytes come back beside the
     document and :func:`worker_result` hands them out. The workers are forked, so
     ``work`` need not pickle; where there is no fork it simply never runs and callers
-    compute in the main process what :func:`worker_result` does not have."""
-    global _also
+    compute in the main process what :func:`worker_result` does not have.
+
+    On the documents this process loads itself beside its workers it runs ``here``
+    (whose result need not be encoded: it is handed out as it is), else ``work``."""
+    global _also, _also_here_work
     _also = work
+    _also_here_work = here if work is not None else None
     _also_done.clear()
 
 
-def worker_result(doc: Document) -> bytes | None:
+def worker_result(doc: Document) -> Any:
     """What the ``work`` of :func:`also_in_workers` gave for ``doc`` (its path and text),
-    once; ``None`` if it did not run on it."""
+    or its ``here`` where this process loaded it; once; ``None`` if neither ran on it."""
     done = _also_done.pop(doc.path, None)
     if done is None or (done[0] is not doc.source and done[0] != doc.source):
         return None
@@ -819,9 +827,10 @@ def while_loading_here(work: Callable[[Document], None] | None) -> None:
 def _also_here(doc: Document) -> None:
     """For a document this process loaded beside its workers: what a worker does with
     :data:`_also`, and :data:`_here`."""
-    if _also is not None:
+    work = _also if _also_here_work is None else _also_here_work
+    if work is not None:
         try:
-            also = _also(doc)
+            also = work(doc)
         except Exception:  # the caller computes it again and meets the error itself
             also = None
         if also is not None:

@@ -635,15 +635,28 @@ def featurise_while_loading(config: Config | None) -> None:
     salt = _loading_salt = _features_salt(config, glossary) if store is not None else b""
     memo: dict[tuple[str, float], Features] = {}
 
-    def work(doc: Document) -> bytes | None:
+    def made(doc: Document) -> tuple[list[Prepared], bytes | None] | None:
+        """The features of a brief, and their encoding if the cache took it."""
         if doc.format != "brief" or not doc.entries:
             return None
-        blob = _encode_prepared(prepare([item_of(e) for e in doc.entries], glossary, memo))
-        if store is not None and doc.source:
-            store.put(text_key(salt, doc.source), blob)
-        return blob
+        features = prepare([item_of(e) for e in doc.entries], glossary, memo)
+        if store is None or not doc.source:
+            return features, None
+        blob = _encode_prepared(features)
+        store.put(text_key(salt, doc.source), blob)
+        return features, blob
 
-    also_in_workers(work)
+    def work(doc: Document) -> bytes | None:  # in a worker: sent encoded
+        done = made(doc)
+        if done is None:
+            return None
+        return _encode_prepared(done[0]) if done[1] is None else done[1]
+
+    def here(doc: Document) -> list[Prepared] | None:  # in this process: kept as made
+        done = made(doc)
+        return None if done is None else done[0]
+
+    also_in_workers(work, here)
 
 
 def prepared_items(
@@ -673,8 +686,14 @@ def prepared_items(
         got: list[Prepared] | None = None
         fresh: bytes | None = None  # a worker's encoding, for the store
         if from_workers and count:
-            fresh = worker_result(doc)
-            got = _decode_prepared(fresh, count) if fresh is not None else None
+            made = worker_result(doc)  # bytes from a worker, the list where made here
+            if isinstance(made, list):
+                got = made if len(made) == count else None
+                stored = stored_by_workers or store is None
+                fresh = None if got is None or stored else _encode_prepared(made)
+            else:
+                fresh = made
+                got = _decode_prepared(fresh, count) if fresh is not None else None
             if got is None:
                 fresh = None
             elif stored_by_workers:

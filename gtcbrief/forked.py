@@ -26,6 +26,28 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
 
 
+def _fork(body: Callable[[], None]) -> int:
+    """Fork a child that runs ``body`` and leaves with ``os._exit``: 0 if it returned,
+    1 if it raised (the parent sees its pipes close). The child's pid, in the parent."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            body()
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent does without the answer
+            pass
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class Child:
     """A forked child that runs ``work`` and sends back the bytes it returns.
 
@@ -39,19 +61,12 @@ class Child:
 
     def __init__(self, work: Callable[[], bytes]) -> None:
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                os.close(read)
-                view = memoryview(work())
-                while view:
-                    view = view[os.write(write, view) :]
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent does without the answer
-                pass
-            finally:
-                os._exit(code)
+
+        def answer() -> None:
+            os.close(read)
+            _write_all(write, work())
+
+        pid = _fork(answer)
         os.close(write)
         self.pid, self.pipe = pid, read
 
@@ -115,12 +130,6 @@ def _widen(fd: int) -> int:
         return 1 << 16
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def _serve(work: Callable[[bytes], bytes], jobs: int, answers: int) -> None:
     """A child's life: answer each job frame read from ``jobs``, until it closes."""
     import struct
@@ -178,33 +187,36 @@ class Workers:
         gc.freeze()  # the children's collectors leave the pages they share with us alone
         try:
             for _ in range(count):
-                jobs_read, jobs_write = os.pipe()
-                answers_read, answers_write = os.pipe()
-                capacity = _widen(jobs_write)
-                _widen(answers_write)
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        os.close(jobs_write)
-                        os.close(answers_read)
-                        for other in self._workers:  # else they never see their pipe close
-                            os.close(other.jobs)
-                            os.close(other.answers)
-                        _serve(work, jobs_read, answers_write)
-                        code = 0
-                    except BaseException:  # noqa: BLE001 - the parent sees the pipe close
-                        pass
-                    finally:
-                        os._exit(code)
-                os.close(jobs_read)
-                os.close(answers_write)
-                self._workers.append(_Worker(pid, jobs_write, answers_read, capacity))
+                self._workers.append(self._start(work))
         except BaseException:
             self.close(kill=True)
             raise
         finally:
             gc.unfreeze()
+
+    def _start(self, work: Callable[[bytes], bytes]) -> _Worker:
+        """Fork one more child, with its two pipes."""
+        jobs_read, jobs_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        capacity = _widen(jobs_write)
+        _widen(answers_write)
+        # the parent's ends, ours and the other children's (else those children would
+        # never see their pipes close)
+        theirs = [
+            jobs_write,
+            answers_read,
+            *(fd for w in self._workers for fd in (w.jobs, w.answers)),
+        ]
+
+        def serve() -> None:
+            for fd in theirs:
+                os.close(fd)
+            _serve(work, jobs_read, answers_write)
+
+        pid = _fork(serve)
+        os.close(jobs_read)
+        os.close(answers_write)
+        return _Worker(pid, jobs_write, answers_read, capacity)
 
     def submit(self, job: bytes) -> int:
         """Send ``job`` to a child (first waiting for answers if no pipe has room); its

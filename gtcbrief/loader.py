@@ -884,12 +884,13 @@ def iter_documents(
     ``None`` for the default one (off with ``GTCBRIEF_NO_CACHE``). A file whose
     text was loaded before comes from the cache.
 
-    ``jobs`` (default ``GTCBRIEF_JOBS``, else 0): 0 = one worker process per
-    core once there are ``POOL_MIN_FILES`` files, N = N processes, 1 = none. The
-    workers are forked (:class:`gtcbrief.forked.Workers`); where there is no fork,
-    or other threads run, everything loads in this process. Files are read and
-    looked up in the cache here; only misses go to the workers, and they start
-    with the first miss. Results keep the order of the paths.
+    ``jobs`` (default ``GTCBRIEF_JOBS``, else 0): 0 = one process per core once
+    there are ``POOL_MIN_FILES`` files, N = N processes, 1 = this one alone: this
+    process and N − 1 forked workers (:class:`gtcbrief.forked.Workers`), started
+    with the first miss. Files are read and looked up in the cache here; a miss
+    goes to a worker, or is loaded here while the workers have ``_WINDOW`` each in
+    hand. Where there is no fork, or other threads run, everything loads here.
+    Results keep the order of the paths.
     """
     import marshal
 

@@ -93,20 +93,6 @@ def _die(*_: object) -> object:
     os._exit(9)
 
 
-@pytest.fixture
-def deadline() -> object:
-    """Fail instead of hanging: a dead worker must never leave the parent waiting."""
-
-    def expired(*_: object) -> None:
-        raise TimeoutError("still waiting for a dead worker")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
-
-
 def _briefs(folder: Path, count: int) -> Path:
     folder.mkdir()
     text = (ROOT / "samples" / "gtc-daily-brief.md").read_text(encoding="utf-8")

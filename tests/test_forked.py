@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,21 +13,10 @@ from hypothesis import strategies as st
 
 from gtcbrief.forked import FAILED, WorkerDied, Workers
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """Fail instead of hanging."""
-
-    def expired(*_: object) -> None:
-        raise TimeoutError("the workers hung")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork"),
+    pytest.mark.usefixtures("deadline"),  # (conftest) fail instead of hanging
+]
 
 
 def digest_twice(job: bytes) -> bytes:

@@ -229,16 +229,14 @@ def _take_checked(
     """Position in ``documents`` → what :func:`check_while_loading` made for that
     document with this ``config`` and ``selection``; forgets the rest."""
     global _checked_with
-    made = dict(_checked)
-    _checked.clear()
-    if _checked_with is None or _checked_with[0] is not config or _checked_with[1] is not selection:
-        made = {}
-    _checked_with = None
     taken: dict[int, _Checked] = {}
-    for n, doc in enumerate(documents):
-        done = made.get(id(doc))
-        if done is not None and done.doc is doc:
-            taken[n] = done
+    if _checked_with is not None and _checked_with == (config, selection):
+        for n, doc in enumerate(documents):
+            done = _checked.get(id(doc))
+            if done is not None and done.doc is doc:
+                taken[n] = done
+    _checked.clear()
+    _checked_with = None
     return taken
 
 

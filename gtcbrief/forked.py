@@ -1,10 +1,9 @@
-"""Work done in forked child processes, answers sent back through pipes.
+"""Work done in a forked child process, its answer sent back through a pipe.
 
-:class:`Child` runs one piece of work: ``grep`` uses it to look at the files
-while it searches (:class:`gtcbrief.walk.Walk`) and to render the second half
-of many hits (``gtcbrief.commands.grep_core``). :class:`Workers` runs many
-jobs on a few processes: the loader's parsing of a large corpus
-(:func:`gtcbrief.loader.iter_documents`). Imports nothing but ``os`` until used.
+``grep`` uses it twice: to look at the files while it searches
+(:class:`gtcbrief.walk.Walk`), and to render the second half of many hits
+(``gtcbrief.commands.grep_core``). Imports nothing but ``os``. Many jobs on a
+few processes are :mod:`gtcbrief.workers`'s.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from collections.abc import Callable
 
 #: ``signal.SIGKILL``, the same number wherever there is ``fork``; importing ``signal``
 #: to name it costs every ``grep`` that stops its walk early about a millisecond.
-_SIGKILL = 9
+SIGKILL = 9
 
 
 def can_fork() -> bool:
@@ -26,7 +25,7 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
 
 
-def _fork(body: Callable[[], None]) -> int:
+def fork_running(body: Callable[[], None]) -> int:
     """Fork a child that runs ``body`` and leaves with ``os._exit``: 0 if it returned,
     1 if it raised (the parent sees its pipes close). The child's pid, in the parent."""
     pid = os.fork()
@@ -42,7 +41,7 @@ def _fork(body: Callable[[], None]) -> int:
     return pid
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
@@ -64,9 +63,9 @@ class Child:
 
         def answer() -> None:
             os.close(read)
-            _write_all(write, work())
+            write_all(write, work())
 
-        pid = _fork(answer)
+        pid = fork_running(answer)
         os.close(write)
         self.pid, self.pipe = pid, read
 
@@ -92,227 +91,8 @@ class Child:
         if not self.pid:
             return -1
         if kill:
-            os.kill(self.pid, _SIGKILL)
+            os.kill(self.pid, SIGKILL)
         os.close(self.pipe)
         _pid, status = os.waitpid(self.pid, 0)
         self.pid = 0
         return status
-
-
-class WorkerDied(Exception):
-    """A process of :class:`Workers` ended before answering (killed, say, for memory)."""
-
-
-class _Failed:
-    """The answer of a job whose ``work`` raised in the child."""
-
-
-FAILED = _Failed()
-
-#: Job and answer frames: ticket, size (and, for answers, 1 if ``work`` succeeded).
-_JOB = "<II"
-_ANSWER = "<IIB"
-#: Pipe capacity asked for (Linux ``F_SETPIPE_SZ``; 1 MiB is what an unprivileged
-#: process may ask by default): fewer system calls for documents of tens of KB.
-_PIPE_SIZE = 1 << 20
-_F_SETPIPE_SZ = 1031
-_F_GETPIPE_SZ = 1032
-
-
-def _widen(fd: int) -> int:
-    """Ask for a larger pipe; the capacity it has (64 KiB where it cannot say)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
-        return int(fcntl.fcntl(fd, _F_GETPIPE_SZ))
-    except (ImportError, OSError):
-        return 1 << 16
-
-
-def _serve(work: Callable[[bytes], bytes], jobs: int, answers: int) -> None:
-    """A child's life: answer each job frame read from ``jobs``, until it closes."""
-    import struct
-
-    head = struct.calcsize(_JOB)
-    with os.fdopen(jobs, "rb") as source:
-        while True:
-            frame = source.read(head)
-            if len(frame) < head:
-                return
-            ticket, size = struct.unpack(_JOB, frame)
-            job = source.read(size)
-            try:
-                answer, ok = work(job), 1
-            except Exception:  # the parent does this job itself, and meets the error
-                answer, ok = b"", 0
-            _write_all(answers, struct.pack(_ANSWER, ticket, len(answer), ok) + answer)
-
-
-class _Worker:
-    __slots__ = ("pid", "jobs", "answers", "capacity", "tickets", "sizes", "pending", "buffer")
-
-    def __init__(self, pid: int, jobs: int, answers: int, capacity: int) -> None:
-        self.pid, self.jobs, self.answers, self.capacity = pid, jobs, answers, capacity
-        self.tickets: list[int] = []  # sent, not yet answered (in the order sent)
-        self.sizes: list[int] = []  # their frames' sizes
-        self.pending = 0  # bytes of those frames: at most this much waits in the pipe
-        self.buffer = bytearray()  # an answer read in part
-
-
-class Workers:
-    """Forked processes that run ``work`` on the jobs given to :meth:`submit`.
-
-    A lighter :class:`concurrent.futures.ProcessPoolExecutor` for bytes in and
-    bytes out: no threads, no pickling, no queues, so the parent spends next to
-    nothing on handing out work (the executor cost a loader's parent about a
-    third of a core). Each child has a pipe for jobs and one for answers. A job
-    goes to the child with the fewest jobs in hand, and only when its frame fits
-    in the room the pipe certainly has (or the child has nothing in hand and so
-    is reading): the parent never blocks writing while a child blocks writing
-    its answer, so they cannot wait for each other.
-
-    ``work`` raising gives the job the answer :data:`FAILED` (the caller does
-    the job itself, and meets the error with its traceback); a child that dies
-    makes :meth:`result` raise :class:`WorkerDied`. Only for use where
-    :func:`can_fork`.
-    """
-
-    def __init__(self, count: int, work: Callable[[bytes], bytes]) -> None:
-        import gc
-
-        self._workers: list[_Worker] = []
-        self._answers: dict[int, bytes | _Failed] = {}
-        self._next = 0
-        gc.freeze()  # the children's collectors leave the pages they share with us alone
-        try:
-            for _ in range(count):
-                self._workers.append(self._start(work))
-        except BaseException:
-            self.close(kill=True)
-            raise
-        finally:
-            gc.unfreeze()
-
-    def _start(self, work: Callable[[bytes], bytes]) -> _Worker:
-        """Fork one more child, with its two pipes."""
-        jobs_read, jobs_write = os.pipe()
-        answers_read, answers_write = os.pipe()
-        capacity = _widen(jobs_write)
-        _widen(answers_write)
-        # the parent's ends, ours and the other children's (else those children would
-        # never see their pipes close)
-        theirs = [
-            jobs_write,
-            answers_read,
-            *(fd for w in self._workers for fd in (w.jobs, w.answers)),
-        ]
-
-        def serve() -> None:
-            for fd in theirs:
-                os.close(fd)
-            _serve(work, jobs_read, answers_write)
-
-        pid = _fork(serve)
-        os.close(jobs_read)
-        os.close(answers_write)
-        return _Worker(pid, jobs_write, answers_read, capacity)
-
-    def submit(self, job: bytes) -> int:
-        """Send ``job`` to a child (first waiting for answers if no pipe has room); its
-        ticket for :meth:`result`."""
-        import struct
-
-        frame = struct.pack(_JOB, self._next, len(job)) + job
-        while True:
-            fits = [
-                w for w in self._workers
-                if not w.tickets or w.pending + len(frame) <= w.capacity // 2
-            ]  # fmt: skip
-            if fits:
-                break
-            self._read(block=True)
-        worker = min(fits, key=lambda w: len(w.tickets))
-        try:
-            _write_all(worker.jobs, frame)
-        except BrokenPipeError:
-            raise WorkerDied("a worker process ended before it was given its job") from None
-        ticket = self._next
-        self._next += 1
-        worker.tickets.append(ticket)
-        worker.sizes.append(len(frame))
-        worker.pending += len(frame)
-        return ticket
-
-    @property
-    def in_hand(self) -> int:
-        """Jobs sent whose answers have not been read (see :meth:`poll`)."""
-        return sum(len(w.tickets) for w in self._workers)
-
-    def poll(self) -> None:
-        """Read the answers that have arrived, without waiting."""
-        self._read(block=False)
-
-    def done(self, ticket: int) -> bool:
-        """Whether the answer to ``ticket`` is here (reading what has arrived)."""
-        if ticket not in self._answers:
-            self._read(block=False)
-        return ticket in self._answers
-
-    def result(self, ticket: int) -> bytes | _Failed:
-        """The answer to ``ticket``, waiting for it; :data:`FAILED` if ``work`` raised."""
-        while ticket not in self._answers:
-            self._read(block=True)
-        return self._answers.pop(ticket)
-
-    def _read(self, *, block: bool) -> None:
-        import select
-        import struct
-
-        busy = {w.answers: w for w in self._workers if w.tickets}
-        if not busy:
-            if block:
-                raise WorkerDied("no worker has the job asked for")
-            return
-        ready, _, _ = select.select(list(busy), [], [], None if block else 0)
-        head = struct.calcsize(_ANSWER)
-        for fd in ready:
-            worker = busy[fd]
-            chunk = os.read(fd, _PIPE_SIZE)
-            if not chunk:
-                raise WorkerDied(f"a worker process ended with {len(worker.tickets)} jobs in hand")
-            buffer = worker.buffer
-            buffer += chunk
-            while len(buffer) >= head:
-                ticket, size, ok = struct.unpack_from(_ANSWER, buffer)
-                if len(buffer) < head + size:
-                    break
-                answer = bytes(buffer[head : head + size])
-                del buffer[: head + size]
-                if not worker.tickets or worker.tickets[0] != ticket:
-                    raise WorkerDied("a worker process answered out of turn")
-                worker.tickets.pop(0)
-                worker.pending -= worker.sizes.pop(0)
-                self._answers[ticket] = answer if ok else FAILED
-
-    def close(self, *, kill: bool = False) -> None:
-        """Let the children finish (closing their job pipes) or kill them; wait for them."""
-        for worker in self._workers:
-            if kill and worker.pid:
-                try:
-                    os.kill(worker.pid, _SIGKILL)
-                except OSError:
-                    pass
-            for fd in (worker.jobs, worker.answers):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        for worker in self._workers:
-            if worker.pid:
-                try:
-                    os.waitpid(worker.pid, 0)
-                except OSError:  # (ChildProcessError: reaped elsewhere)
-                    pass
-                worker.pid = 0
-        self._workers = []

@@ -886,7 +886,7 @@ def iter_documents(
 
     ``jobs`` (default ``GTCBRIEF_JOBS``, else 0): 0 = one process per core once
     there are ``POOL_MIN_FILES`` files, N = N processes, 1 = this one alone: this
-    process and N − 1 forked workers (:class:`gtcbrief.forked.Workers`), started
+    process and N − 1 forked workers (:class:`gtcbrief.workers.Workers`), started
     with the first miss. Files are read and looked up in the cache here; a miss
     goes to a worker, or is loaded here while the workers have ``_WINDOW`` each in
     hand. Where there is no fork, or other threads run, everything loads here.
@@ -896,8 +896,9 @@ def iter_documents(
 
     from gtcbrief.cache import DocumentCache, dumps, enabled_by_default, loads
     from gtcbrief.errors import GtcbriefError
-    from gtcbrief.forked import Workers, can_fork
+    from gtcbrief.forked import can_fork
     from gtcbrief.sources import iter_paths, read_source
+    from gtcbrief.workers import Workers
 
     files = list(iter_paths(list(paths)))
     store: DocumentCache | None

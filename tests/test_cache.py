@@ -163,24 +163,24 @@ def test_entries_unused_for_a_month_are_pruned_after_a_write(tmp_path: Path) -> 
 def test_worker_processes_give_the_same_documents_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gtcbrief import forked
+    from gtcbrief import workers
 
     _corpus(tmp_path / "r", copies=24)
     (tmp_path / "r" / "05-binary.md").write_bytes(b"\x00\x01 not text")
     errors: list[GtcbriefError] = []
     one = list(iter_documents([str(tmp_path / "r")], jobs=1, cache=False, on_error=errors.append))
     answers: list[object] = []
-    real = forked.Workers.result
+    real = workers.Workers.result
 
-    def result(self: forked.Workers, ticket: int) -> object:
+    def result(self: workers.Workers, ticket: int) -> object:
         answers.append(real(self, ticket))
         return answers[-1]
 
-    monkeypatch.setattr(forked.Workers, "result", result)
+    monkeypatch.setattr(workers.Workers, "result", result)
     two = list(iter_documents([str(tmp_path / "r")], jobs=3, cache=False, on_error=errors.append))
     assert two == one and len(one) == 24
     # the workers' answers were used (a job that fails is done again here, more slowly)
-    assert answers and forked.FAILED not in answers
+    assert answers and workers.FAILED not in answers
     assert [d.path for d in two] == sorted(d.path for d in two)
     assert [e.path for e in errors] == [str(tmp_path / "r" / "05-binary.md")] * 2
 

@@ -105,7 +105,7 @@ def test_a_loader_worker_that_dies_is_an_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deadline: object
 ) -> None:
     import gtcbrief.loader as loader
-    from gtcbrief.forked import WorkerDied
+    from gtcbrief.workers import WorkerDied
 
     folder = _briefs(tmp_path / "r", 20)
     monkeypatch.setattr(loader, "_load_job", _die)

@@ -112,7 +112,7 @@ def test_the_kill_it_sends_is_sigkill() -> None:
 
     from gtcbrief import forked
 
-    assert forked._SIGKILL == signal.SIGKILL
+    assert forked.SIGKILL == signal.SIGKILL
 
 
 @pytest.mark.parametrize(

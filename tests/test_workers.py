@@ -1,4 +1,4 @@
-"""Forked worker processes (gtcbrief.forked.Workers): every job answered, in any
+"""Forked worker processes (gtcbrief.workers.Workers): every job answered, in any
 order asked, never a hang: not on answers larger than a pipe, not when a child dies."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gtcbrief.forked import FAILED, WorkerDied, Workers
+from gtcbrief.workers import FAILED, WorkerDied, Workers
 
 pytestmark = [
     pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork"),

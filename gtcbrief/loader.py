@@ -801,13 +801,18 @@ def _load_job(job: tuple[str, str, Config]) -> tuple[bytes, bytes | None]:
 
     text, path, config = job
     doc = load_text(text, path, config=config)
-    also = None
-    if _also is not None:
-        try:
-            also = _also(doc)
-        except Exception:  # the caller computes it again and meets the error itself
-            also = None
-    return dumps(doc), also
+    return dumps(doc), _also_of(_also, doc)
+
+
+def _also_of(work: Callable[[Document], Any] | None, doc: Document) -> Any:
+    """What ``work`` gives for ``doc``; ``None`` if there is no work or it raised (the
+    caller then computes it itself, and meets the error)."""
+    if work is None:
+        return None
+    try:
+        return work(doc)
+    except Exception:
+        return None
 
 
 #: Work a command wants done on each document this process loads while worker
@@ -827,14 +832,9 @@ def while_loading_here(work: Callable[[Document], None] | None) -> None:
 def _also_here(doc: Document) -> None:
     """For a document this process loaded beside its workers: what a worker does with
     :data:`_also`, and :data:`_here`."""
-    work = _also if _also_here_work is None else _also_here_work
-    if work is not None:
-        try:
-            also = work(doc)
-        except Exception:  # the caller computes it again and meets the error itself
-            also = None
-        if also is not None:
-            _also_done[doc.path] = (doc.source, also)
+    also = _also_of(_also if _also_here_work is None else _also_here_work, doc)
+    if also is not None:
+        _also_done[doc.path] = (doc.source, also)
     if _here is not None:
         _here(doc)
 

@@ -40,7 +40,7 @@ import math
 import os
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -910,30 +910,41 @@ def _unique(np: Any, values: Any) -> Any:
     return ordered[keep]
 
 
-def _pair_codes(np: Any, texts: Sequence[str]) -> tuple[Any, Any]:
-    """Every pair of adjacent characters of every text as ``(code1 << 21) | code2``,
-    with the index of its text (pairs across two texts are never formed)."""
-    joined = "\x00".join(texts) + "\x00"
-    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    points = points.astype(np.int64)
-    pairs = (points[:-1] << 21) | points[1:]
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[:-1]
-    keep = (points[:-1] != 0) & (points[1:] != 0)
-    return owner[keep], pairs[keep]
-
-
 #: Character codes fit in 21 bits (``_pair_codes`` packs two in an int64).
 _CODE_BITS = 21
 _CODE_MASK = (1 << _CODE_BITS) - 1
-#: Largest first × second character grid :func:`_find_pairs` builds (int16 cells).
+
+
+def _pair_codes(np: Any, texts: Sequence[str]) -> tuple[Any, Any]:
+    """Every pair of adjacent characters of every text as ``(code1 << 21) | code2``,
+    with the index of its text (pairs across two texts are never formed). A text's
+    pairs are consecutive, in order: the next pair of the same text follows each."""
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = points.astype(np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    within = owner[:-1] == owner[1:]
+    return owner[:-1][within], ((points[:-1] << _CODE_BITS) | points[1:])[within]
+
+
+#: Largest first × second character grid :func:`_pair_finder` builds (int16 cells).
 _GRID_MAX = 1 << 22
+#: Characters of descriptions whose pairs are matched in one block of numpy arrays.
+_BLOCK_CHARS = 1 << 18
 
 
-def _find_pairs(np: Any, keys: Sequence[str], pairs: Any) -> tuple[Any, Any]:
-    """Which of ``pairs`` (codes from :func:`_pair_codes`) are one of ``keys`` (texts of
-    two characters, all different): the positions that are, in order, and the index of
-    the key each is.
+def _spans(np: Any, starts: Any, counts: Any) -> Any:
+    """``starts[i], starts[i] + 1, …`` (``counts[i]`` of them) for every ``i``, end to end."""
+    before = np.cumsum(counts) - counts
+    out = np.repeat(starts - before, counts)
+    out += np.arange(len(out), dtype=np.int64)
+    return out
+
+
+def _pair_finder(np: Any, keys: Sequence[str]) -> Callable[[Any], tuple[Any, Any]]:
+    """A function telling which of some ``pairs`` (codes from :func:`_pair_codes`) are
+    one of ``keys`` (texts of two characters, all different): the positions that are,
+    in order, and the index of the key each is.
 
     A binary search of a few million pairs in a few thousand keys took 0.2 s; here each
     pair is looked up in a grid indexed by the rank of its first character among the
@@ -944,24 +955,88 @@ def _find_pairs(np: Any, keys: Sequence[str], pairs: Any) -> tuple[Any, Any]:
     twos, second_rank = np.unique(seconds, return_inverse=True)
     width = len(twos)
     if len(ones) * width > _GRID_MAX or len(keys) >= 1 << 15:
-        table = (firsts << _CODE_BITS) | seconds
-        order = np.argsort(table)
-        table = table[order]
-        pos = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
-        found = table[pos] == pairs
-        return np.flatnonzero(found), order[pos[found]]
+        order = np.argsort((firsts << _CODE_BITS) | seconds)
+        table = ((firsts << _CODE_BITS) | seconds)[order]
+
+        def search(pairs: Any) -> tuple[Any, Any]:
+            pos = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
+            found = table[pos] == pairs
+            return np.flatnonzero(found), order[pos[found]]
+
+        return search
     rank_one = np.full(_CODE_MASK + 1, -1, dtype=np.int16)
     rank_one[ones] = np.arange(len(ones), dtype=np.int16)
     rank_two = np.full(_CODE_MASK + 1, -1, dtype=np.int16)
     rank_two[twos] = np.arange(width, dtype=np.int16)
     grid = np.full(len(ones) * width, -1, dtype=np.int16)
     grid[first_rank * width + second_rank] = np.arange(len(keys), dtype=np.int16)
-    one = rank_one[pairs >> _CODE_BITS]
-    two = rank_two[pairs & _CODE_MASK]
-    maybe = np.flatnonzero((one >= 0) & (two >= 0))
-    at = grid[one[maybe].astype(np.int64) * width + two[maybe]]
-    found = at >= 0
-    return maybe[found], at[found].astype(np.int64)
+
+    def look_up(pairs: Any) -> tuple[Any, Any]:
+        one = rank_one[pairs >> _CODE_BITS]
+        two = rank_two[pairs & _CODE_MASK]
+        maybe = np.flatnonzero((one >= 0) & (two >= 0))
+        at = grid[one[maybe].astype(np.int64) * width + two[maybe]]
+        found = at >= 0
+        return maybe[found], at[found].astype(np.int64)
+
+    return look_up
+
+
+def _translation_finder(
+    np: Any, heads: Mapping[str, Head]
+) -> Callable[[Any, Any], tuple[Any, Any]] | None:
+    """A function giving, for some texts' ``(owner, pairs)`` from :func:`_pair_codes`,
+    the (text, word id) of every translation in ``heads`` each text contains, in no
+    particular order and maybe repeated (``None`` without heads).
+
+    A two-character translation is its head. A longer one occurs where its head does
+    and the pairs that follow in the same text are its next ones."""
+    if not heads:
+        return None
+    head_list = list(heads)
+    find_heads = _pair_finder(np, head_list)
+    shorts = [heads[h][0] for h in head_list]
+    n_short = np.fromiter(map(len, shorts), dtype=np.int64, count=len(shorts))
+    short_ids = np.fromiter(chain.from_iterable(shorts), dtype=np.int64, count=int(n_short.sum()))
+    short_at = np.cumsum(n_short) - n_short
+    longs = [heads[h][1] for h in head_list]
+    n_long = np.fromiter(map(len, longs), dtype=np.int64, count=len(longs))
+    long_at = np.cumsum(n_long) - n_long
+    flat = list(chain.from_iterable(longs))
+    words = np.fromiter((w for w, _ in flat), dtype=np.int64, count=len(flat))
+    rest = max((len(zh) for _, zh in flat), default=2) - 2  # pairs after the head
+    # the codes of each translation's pairs after its head (0 past its end: never a pair)
+    tails = np.array(
+        [
+            [(ord(a) << _CODE_BITS) | ord(b) for a, b in zip(zh[1:], zh[2:], strict=False)]
+            + [0] * (rest + 2 - len(zh))
+            for _, zh in flat
+        ],
+        dtype=np.int64,
+    ).reshape(len(flat), rest)
+
+    def find(owner: Any, pairs: Any) -> tuple[Any, Any]:
+        head_at, head = find_heads(pairs)
+        # the short ones, once per text and head
+        distinct = _unique(np, owner[head_at] * len(head_list) + head)
+        text, h = distinct // len(head_list), distinct % len(head_list)
+        found_d = [np.repeat(text, n_short[h])]
+        found_k = [short_ids[_spans(np, short_at[h], n_short[h])]]
+        # every (occurrence of a head, longer translation of that head)
+        at = np.repeat(head_at, n_long[head])
+        which = _spans(np, long_at[head], n_long[head])
+        for k in range(1, rest + 1):
+            step = tails[which, k - 1]
+            pos = np.minimum(at + k, len(pairs) - 1)
+            ok = (step == 0) | (
+                (pairs[pos] == step) & (owner[pos] == owner[at]) & (at + k < len(pairs))
+            )
+            at, which = at[ok], which[ok]
+        found_d.append(owner[at])
+        found_k.append(words[which])
+        return np.concatenate(found_d), np.concatenate(found_k)
+
+    return find
 
 
 @dataclass(slots=True)
@@ -1077,7 +1152,8 @@ class Scorer:
         self, described: Sequence[Described | None], heads: Mapping[str, Head]
     ) -> list[array[int] | None]:
         """:meth:`_description_keys` of every description at once: the character pairs
-        of all texts are matched against the title bigrams and translation heads in numpy."""
+        of the texts are matched against the title bigrams and translation heads in
+        numpy, a block of texts at a time (arrays of a few MB, not a few hundred)."""
         import numpy as np
 
         out: list[array[int] | None] = [None] * len(described)
@@ -1085,79 +1161,52 @@ class Scorer:
         self._flat_ids = np.zeros(0, dtype=np.uint32)
         if not which:
             return out
-        ds = [described[i] for i in which]
-        norms = [d.norm for d in ds if d is not None]
-        owner_of, codes = _pair_codes(np, norms)
-        found_d: list[Any] = []
-        found_k: list[Any] = []
+        ds = [d for d in described if d is not None]
+        width = max(len(self.keys_of), 1)
+        find_bigrams = _pair_finder(np, list(self._bigrams)) if self._bigrams else None
+        bigram_ids = np.fromiter(self._bigrams.values(), dtype=np.int64, count=len(self._bigrams))
+        find_translations = _translation_finder(np, heads)
+        latin, concepts = self._latin, self._concepts
 
-        def match(keys: Sequence[str], values: Sequence[int], owners: Any, pairs: Any) -> None:
-            if not keys:
-                return
-            hit, at = _find_pairs(np, keys, pairs)
-            found_d.append(owners[hit])
-            found_k.append(np.asarray(values, dtype=np.int64)[at])
-
-        bigram_keys = list(self._bigrams)
-        if all(d is None or d.bnorm is None for d in ds):
-            match(bigram_keys, list(self._bigrams.values()), owner_of, codes)
-        else:
-            bnorms = [d.bnorm or d.norm for d in ds if d is not None]
-            b_owner, b_codes = _pair_codes(np, bnorms)
-            match(bigram_keys, list(self._bigrams.values()), b_owner, b_codes)
-        extra_d: list[int] = []
-        extra_k: list[int] = []
-        if heads:
-            head_list = list(heads)
-            before = len(found_d)
-            match(head_list, range(len(head_list)), owner_of, codes)
-            if len(found_d) > before:
-                hd, hk = found_d.pop(), found_k.pop()
-                pairs = _unique(np, hd * len(head_list) + hk)
-                pd, ph = pairs // len(head_list), pairs % len(head_list)
-                # Two-character translations: present with their head, in numpy.
-                n_short = np.fromiter(
-                    (len(heads[h][0]) for h in head_list), dtype=np.int64, count=len(head_list)
-                )
-                short_ids = np.fromiter((w for h in head_list for w in heads[h][0]), dtype=np.int64)
-                short_at = np.zeros(len(head_list) + 1, dtype=np.int64)
-                np.cumsum(n_short, out=short_at[1:])
-                counts = n_short[ph]
-                run = np.repeat(np.cumsum(counts) - counts, counts)
-                offset = np.arange(int(counts.sum()), dtype=np.int64) - run
-                found_d.append(np.repeat(pd, counts))
-                found_k.append(short_ids[np.repeat(short_at[ph], counts) + offset])
-                # Longer ones: a substring test where their head occurs.
-                has_long = np.fromiter(
-                    (bool(heads[h][1]) for h in head_list), dtype=bool, count=len(head_list)
-                )
-                sel = has_long[ph]
-                for k, h in zip(pd[sel].tolist(), ph[sel].tolist(), strict=True):
-                    norm = norms[k]
-                    for word, zh in heads[head_list[h]][1]:
-                        if zh in norm:
-                            extra_d.append(k)
-                            extra_k.append(word)
-        found_d.append(np.asarray(extra_d, dtype=np.int64))
-        found_k.append(np.asarray(extra_k, dtype=np.int64))
-
-        # The titles' Latin terms and concepts each description has: every description's
-        # in one list, looked up at once (the pairs are sorted and made unique below).
-        def lookup(table: Mapping[Any, int], parts: Sequence[Sequence[Any]]) -> None:
+        def lookup(table: Mapping[Any, int], parts: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
             sizes = list(map(len, parts))
-            get = table.get
             ids = np.fromiter(
-                (get(x, -1) for x in chain.from_iterable(parts)), dtype=np.int64, count=sum(sizes)
+                map(table.get, chain.from_iterable(parts), repeat(-1)),
+                dtype=np.int64,
+                count=sum(sizes),
             )
             owners = np.repeat(np.arange(len(parts), dtype=np.int64), sizes)
             hit = ids >= 0
-            found_d.append(owners[hit])
-            found_k.append(ids[hit])
+            return owners[hit], ids[hit]
 
-        lookup(self._latin, [d.latin for d in ds if d is not None])
-        lookup(self._concepts, [d.concepts for d in ds if d is not None])
-        width = max(len(self.keys_of), 1)
-        keys = _unique(np, np.concatenate(found_d) * width + np.concatenate(found_k))
+        blocks: list[Any] = []
+        start = 0
+        while start < len(ds):
+            end, chars = start, 0
+            while end < len(ds) and (end == start or chars < _BLOCK_CHARS):
+                chars += len(ds[end].norm)
+                end += 1
+            block = ds[start:end]
+            found: list[tuple[Any, Any]] = []
+            owner, codes = _pair_codes(np, [d.norm for d in block])
+            if find_bigrams is not None:
+                if all(d.bnorm is None for d in block):
+                    b_owner, b_codes = owner, codes
+                else:
+                    b_owner, b_codes = _pair_codes(np, [d.bnorm or d.norm for d in block])
+                hit, at = find_bigrams(b_codes)
+                found.append((b_owner[hit], bigram_ids[at]))
+            if find_translations is not None:
+                found.append(find_translations(owner, codes))
+            # the titles' Latin terms and concepts each description has
+            found.append(lookup(latin, [d.latin for d in block]))
+            found.append(lookup(concepts, [d.concepts for d in block]))
+            keys = np.concatenate([d for d, _ in found]) * width + np.concatenate(
+                [k for _, k in found]
+            )
+            blocks.append(_unique(np, keys) + start * width)  # sorted: blocks ascend
+            start = end
+        keys = np.concatenate(blocks)
         owners = keys // width
         ids = (keys % width).astype(np.uint32)
         bounds = np.searchsorted(owners, np.arange(len(ds) + 1)).tolist()
@@ -1496,10 +1545,7 @@ def _competitors_numpy(
         # description's features are distinct, so each (description, feature) is one
         # run of its posting list: triple t of the block, in the run of the k-th
         # feature, is posting starts[feature] + t - (triples before that feature).
-        before = np.zeros(len(counts), dtype=np.int64)
-        np.cumsum(counts[:-1], out=before[1:])
-        idx = np.repeat(starts[fk] - before, counts)
-        idx += np.arange(len(idx), dtype=np.int64)
+        idx = _spans(np, starts[fk], counts)
         r = np.repeat(desc_row[feat_start[lo] : feat_start[hi]] - lo, counts)
         js = post_j[idx]
         xs = post_x[idx]

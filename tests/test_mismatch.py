@@ -465,10 +465,10 @@ def test_character_pairs_are_found_by_grid_and_by_search_alike(
     joined = [t[i : i + 2] for t in texts for i in range(len(t) - 1)]
     expected = [(n, keys.index(p)) for n, p in enumerate(joined) if p in keys]
     assert len(expected) == 9
-    grid = mismatch._find_pairs(np, keys, pairs)
+    grid = mismatch._pair_finder(np, keys)(pairs)
     assert list(zip(*(a.tolist() for a in grid), strict=True)) == expected
     monkeypatch.setattr(mismatch, "_GRID_MAX", 0)  # a grid too large: binary search
-    searched = mismatch._find_pairs(np, keys, pairs)
+    searched = mismatch._pair_finder(np, keys)(pairs)
     assert all(np.array_equal(a, b) for a, b in zip(grid, searched, strict=True))
 
 
@@ -489,6 +489,29 @@ def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
     assert fast.descs == plain.descs
     assert fast.score_all() == plain.score_all()
     assert "b:苎麻" in plain.keyset(0)  # the test has teeth
+
+
+@pytest.mark.parametrize("block_chars", [1 << 18, 1], ids=["one-block", "a-block-each"])
+def test_numpy_paths_find_longer_translations_only_whole_and_within_one_text(
+    monkeypatch: pytest.MonkeyPatch, block_chars: int
+) -> None:
+    # robot → 机器人: its head 机器 and the pair 器人 must follow in the same text.
+    monkeypatch.setattr(mismatch, "_BLOCK_CHARS", block_chars)
+    items = [
+        Item("Robot inference", "本文讨论服务的部署与机器"),  # head at the very end
+        Item("Robot inference", "器人调度的延迟，机器\x00人不算"),  # the rest in the next text
+        Item("Robot inference", "机器学习与机器人在仓库里推理，机器人再次出现"),
+        Item("Robot inference", "机器机器人"),  # the head twice, the second one whole
+        Item("Storage", "无关的描述文字，机"),
+    ]
+    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
+    plain = Scorer(items, glossary, lex)
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
+    fast = Scorer(items, glossary, lex)
+    assert fast.descs == plain.descs
+    has_robot = ["l:robot" in plain.keyset(i) for i in range(len(items))]
+    assert has_robot == [False, False, True, True, False]  # the test has teeth
 
 
 # ----------------------------------------------------------------- feature cache

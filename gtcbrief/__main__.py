@@ -36,12 +36,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
     from gtcbrief.cli import run
 
-    return run(args)
+    code = run(args)
+    if argv is None:
+        _leave(code)
+    return code
 
 
 def _leave(code: int) -> None:
-    """End the process now: everything is written and closed, and the interpreter's
-    own clean-up (≈8 ms after a warm grep, more than a tenth of it) does nothing for us."""
+    """End the process now: everything is written and closed (files atomically, the
+    index's connection, every worker reaped), and the interpreter's own clean-up does
+    nothing for us but free memory the process is about to give back whole: ≈8 ms
+    after a warm grep (more than a tenth of it), ≈40 ms after validating one brief,
+    0.15–0.2 s after 10,000 entries."""
     import os
 
     for stream in (sys.stdout, sys.stderr):

@@ -1,4 +1,5 @@
-"""Start fast: the version check imports none of the heavy libraries."""
+"""Start fast (the version check imports none of the heavy libraries), and end fast:
+a real process ends with ``os._exit`` once all is written, with the same output."""
 
 from __future__ import annotations
 
@@ -55,3 +56,42 @@ def test_a_warm_grep_skips_the_stdlib_modules_it_does_not_need(tmp_path: Path) -
         _imported(*args, script=True)
         & {"typing", "pathlib", "threading", "signal", "csv", "json", "contextlib"}
     )
+
+
+def test_a_real_process_ends_with_all_its_output_and_its_status(tmp_path: Path) -> None:
+    import os
+
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import COMMANDS, app
+
+    brief = (ROOT / "samples" / "gtc-daily-brief.md").read_text("utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(8):
+        (docs / f"b{n}.md").write_text(brief, "utf-8")
+    env = {"GTCBRIEF_NO_CACHE": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cases = [
+        (["validate", str(docs), "--format", "json"], 1),
+        (["parse", str(docs), "--format", "jsonl"], 0),
+        (["stats", str(docs), "--format", "json"], 0),
+        (["validate", str(docs / "missing.md")], 2),
+    ]
+    for args, status in cases:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gtcbrief", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, **env},
+        )
+        result = CliRunner().invoke(app, args, env=env)
+        assert proc.returncode == result.exit_code == status, proc.stderr
+        assert proc.stdout == result.stdout
+        if args[0] == "validate" and status == 1:
+            assert len(proc.stdout.encode()) > 1 << 16  # more than a pipe holds
+    helped = subprocess.run(
+        [sys.executable, "-m", "gtcbrief", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert helped.returncode == 0
+    assert "Usage" in helped.stdout and all(c in helped.stdout for c in COMMANDS)

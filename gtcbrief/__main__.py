@@ -36,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
     from gtcbrief.cli import run
 
+    if argv is None:
+        from gtcbrief.edge import ending_with_exit
+
+        ending_with_exit()
     code = run(args)
     if argv is None:
         _leave(code)

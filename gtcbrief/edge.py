@@ -14,6 +14,26 @@ from collections.abc import Callable, Sequence
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+#: What commands built that the process keeps until it ends (see :func:`keep`);
+#: ``None`` unless it ends with ``os._exit`` (not for ``main(argv)`` in-process).
+_kept: list[object] | None = None
+
+
+def ending_with_exit() -> None:
+    """Say the process will end with ``os._exit`` (the command line): :func:`keep` keeps."""
+    global _kept
+    _kept = []
+
+
+def keep(*objects: object) -> None:
+    """Leave ``objects`` to the end of a process that ends with ``os._exit``, which gives
+    their memory back whole, instead of freeing them object by object once they are
+    no longer needed (10,000 entries: 66 ms for their documents, 45 ms for their
+    features). In-process, it does nothing."""
+    if _kept is not None:
+        _kept.extend(objects)
+
+
 def warn(message: str) -> None:
     """One line on stderr, control characters made visible."""
     from gtcbrief.render import safe

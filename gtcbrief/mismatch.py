@@ -1705,6 +1705,7 @@ def check_mismatch(
 ) -> Iterator[Any]:
     """GB301 description-mismatch over all entries of the briefs in ``documents``."""
     from gtcbrief.diagnostics import Diagnostic
+    from gtcbrief.edge import keep
 
     limit = resolve_threshold(config, threshold)
     glossary = load_glossary(config)
@@ -1713,6 +1714,7 @@ def check_mismatch(
         return
     scorer = Scorer(items, glossary, lexicon(), prepared=prepared)
     results = scorer.score_all(explain_below=limit)
+    keep(items, prepared, scorer, results)
     for m in results:
         if m is None or m.score >= limit:
             continue

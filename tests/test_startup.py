@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 HEAVY = ("typer", "rich", "mistletoe", "jieba", "rapidfuzz", "sqlite3")
@@ -95,3 +97,30 @@ def test_a_real_process_ends_with_all_its_output_and_its_status(tmp_path: Path) 
     )
     assert helped.returncode == 0
     assert "Usage" in helped.stdout and all(c in helped.stdout for c in COMMANDS)
+
+
+def test_only_a_process_that_ends_with_exit_keeps_what_commands_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+    import weakref
+
+    from gtcbrief import edge
+
+    class Built:
+        pass
+
+    monkeypatch.setattr(edge, "_kept", None)
+    built = Built()
+    gone = weakref.ref(built)
+    edge.keep(built)  # in-process (tests, the library): nothing is held on to
+    del built
+    gc.collect()
+    assert gone() is None
+    edge.ending_with_exit()
+    built = Built()
+    kept = weakref.ref(built)
+    edge.keep(built)
+    del built
+    gc.collect()
+    assert kept() is not None

@@ -22,6 +22,7 @@ from gtcbrief.cli import (
     guarded,
     warn,
 )
+from gtcbrief.edge import keep
 from gtcbrief.errors import GtcbriefError
 
 if TYPE_CHECKING:
@@ -256,6 +257,7 @@ def validate(
                 return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
 
         diagnostics = run(documents, cfg, selection, on_crash=on_crash)
+        keep(documents, diagnostics)
     finally:
         check_while_loading(None)
         if featurise:

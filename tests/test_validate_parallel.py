@@ -132,3 +132,65 @@ def test_the_main_process_loads_and_checks_some_documents_itself(
     assert len(here) < files  # the worker loads the first, at least
     if files > 20:
         assert here  # and, with four in its hands, leaves the next to the main process
+
+
+def test_both_ends_claim_each_unchecked_document_once() -> None:
+    """The two processes take the documents left to check from either end, in turns."""
+    import json
+    import time
+
+    claims = engine._Claims(list(range(10, 110)))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process: from the back
+        taken = []
+        while (n := claims.take(from_back=True)) is not None:
+            taken.append(n)
+            time.sleep(0.001)
+        os.write(write, json.dumps(taken).encode())
+        os._exit(0)
+    os.close(write)
+    mine = []
+    while (n := claims.take(from_back=False)) is not None:
+        mine.append(n)
+        time.sleep(0.001)
+    theirs = json.loads(os.read(read, 1 << 16))
+    os.waitpid(pid, 0)
+    assert sorted(mine + theirs) == list(range(10, 110))
+    assert mine == list(range(10, 10 + len(mine)))  # a prefix
+    assert theirs == list(range(109, 109 - len(theirs), -1))  # and the rest, from the back
+
+
+def test_crashes_keep_document_order_when_both_processes_check_documents(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    def crashing(d: object) -> list[object]:
+        time.sleep(0.03)  # checking a document takes a while: both processes take some
+        raise ValueError("boom")
+
+    real_copied = next(r for r in rules.all_rules() if r.code == "GB302").check
+
+    def slowed(*args: object) -> object:  # the second process starts checking later
+        time.sleep(0.1)
+        return real_copied(*args)  # type: ignore[misc]
+
+    patched = _with_check("GB402", crashing)
+    monkeypatch.setattr(rules, "_RULES", patched)
+    monkeypatch.setattr(rules, "_RULES", _with_check("GB302", slowed))
+    claimed_here: list[int] = []
+    real_take = engine._Claims.take
+
+    def take(self: engine._Claims, *, from_back: bool) -> int | None:
+        n = real_take(self, from_back=from_back)
+        if not from_back and n is not None:
+            claimed_here.append(n)
+        return n
+
+    monkeypatch.setattr(engine._Claims, "take", take)
+    serial, parallel = _both(monkeypatch, str(corpus))
+    assert parallel == serial
+    assert claimed_here  # this process checked some of the worker's documents
+    code, _, err = parallel
+    assert code == 3 and err.count("internal error in GB402/empty-anchor") > 1

@@ -9,8 +9,8 @@ documents given and returns the diagnostics sorted by path and line.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -173,6 +173,12 @@ class _Checked(NamedTuple):
     crashes: list[tuple[Rule, str, Exception]]
 
 
+def _checked_of(doc: Document, config: Config, selection: Selection) -> _Checked:
+    crashes: list[tuple[Rule, str, Exception]] = []
+    found = check_document(doc, config, selection, lambda *crash: crashes.append(crash))
+    return _Checked(doc, found, crashes)
+
+
 #: What :func:`check_while_loading` made, by ``id`` of the document, and for what.
 _checked: dict[int, _Checked] = {}
 _checked_with: tuple[Config, Selection] | None = None
@@ -198,9 +204,7 @@ def check_while_loading(config: Config | None, selection: Selection | None = Non
 
     def work(doc: Document) -> None:
         nonlocal entries, warm
-        crashes: list[tuple[Rule, str, Exception]] = []
-        found = check_document(doc, config, selection, lambda *crash: crashes.append(crash))
-        _checked[id(doc)] = _Checked(doc, found, crashes)
+        _checked[id(doc)] = _checked_of(doc, config, selection)
         entries += len(doc.entries)
         if warm and entries >= _NUMPY_HERE:
             warm = False
@@ -253,9 +257,46 @@ def _replay(done: _Checked, on_crash: OnCrash | None) -> list[Diagnostic]:
 PARALLEL_FROM = 2000
 #: The corpus rule the main process keeps: the heaviest one.
 _HEAVIEST = "GB301"
-#: For the second process: the documents, config, selection, and the positions of the
-#: documents whose per-document rules have run (see :func:`check_while_loading`).
-_forked: tuple[Sequence[Document], Config, Selection, AbstractSet[int]] | None = None
+
+
+class _Claims:
+    """The positions of the documents whose per-document rules are still to run, taken
+    one at a time from the front by this process and from the back by a forked one
+    (each once its corpus rule is done): whichever finishes first checks more.
+
+    The two ends live in a temporary file both map; a record lock on it (which the
+    system drops if its holder dies) makes each take whole."""
+
+    def __init__(self, todo: Sequence[int]) -> None:
+        import mmap
+        import tempfile
+
+        self.todo = todo
+        self._file = tempfile.TemporaryFile()
+        os.ftruncate(self._file.fileno(), 16)
+        self._ends = memoryview(mmap.mmap(self._file.fileno(), 16)).cast("q")
+        self._ends[1] = len(todo)
+
+    def take(self, *, from_back: bool) -> int | None:
+        import fcntl
+
+        fcntl.lockf(self._file.fileno(), fcntl.LOCK_EX)
+        try:
+            front, back = self._ends[0], self._ends[1]
+            if front >= back:
+                return None
+            if from_back:
+                self._ends[1] = back = back - 1
+                return self.todo[back]
+            self._ends[0] = front + 1
+            return self.todo[front]
+        finally:
+            fcntl.lockf(self._file.fileno(), fcntl.LOCK_UN)
+
+
+#: For the second process: the documents, config, selection, and the documents whose
+#: per-document rules have not run (see :func:`check_while_loading`) for it to claim.
+_forked: tuple[Sequence[Document], Config, Selection, _Claims] | None = None
 
 
 class _Crash(NamedTuple):
@@ -277,7 +318,7 @@ def _side_rules() -> tuple[list[Diagnostic], list[tuple[int, _Crash]], list[_Cra
     """In the forked process: the per-document rules and the lighter corpus rules. The
     crashes of the former come with the position of their document."""
     assert _forked is not None
-    documents, config, selection, done = _forked
+    documents, config, selection, claims = _forked
     crashes: list[_Crash] = []
 
     def note(rule: Rule, path: str, exc: Exception) -> None:
@@ -285,16 +326,17 @@ def _side_rules() -> tuple[list[Diagnostic], list[tuple[int, _Crash]], list[_Cra
             _Crash(rule.code, path, type(exc).__name__, str(exc), isinstance(exc, ImportError))
         )
 
-    found: list[Diagnostic] = []
-    in_documents: list[tuple[int, _Crash]] = []
-    for n, doc in enumerate(documents):
-        if n not in done:
-            found.extend(check_document(doc, config, selection, note))
-            in_documents.extend((n, crash) for crash in crashes)
-            crashes.clear()
     lighter = Selection(selection.enabled - {_HEAVIEST}, selection.severities)
-    found.extend(check_corpus(documents, config, lighter, note))
-    return found, in_documents, crashes
+    found = list(check_corpus(documents, config, lighter, note))
+    in_corpus = crashes[:]
+    crashes.clear()
+    in_documents: list[tuple[int, _Crash]] = []
+    while (n := claims.take(from_back=True)) is not None:
+        found.extend(check_document(documents[n], config, selection, note))
+        in_documents.extend((n, crash) for crash in crashes)
+        crashes.clear()
+    in_documents.sort(key=lambda item: item[0])  # claimed from the back
+    return found, in_documents, in_corpus
 
 
 def _parallel(documents: Sequence[Document], selection: Selection) -> bool:
@@ -313,10 +355,17 @@ def _all_findings(
 ) -> list[Diagnostic]:
     """Every rule's findings, before suppressions. On a large corpus the main process
     runs description-mismatch while a forked one runs everything else: the two
-    heaviest parts of ``validate`` on the two cores."""
+    heaviest parts of ``validate`` on the two cores; the per-document rules not run
+    yet are shared between them (:class:`_Claims`)."""
     done = _take_checked(documents, config, selection)
     found: list[Diagnostic] = []
-    if not _parallel(documents, selection):
+    claims = None
+    if _parallel(documents, selection):
+        try:
+            claims = _Claims([n for n in range(len(documents)) if n not in done])
+        except OSError:  # no temporary file: one process does it all
+            pass
+    if claims is None:
         for n, doc in enumerate(documents):
             if n in done:
                 found.extend(_replay(done[n], on_crash))
@@ -329,7 +378,7 @@ def _all_findings(
     from concurrent.futures import ProcessPoolExecutor
 
     global _forked
-    _forked = (documents, config, selection, done.keys())
+    _forked = (documents, config, selection, claims)
     gc.freeze()  # the child's collector leaves the shared pages alone
     try:
         # A second process that dies (killed for memory, say) raises BrokenProcessPool.
@@ -337,6 +386,8 @@ def _all_findings(
             side = pool.submit(_side_rules)
             heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
             found = check_corpus(documents, config, heaviest, on_crash)
+            while (mine := claims.take(from_back=False)) is not None:
+                done[mine] = _checked_of(documents[mine], config, selection)
             others, in_documents, crashes = side.result()
     finally:
         _forked = None

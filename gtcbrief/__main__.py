@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from gtcbrief import helpcache
+from gtcbrief.edge import COMMANDS
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
@@ -34,13 +37,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             if argv is None:
                 _leave(code)
             return code
+    key = None
+    if helpcache.wants(args, COMMANDS):
+        text, key = helpcache.cached(args)
+        if text is not None:
+            sys.stdout.write(text)
+            if argv is None:
+                _leave(0)
+            return 0
     from gtcbrief.cli import run
 
     if argv is None:
         from gtcbrief.edge import ending_with_exit
 
         ending_with_exit()
-    code = run(args)
+    if key is not None:
+        code = helpcache.write_and_keep(key, lambda: run(args))
+    else:
+        code = run(args)
     if argv is None:
         _leave(code)
     return code

@@ -17,6 +17,7 @@ import typer
 
 from gtcbrief import __version__
 from gtcbrief.edge import (
+    COMMANDS,
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -156,8 +157,7 @@ def _standalone(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-# Subcommands register themselves on `app` when imported; this order is --help's.
-COMMANDS = ("parse", "validate", "stats", "grep", "dedupe")
+# Subcommands register themselves on `app` when imported, in the order of COMMANDS.
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:

@@ -13,6 +13,9 @@ from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS = ("parse", "validate", "stats", "grep", "dedupe")
+
 
 #: What commands built that the process keeps until it ends (see :func:`keep`);
 #: ``None`` unless it ends with ``os._exit`` (not for ``main(argv)`` in-process).

@@ -124,3 +124,82 @@ def test_only_a_process_that_ends_with_exit_keeps_what_commands_built(
     del built
     gc.collect()
     assert kept() is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "wanted"),
+    [
+        pytest.param(["--help"], True, id="the-program"),
+        pytest.param(["-h"], True, id="short"),
+        pytest.param(["validate", "--help"], True, id="a-command"),
+        pytest.param(["validate", "samples", "--help"], False, id="with-other-arguments"),
+        pytest.param(["nosuch", "--help"], False, id="not-a-command"),
+        pytest.param(["--help", "validate"], False, id="help-first"),
+        pytest.param([], False, id="nothing"),
+    ],
+)
+def test_only_a_plain_request_for_help_is_served_from_the_cache(
+    args: list[str], wanted: bool
+) -> None:
+    from gtcbrief import helpcache
+    from gtcbrief.edge import COMMANDS
+
+    assert helpcache.wants(args, COMMANDS) is wanted
+
+
+def test_the_commands_named_at_the_edge_are_the_apps() -> None:
+    from gtcbrief.cli import app
+    from gtcbrief.edge import COMMANDS
+
+    assert tuple(c.name or c.callback.__name__ for c in app.registered_commands) == COMMANDS  # type: ignore[union-attr]
+
+
+def test_help_from_the_cache_is_the_help_as_written(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("GTCBRIEF_CACHE_DIR", None)
+    kept = tmp_path / "gtcbrief" / "help"
+
+    def helped(*args: str, **extra: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gtcbrief", *args],
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            check=True,
+        )
+        return proc.stdout
+
+    for args in (["--help"], ["validate", "-h"]):
+        fresh = helped(*args, GTCBRIEF_NO_CACHE="1")
+        assert helped(*args) == fresh  # written, and kept
+        assert helped(*args) == fresh  # from the cache
+    assert len(list(kept.iterdir())) == 2
+    assert helped("validate", "-h", PWD="/elsewhere") == fresh
+    assert len(list(kept.iterdir())) == 2  # a shell's moving about is no change
+    narrow = helped("validate", "-h", COLUMNS="60")
+    assert narrow != helped("validate", "-h") and len(list(kept.iterdir())) == 3
+    assert narrow == helped("validate", "-h", COLUMNS="60", GTCBRIEF_NO_CACHE="1")
+
+
+def test_an_edited_module_is_a_new_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import os
+
+    from gtcbrief import cli, helpcache
+
+    class Terminal(io.StringIO):
+        def fileno(self) -> int:
+            return sys.__stdout__.fileno()  # type: ignore[union-attr]
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    before = helpcache._key(["--help"])
+    st = os.stat(cli.__file__)
+    try:
+        os.utime(cli.__file__, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+        after = helpcache._key(["--help"])
+    finally:
+        os.utime(cli.__file__, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert before is not None and after is not None and before != after
+    assert helpcache._key(["--help"]) == before

@@ -472,6 +472,15 @@ def test_character_pairs_are_found_by_grid_and_by_search_alike(
     assert all(np.array_equal(a, b) for a, b in zip(grid, searched, strict=True))
 
 
+def _pure_and_numpy(monkeypatch: pytest.MonkeyPatch, items: list[Item]) -> tuple[Scorer, Scorer]:
+    """Scorers of ``items`` set up by the pure-Python path and by the numpy one."""
+    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
+    plain = Scorer(items, glossary, lex)
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
+    return plain, Scorer(items, glossary, lex)
+
+
 def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -481,11 +490,7 @@ def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
         Item("Robot grasping", "机器人抓取策略，在无序场景中提高成功率。"),
         Item("苎麻 fibre shortest paths", "最短路径算法用于苎麻纤维物流。"),
     ]
-    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
-    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
-    plain = Scorer(items, glossary, lex)
-    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
-    fast = Scorer(items, glossary, lex)
+    plain, fast = _pure_and_numpy(monkeypatch, items)
     assert fast.descs == plain.descs
     assert fast.score_all() == plain.score_all()
     assert "b:苎麻" in plain.keyset(0)  # the test has teeth
@@ -504,11 +509,7 @@ def test_numpy_paths_find_longer_translations_only_whole_and_within_one_text(
         Item("Robot inference", "机器机器人"),  # the head twice, the second one whole
         Item("Storage", "无关的描述文字，机"),
     ]
-    glossary, lex = mismatch.load_glossary(), mismatch.lexicon()
-    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
-    plain = Scorer(items, glossary, lex)
-    monkeypatch.setenv("GTCBRIEF_NUMPY", "1")
-    fast = Scorer(items, glossary, lex)
+    plain, fast = _pure_and_numpy(monkeypatch, items)
     assert fast.descs == plain.descs
     has_robot = ["l:robot" in plain.keyset(i) for i in range(len(items))]
     assert has_robot == [False, False, True, True, False]  # the test has teeth

@@ -955,8 +955,9 @@ def _pair_finder(np: Any, keys: Sequence[str]) -> Callable[[Any], tuple[Any, Any
     twos, second_rank = np.unique(seconds, return_inverse=True)
     width = len(twos)
     if len(ones) * width > _GRID_MAX or len(keys) >= 1 << 15:
-        order = np.argsort((firsts << _CODE_BITS) | seconds)
-        table = ((firsts << _CODE_BITS) | seconds)[order]
+        codes = (firsts << _CODE_BITS) | seconds
+        order = np.argsort(codes)
+        table = codes[order]
 
         def search(pairs: Any) -> tuple[Any, Any]:
             pos = np.minimum(np.searchsorted(table, pairs), len(table) - 1)

@@ -69,12 +69,39 @@ def test_glossary_english_terms_are_found_at_the_words_they_can_start_with() -> 
     robot, box, cluster, cpp = (g.english[en] for en, _ in pairs)
     assert list(g.concepts("robots, boxes, two gpu clusters, c++")) == [robot, box, cluster, cpp]
     assert g.concept_ids("robotics, boxing, gpu, c") == set()
-    # The same answers as trying the pattern at every word start.
+    # The same answers as the glossary's terms as one pattern.
     text = "robots boxes gpu clusters c++ c+++ robotses gpu-cluster xs"
-    pattern = g.english_re
-    assert pattern is not None
-    expected = [m.group(1) for m in pattern.finditer(text)]
+    expected = [m.group(1) for m in mismatch.english_pattern(g.english).finditer(text)]
     assert list(g._english(text)) == expected and len(expected) == 5
+    assert g.english_re is None  # every term starts a word: no pattern compiled
+
+
+_TERMS = ["ai", "gpu", "gpu cluster", "gpus", "box", "c++", "data", "data center", "es", "s"]
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_TERMS, "s", "es", "e", " ", "-", "x", "+", "中", "center", "ess"]),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(_TERMS), min_size=1, max_size=6),
+)
+@example(["gpu", " ", "cluster", "es", " ", "gpu", "s"], ["gpu", "gpu cluster"])
+@example(["gpu", " ", "cluster", "ess", "gpu", "e"], ["gpu", "gpu cluster"])
+@example(["box", "es", "-", "box", "e"], ["box"])
+def test_english_terms_are_found_as_the_pattern_finds_them(
+    pieces: list[str], terms: list[str]
+) -> None:
+    g = parse_glossary([(term, f"术语{i}") for i, term in enumerate(terms)])
+    text = "".join(pieces)
+    expected = [m.group(1) for m in mismatch.english_pattern(g.english).finditer(text)]
+    assert list(g._english(text)) == expected
+
+
+def test_a_term_that_does_not_start_a_word_is_found_by_the_pattern() -> None:
+    g = parse_glossary([(".net", "点网"), ("gpu", "显卡")])
+    assert not g.word_starts and g.english_re is not None
+    assert list(g._english("the .net runtime on gpus, not asp.net")) == [".net", "gpu"]
 
 
 def test_shipped_glossary_has_hundreds_of_pairs_and_the_core_terms() -> None:

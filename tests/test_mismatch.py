@@ -98,6 +98,21 @@ def test_english_terms_are_found_as_the_pattern_finds_them(
     assert list(g._english(text)) == expected
 
 
+_ZH_TERMS = ["模型", "型训", "训练", "模型训练", "数据", "据集", "训练数据集"]
+
+
+@given(
+    st.text(alphabet="模型训练数据集 a", max_size=40),
+    st.lists(st.sampled_from(_ZH_TERMS), min_size=1, max_size=7, unique=True),
+)
+@example("模型训练数据集", _ZH_TERMS)
+def test_every_chinese_term_in_a_text_is_found_overlapping_ones_too(
+    text: str, terms: list[str]
+) -> None:
+    g = parse_glossary([(f"term{i}", term) for i, term in enumerate(terms)])
+    assert g.concept_ids(text) == {g.chinese[t] for t in terms if t in text}
+
+
 def test_a_term_that_does_not_start_a_word_is_found_by_the_pattern() -> None:
     g = parse_glossary([(".net", "点网"), ("gpu", "显卡")])
     assert not g.word_starts and g.english_re is not None

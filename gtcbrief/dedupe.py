@@ -799,23 +799,27 @@ def copied_descriptions(
 ) -> Iterator[tuple[Entry, Entry, float]]:
     """(entry, the entry it copied from, similarity) for each later copy of a description.
 
-    The earliest entry (by path, line) of a cluster is taken as the source.
+    Of two entries whose descriptions are at least the threshold alike, the later
+    (by path, line) is the copy. Its source is the most alike of its earlier
+    partners (the earliest of equals): a description it was compared with, not
+    merely the first member of its cluster, which may be joined to it only by a
+    session written up twice.
     """
     records = [record_of(e) for e in entries]
     threshold = resolve_threshold(config, None)
-    for c in find_duplicates(records, threshold):
-        copied = [
-            p
-            for p in c.pairs
-            if p.description_score is not None and p.description_score >= threshold
-        ]
-        if not copied:
+
+    def place(i: int) -> tuple[str, int]:
+        return records[i].path, records[i].line
+
+    source: dict[int, tuple[float, int]] = {}
+    for pair in find_pairs(records, threshold):
+        score = pair.description_score
+        if score is None or score < threshold:
             continue
-        members = sorted(
-            {i for p in copied for i in (p.a, p.b)},
-            key=lambda i: (records[i].path, records[i].line),
-        )
-        source = members[0]
-        for i in members[1:]:
-            score = max((p.description_score or 0.0) for p in copied if i in (p.a, p.b))
-            yield entries[i], entries[source], score
+        early, late = sorted((pair.a, pair.b), key=place)
+        best = source.get(late)
+        if best is None or score > best[0] or (score == best[0] and place(early) < place(best[1])):
+            source[late] = (score, early)
+    for i in sorted(source, key=place):
+        score, early = source[i]
+        yield entries[i], entries[early], score

@@ -15,6 +15,7 @@ from gtcbrief.config import Config
 from gtcbrief.dedupe import Record, find_duplicates
 from gtcbrief.loader import load_text
 from gtcbrief.mismatch import check_copied
+from gtcbrief.model import Document
 
 SOURCE = (
     "提出了一个解码器-解码器架构YOCO，用于大型语言模型学习。YOCO架构只缓存一次KV，由两个组件组成，"
@@ -144,6 +145,41 @@ def test_check_copied_reports_the_later_copy_on_its_heading() -> None:
         "copied-description",
     )
     assert "Alpha" in found.message and found.extras["source"]["path"] == "a.md"
+
+
+def test_check_copied_names_the_description_that_was_copied_not_the_clusters_first() -> None:
+    """b copies a; c is another write-up of b's session (same title, own words); d
+    copies c. All four are one cluster, but c copied nothing and d copied c."""
+
+    def brief(name: str, title: str, description: str) -> Document:
+        text = f"# 每日参会快报\n\n## 【Talks & Panels】{title}\n\n### 实事描述\n{description}\n"
+        return load_text(text, name)
+
+    docs = [
+        brief("a.md", "Alpha talk", SOURCE),
+        brief("b.md", "Beta talk", typos(SOURCE)),
+        brief("c.md", "Beta talk", REWRITE),
+        brief("d.md", "Gamma talk", typos(REWRITE, 9)),
+    ]
+    records = [dedupe.record_of(e) for doc in docs for e in doc.entries]
+    assert len(find_duplicates(records)) == 1  # one cluster: b and c are one session
+    found = {f.path: f.extras["source"]["path"] for f in check_copied(docs, Config())}
+    assert found == {"b.md": "a.md", "d.md": "c.md"}
+
+
+def test_a_copy_is_reported_against_a_description_it_resembles() -> None:
+    """a and c each copy a part of b, barely overlapping: c copied b, not a."""
+    cut = int(len(SOURCE) * 0.6)
+    docs = [
+        load_text(f"# 每日参会快报\n\n## 【Talks & Panels】{t}\n\n### 实事描述\n{d}\n", name)
+        for name, t, d in [
+            ("a.md", "Alpha talk", SOURCE[:cut]),
+            ("b.md", "Beta talk", SOURCE),
+            ("c.md", "Gamma talk", SOURCE[len(SOURCE) - cut :]),
+        ]
+    ]
+    found = [(f.path, f.extras["source"]["path"]) for f in check_copied(docs, Config())]
+    assert found == [("b.md", "a.md"), ("c.md", "b.md")]
 
 
 def test_threshold_must_be_a_share() -> None:

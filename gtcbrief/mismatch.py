@@ -139,12 +139,11 @@ class Glossary:
         With ``word_starts`` no pattern is compiled (18 ms of every run for the shipped
         glossary): at each word a term can start, its terms are tried longest first,
         with the pattern's optional ``es``/``s`` and the word boundary after it."""
-        if not self.english:
+        if self.english_re is not None:  # a term that does not start a word
+            for m in self.english_re.finditer(norm_text):
+                yield m.group(1)
             return
-        if not self.word_starts:
-            if self.english_re is not None:
-                for m in self.english_re.finditer(norm_text):
-                    yield m.group(1)
+        if not self.by_word:
             return
         end = 0
         size = len(norm_text)
@@ -161,9 +160,14 @@ class Glossary:
                 if not starts(term, pos):
                     continue
                 stop = pos + len(term)
-                if stop < size and norm_text[stop] in _ALNUM:
-                    stop += 2 if starts("es", stop) else 1 if norm_text[stop] == "s" else size
-                    if stop > size or (stop < size and norm_text[stop] in _ALNUM):
+                if stop < size and norm_text[stop] in _ALNUM:  # only a plural may follow
+                    if starts("es", stop):
+                        stop += 2
+                    elif norm_text[stop] == "s":
+                        stop += 1
+                    else:
+                        continue
+                    if stop < size and norm_text[stop] in _ALNUM:
                         continue
                 end = stop
                 yield term

@@ -45,7 +45,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, repeat
-from operator import add, itemgetter, truediv
+from operator import add, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -345,6 +345,9 @@ class Features:
 
     weights: Mapping[str, float]
     surface: Mapping[str, str] = field(default_factory=dict)
+    #: Keys of a title side found only in its speakers (names, organisations): they
+    #: count, but explanations list them after the title's and the track's.
+    speakers_only: frozenset[str] = frozenset()
 
     def shown(self, key: str) -> str:
         """How ``key`` reads in an explanation."""
@@ -484,9 +487,12 @@ def title_features(
     parts = [part(item.title, TITLE_WEIGHT)]
     if item.track:
         parts.append(part(item.track, TRACK_WEIGHT))
-    if item.speakers:
-        parts.append(part(item.speakers, SPEAKER_WEIGHT))
-    return _merge(*parts)
+    if not item.speakers:
+        return _merge(*parts)
+    speakers = part(item.speakers, SPEAKER_WEIGHT)
+    merged = _merge(*parts, speakers)
+    only = speakers.weights.keys() - set().union(*(p.weights.keys() for p in parts))
+    return Features(merged.weights, merged.surface, frozenset(only)) if only else merged
 
 
 @record
@@ -562,6 +568,7 @@ def _encode_prepared(prepared: Sequence[Prepared]) -> bytes:
                 tuple(t.weights.values()),
                 tuple(t.surface),
                 tuple(t.surface.values()),
+                tuple(t.speakers_only),
                 None if d is None else (d.norm, d.latin, d.concepts, d.bnorm),
             )
             for t, d in prepared
@@ -580,11 +587,13 @@ def _decode_prepared(blob: bytes, count: int) -> list[Prepared] | None:
         return [
             (
                 Features(
-                    dict(zip(keys, weights, strict=True)), dict(zip(shown, surfaces, strict=True))
+                    dict(zip(keys, weights, strict=True)),
+                    dict(zip(shown, surfaces, strict=True)),
+                    frozenset(only),
                 ),
                 None if d is None else Described(*d),
             )
-            for keys, weights, shown, surfaces, d in data
+            for keys, weights, shown, surfaces, only, d in data
         ]
     except (EOFError, ValueError, TypeError):
         return None
@@ -1297,8 +1306,11 @@ class Scorer:
                 bigrams.append((key[2:], hit))
             else:
                 terms.append((key, x, hit))
-        # Heaviest first; a stable sort, so keys of equal weight keep the title's order.
-        terms.sort(key=itemgetter(1), reverse=True)
+        # Heaviest first, the speakers' own names and organisations last (a rare name
+        # outweighs a title word, but a description need not name its speaker); a
+        # stable sort, so keys of equal weight keep the title's order.
+        last = title.speakers_only
+        terms.sort(key=lambda term: (term[0] not in last, term[1]), reverse=True)
         show = title.shown
         matched: list[str] = []
         missing: list[str] = []

@@ -724,6 +724,44 @@ def test_worker_features_of_another_text_are_not_used() -> None:
     assert loader.worker_result(doc) is None  # handed out once
 
 
+ROBOT_LEARNING = (
+    "Robot learning in simulation for robotics: robots learn to grasp in simulation, "
+    "then in the real world."
+)
+
+
+def test_missing_terms_list_the_speakers_names_last() -> None:
+    """A speaker's rare name outweighs a title word, but no description is expected to
+    name its speaker: the title's and the track's terms come first."""
+    track = "Robotics - Robotics Simulation"
+    others = [
+        Item(f"Session {k} on robot learning in simulation", ROBOT_LEARNING, track=track)
+        for k in range(12)
+    ]  # so the title's words are common, and the speakers' names rare
+    item = Item(
+        "Robot Learning in Simulation",
+        "本文提出一种检索增强生成方法，提高问答准确率。",
+        track=track,
+        speakers="Zhenyuan Zhang Tencent Technology",
+    )
+    glossary = mismatch.load_glossary()
+    features = mismatch.title_features(item, glossary)
+    assert {"l:zhenyuan", "l:tencent"} <= features.speakers_only
+    assert not features.speakers_only & {"l:robot", "l:simulation"}
+    scorer = Scorer([*others, item], glossary, mismatch.lexicon())
+    match = scorer.score_all()[-1]
+    assert match is not None
+    weight = {k: w * scorer.idf.get(k, scorer.default_idf) for k, w in features.weights.items()}
+    assert weight["l:zhenyuan"] > weight["l:robot"]  # the test has teeth
+    names = {"zhenyuan", "zhang", "tencent", "technology"}
+    firsts = [term for term in match.missing if term not in names]
+    assert firsts and "simulation" in firsts
+    assert list(match.missing[: len(firsts)]) == firsts  # every name after them
+    # The feature cache keeps which keys were the speakers' alone.
+    blob = mismatch._encode_prepared([(features, None)])
+    assert mismatch._decode_prepared(blob, 1) == [(features, None)]
+
+
 def test_explained_terms_are_the_same_worked_out_alone_or_from_the_scores() -> None:
     items = _arxiv_items()[:60]
     scorer = Scorer(items, mismatch.load_glossary(), mismatch.lexicon())

@@ -568,7 +568,7 @@ def _encode_prepared(prepared: Sequence[Prepared]) -> bytes:
                 tuple(t.weights.values()),
                 tuple(t.surface),
                 tuple(t.surface.values()),
-                tuple(t.speakers_only),
+                tuple(sorted(t.speakers_only)),  # the same bytes in every process
                 None if d is None else (d.norm, d.latin, d.concepts, d.bnorm),
             )
             for t, d in prepared

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from gtcbrief import __version__
+from gtcbrief.commands.loaded import Loaded
 from gtcbrief.edge import (
     COMMANDS,
     EXIT_ERROR,
@@ -27,9 +28,16 @@ from gtcbrief.edge import (
     guard,
     warn,
 )
-from gtcbrief.errors import GtcbriefError
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "check_choice", "warn"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "Loaded",
+    "check_choice",
+    "warn",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,44 +101,6 @@ StdinNameOpt = Annotated[
     str,
     typer.Option("--stdin-filename", help="Name to report for input read from -."),
 ]
-
-
-class Loaded:
-    """Documents of PATHS, streamed; unreadable files are reported and counted."""
-
-    def __init__(
-        self,
-        paths: Sequence[str],
-        *,
-        config: str | None,
-        doc_format: str | None,
-        encoding: str | None,
-        stdin_filename: str,
-    ) -> None:
-        from gtcbrief.config import load_config
-
-        self.paths = list(paths)
-        self.config = load_config(config, self.paths, doc_format)
-        self.encoding = encoding
-        self.stdin_filename = stdin_filename
-        self.errors = 0
-
-    def _error(self, exc: GtcbriefError) -> None:
-        self.errors += 1
-        warn(str(exc))
-
-    def __iter__(self) -> Iterator[Any]:
-        from gtcbrief.loader import iter_documents
-
-        return iter(
-            iter_documents(
-                self.paths,
-                config=self.config,
-                encoding=self.encoding,
-                stdin_name=self.stdin_filename,
-                on_error=self._error,
-            )
-        )
 
 
 def guarded(fn: F) -> F:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -72,3 +73,39 @@ def _import_bench_script(name: str) -> ModuleType:
 def bench_script() -> Callable[[str], ModuleType]:
     """Imports ``bench/<name>.py`` as a module (the benchmark scripts are not a package)."""
     return _import_bench_script
+
+
+#: What the Typer app passes to ``owner.name`` for a command line: (args, keywords),
+#: or ``None`` when it refused the command line.
+TyperCall = Callable[[list[str], Any, str], tuple[tuple[Any, ...], dict[str, Any]] | None]
+
+
+@pytest.fixture(scope="session")
+def typer_call() -> TyperCall:
+    """The call the Typer app makes for a command line, with ``owner.name`` recorded, not run
+    (what a command's Typer-free parser must reproduce)."""
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    runner = CliRunner()
+
+    def call(
+        command: list[str], owner: Any, name: str
+    ) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        seen: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+        def record(*args: Any, **keywords: Any) -> int:
+            seen.append((args, keywords))
+            return 0
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(owner, name, record)
+            result = runner.invoke(app, command)
+        if result.exit_code != 0:
+            assert not seen
+            return None
+        assert len(seen) == 1
+        return seen[0]
+
+    return call

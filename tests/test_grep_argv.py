@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import TyperCall
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gtcbrief import __main__ as entry
-from gtcbrief.cli import app, run
+from gtcbrief.cli import run
 from gtcbrief.commands import grep_argv, grep_core
 from gtcbrief.commands.grep_core import Request
 
@@ -23,22 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-def typer_request(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Request | None:
+def typer_request(args: list[str], typer_call: TyperCall) -> Request | None:
     """The request Typer hands to ``grep_core.run`` for ``gtcbrief grep ARGS`` (None: refused)."""
-    seen: list[Request] = []
-
-    def record(request: Request) -> int:
-        seen.append(request)
-        return 0
-
-    with monkeypatch.context() as patch:
-        patch.setattr(grep_core, "run", record)
-        result = runner.invoke(app, ["grep", *args])
-    if result.exit_code != 0:
-        assert not seen
-        return None
-    assert len(seen) == 1
-    return seen[0]
+    call = typer_call(["grep", *args], grep_core, "run")
+    return None if call is None else call[0][0]
 
 
 @pytest.mark.parametrize(
@@ -62,11 +51,11 @@ def typer_request(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Request |
     ],
 )
 def test_plain_command_lines_parse_as_typer_parses_them(
-    args: list[str], monkeypatch: pytest.MonkeyPatch
+    args: list[str], typer_call: TyperCall
 ) -> None:
     fast = grep_argv.parse(args)
     assert fast is not None
-    assert fast == typer_request(args, monkeypatch)
+    assert fast == typer_request(args, typer_call)
 
 
 @pytest.mark.parametrize(
@@ -105,13 +94,13 @@ TOKENS = st.sampled_from(
 
 
 @settings(max_examples=300)
-@given(st.lists(TOKENS, max_size=7))
-def test_whatever_the_fast_parser_accepts_typer_reads_the_same(args: list[str]) -> None:
+@given(args=st.lists(TOKENS, max_size=7))
+def test_whatever_the_fast_parser_accepts_typer_reads_the_same(
+    args: list[str], typer_call: TyperCall
+) -> None:
     fast = grep_argv.parse(args)
-    if fast is None:
-        return
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        assert fast == typer_request(args, monkeypatch)
+    if fast is not None:
+        assert fast == typer_request(args, typer_call)
 
 
 @pytest.mark.parametrize(

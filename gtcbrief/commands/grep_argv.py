@@ -14,14 +14,10 @@ answers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from gtcbrief.commands.argv import plain
 from gtcbrief.commands.grep_core import Request
-
-TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
-if TYPE_CHECKING:
-    from typing import Any
 
 #: Flags: option → Request field (set to True).
 FLAGS = {
@@ -49,65 +45,13 @@ VALUED = {
     "--stdin-filename": ("stdin_filename", "str"),
 }  # fmt: skip
 
-_DIGITS = re.compile(r"[0-9]+")
-_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-
-
-def _value(kind: str, text: str) -> Any:
-    """The converted value, or ``None`` where Typer might read it differently or refuse it."""
-    if text[:1] == "-" and text != "-":
-        return None  # an option-looking value: leave the judgement to click
-    if kind == "str":
-        return text
-    if kind == "path":
-        from gtcbrief.walk import spelled
-
-        return spelled(text) if text else None
-    if kind.startswith("int"):
-        if not _DIGITS.fullmatch(text):
-            return None
-        number = int(text)
-        return number if number >= int(kind[-1]) else None
-    return float(text) if _DECIMAL.fullmatch(text) else None
-
 
 def parse(args: Sequence[str]) -> Request | None:
     """The request of ``gtcbrief grep ARGS`` (ARGS after ``grep``), or ``None`` to let Typer."""
-    fields: dict[str, Any] = {}
-    positional: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "--":
-            positional.extend(args[i:])
-            break
-        if arg[:1] != "-" or arg == "-":
-            positional.append(arg)
-            continue
-        if arg in FLAGS:
-            fields[FLAGS[arg]] = True
-            continue
-        name, value = arg, None
-        if arg.startswith("--"):
-            if "=" in arg:
-                name, value = arg.split("=", 1)
-        elif len(arg) > 2:
-            name, value = arg[:2], arg[2:]  # -C3, -fjson
-        if name not in VALUED:
-            return None  # unknown, grouped flags, --help: Typer says what is wrong
-        if value is None:
-            if i >= len(args):
-                return None
-            value = args[i]
-            i += 1
-        field, kind = VALUED[name]
-        converted = _value(kind, value)
-        if converted is None:
-            return None
-        fields[field] = converted
-    if not positional:
+    read = plain(args, FLAGS, VALUED)
+    if read is None or not read[1]:
         return None
+    fields, positional = read
     return Request(positional[0], tuple(positional[1:]), **fields)
 
 

@@ -1,0 +1,47 @@
+"""The documents a command reads, without Typer (see :mod:`gtcbrief.commands.argv`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from gtcbrief.edge import warn
+from gtcbrief.errors import GtcbriefError
+
+
+class Loaded:
+    """Documents of PATHS, streamed; unreadable files are reported and counted."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        config: str | None,
+        doc_format: str | None,
+        encoding: str | None,
+        stdin_filename: str,
+    ) -> None:
+        from gtcbrief.config import load_config
+
+        self.paths = list(paths)
+        self.config = load_config(config, self.paths, doc_format)
+        self.encoding = encoding
+        self.stdin_filename = stdin_filename
+        self.errors = 0
+
+    def _error(self, exc: GtcbriefError) -> None:
+        self.errors += 1
+        warn(str(exc))
+
+    def __iter__(self) -> Iterator[Any]:
+        from gtcbrief.loader import iter_documents
+
+        return iter(
+            iter_documents(
+                self.paths,
+                config=self.config,
+                encoding=self.encoding,
+                stdin_name=self.stdin_filename,
+                on_error=self._error,
+            )
+        )

@@ -28,11 +28,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # of the run; the default thresholds rescan them over and over (≈10% of a
     # corpus run's CPU). Cycles (mistletoe's trees) are still collected.
     gc.set_threshold(100_000, 50, 100)
-    if args[:1] == ["grep"]:
-        # A plain grep command line skips Typer's ≈90 ms of start-up; the rest go on to it.
-        from gtcbrief.commands.grep_argv import main as grep_main
+    if argv is None:
+        from gtcbrief.edge import ending_with_exit
 
-        code = grep_main(args[1:])
+        ending_with_exit()
+    if args[:1] == ["grep"] or args[:1] == ["validate"]:
+        # A plain grep or validate command line skips Typer's ≈90 ms of start-up (an
+        # analyst's repeated searches, a pre-commit hook); the rest go on to it.
+        if args[0] == "grep":
+            from gtcbrief.commands.grep_argv import main as plain_main
+        else:
+            from gtcbrief.commands.validate_argv import main as plain_main
+        code = plain_main(args[1:])
         if code is not None:
             if argv is None:
                 _leave(code)
@@ -47,10 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     from gtcbrief.cli import run
 
-    if argv is None:
-        from gtcbrief.edge import ending_with_exit
-
-        ending_with_exit()
     if key is not None:
         code = helpcache.write_and_keep(key, lambda: run(args))
     else:

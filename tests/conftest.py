@@ -109,3 +109,29 @@ def typer_call() -> TyperCall:
         return seen[0]
 
     return call
+
+
+#: A command line's (exit status, standard output, standard error).
+Answer = tuple[int, str, str]
+EntryAndApp = Callable[[list[str]], tuple[Answer, Answer]]
+
+
+@pytest.fixture
+def entry_and_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> EntryAndApp:
+    """A command line's answer through the entry point (``gtcbrief/__main__.py``, with its
+    Typer-free paths) and through the Typer app, run from the repository's root."""
+    from gtcbrief import __main__ as entry
+    from gtcbrief.cli import run
+
+    monkeypatch.chdir(ROOT)
+
+    def answers(args: list[str]) -> tuple[Answer, Answer]:
+        code = entry.main(args)
+        got = capsys.readouterr()
+        code_app = run(args)
+        app = capsys.readouterr()
+        return (code, got.out, got.err), (code_app, app.out, app.err)
+
+    return answers

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TyperCall
+from conftest import EntryAndApp, TyperCall
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -115,14 +115,10 @@ def test_whatever_the_fast_parser_accepts_typer_reads_the_same(
     ],
 )
 def test_the_entry_point_answers_as_the_typer_app_does(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    args: list[str], entry_and_app: EntryAndApp
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    code_typer = run(args)
-    typer_out = capsys.readouterr()
-    code_entry = entry.main(args)
-    entry_out = capsys.readouterr()
-    assert (code_entry, entry_out.out, entry_out.err) == (code_typer, typer_out.out, typer_out.err)
+    through_entry, through_app = entry_and_app(args)
+    assert through_entry == through_app
 
 
 @pytest.mark.parametrize(

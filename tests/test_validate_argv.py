@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TyperCall
+from conftest import EntryAndApp, TyperCall
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtcbrief import __main__ as entry
 from gtcbrief.cli import run
 from gtcbrief.commands import validate_argv, validate_core
 
@@ -119,15 +118,11 @@ def test_whatever_the_fast_parser_accepts_typer_reads_the_same(
     ],
 )
 def test_the_entry_point_answers_as_the_typer_app_does(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    args: list[str], monkeypatch: pytest.MonkeyPatch, entry_and_app: EntryAndApp
 ) -> None:
-    monkeypatch.chdir(ROOT)
     monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
-    code_typer = run(args)
-    typer_out = capsys.readouterr()
-    code_entry = entry.main(args)
-    entry_out = capsys.readouterr()
-    assert (code_entry, entry_out.out, entry_out.err) == (code_typer, typer_out.out, typer_out.err)
+    through_entry, through_app = entry_and_app(args)
+    assert through_entry == through_app
 
 
 def test_a_real_process_answers_as_the_typer_app_does(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -87,3 +88,43 @@ def test_pathological_lines_load() -> None:
     assert len(doc.links) == 20_000
     for text in ("[a](" * 20_000, "<!--" * 20_000, "字" * 500_000):
         assert load_text(text + "\n").line_count == 1
+
+
+def _lines_reference(text: str) -> list[str]:
+    """Lines as an editor numbers them, read a character at a time: ``\\r\\n``, ``\\r``
+    and ``\\n`` each end one; nothing else does; a final end adds no empty line."""
+    lines: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "\r\n":
+            lines.append("".join(current))
+            current = []
+            i += 2 if text.startswith("\r\n", i) else 1
+            continue
+        current.append(char)
+        i += 1
+    if current or not text or text[-1] not in "\r\n":
+        lines.append("".join(current))
+    return [] if lines == [""] else lines
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        pytest.param("", [], id="empty"),
+        pytest.param("a\nb\n", ["a", "b"], id="lf"),
+        pytest.param("a\r\nb", ["a", "b"], id="crlf, no final end"),
+        pytest.param("a\rb\r\n\nc", ["a", "b", "", "c"], id="cr, crlf and lf mixed"),
+        pytest.param("a\n\n", ["a", ""], id="a blank last line"),
+        pytest.param("a\u2028b\x0cc\x85d\n", ["a\u2028b\x0cc\x85d"], id="no other line ends"),
+    ],
+)
+def test_split_lines_ends_lines_where_editors_do(text: str, lines: list[str]) -> None:
+    assert split_lines(text) == lines == _lines_reference(text)
+
+
+@given(st.one_of(st.text(), MARKDOWNISH))
+def test_split_lines_agrees_with_reading_char_by_char(text: str) -> None:
+    assert split_lines(text) == _lines_reference(text)

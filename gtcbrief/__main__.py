@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # of the run; the default thresholds rescan them over and over (≈10% of a
     # corpus run's CPU). Cycles (mistletoe's trees) are still collected.
     gc.set_threshold(100_000, 50, 100)
+    # When numpy is imported its OpenBLAS starts a thread for each other core, which
+    # spins for ≈0.1 s of CPU before it sleeps: CPU taken from the other process of a
+    # run on both cores. gtcbrief does no linear algebra. (A value set by the user stands.)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if argv is None:
         from gtcbrief.edge import ending_with_exit
 

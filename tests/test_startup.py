@@ -3,6 +3,7 @@ a real process ends with ``os._exit`` once all is written, with the same output.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,6 @@ def test_a_warm_grep_skips_the_stdlib_modules_it_does_not_need(tmp_path: Path) -
 
 
 def test_a_real_process_ends_with_all_its_output_and_its_status(tmp_path: Path) -> None:
-    import os
-
     from typer.testing import CliRunner
 
     from gtcbrief.cli import COMMANDS, app
@@ -203,3 +202,37 @@ def test_an_edited_module_is_a_new_help(monkeypatch: pytest.MonkeyPatch) -> None
         os.utime(cli.__file__, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert before is not None and after is not None and before != after
     assert helpcache._key(["--help"]) == before
+
+
+#: Threads of a process once numpy is imported, after a gtcbrief run or without one.
+_THREADS_AFTER_NUMPY = """
+import os, sys
+if sys.argv[1] == "run":
+    from gtcbrief.__main__ import main
+    main(["validate", "samples/gtc-daily-brief.md", "--format", "json"])
+import numpy
+print("threads", len(os.listdir("/proc/self/task")))
+"""
+
+
+def _threads_after_numpy(run: bool) -> int:
+    proc = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_NUMPY, "run" if run else "bare"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout.rsplit("threads", 1)[1])
+
+
+def test_numpy_in_a_gtcbrief_run_starts_no_blas_threads() -> None:
+    """OpenBLAS's threads spin for ≈0.1 s of CPU after numpy's import, taken from the
+    other process of a run on both cores; gtcbrief does no linear algebra."""
+    pytest.importorskip("numpy")
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("no /proc to count threads in")
+    if _threads_after_numpy(run=False) == 1:
+        pytest.skip("numpy's BLAS starts no threads here (one core, or another BLAS)")
+    assert _threads_after_numpy(run=True) == 1

@@ -52,3 +52,15 @@ def test_the_harness_own_memory_is_not_counted_as_the_command_s(bench: ModuleTyp
     big, _ = bench.run_once([sys.executable, "-c", code])
     assert big.peak_bytes > 250 * 2**20
     del ballast
+
+
+@pytest.mark.parametrize(("warm_only", "runs"), [(False, 2), (True, 3)], ids=["counted", "not"])
+def test_a_slow_warm_up_counts_as_a_measured_run_unless_only_warm_runs_are_wanted(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch, warm_only: bool, runs: int
+) -> None:
+    monkeypatch.setattr(bench, "SLOW", 0.0)  # every run is "slow"
+    ran: list[int] = []
+    measured = bench.measure(
+        _command(), reps=2, warmup=1, warm_only=warm_only, before_each=lambda: ran.append(1)
+    )
+    assert (len(measured.runs), len(ran)) == (2, runs)

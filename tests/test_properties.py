@@ -105,9 +105,9 @@ def _lines_reference(text: str) -> list[str]:
             continue
         current.append(char)
         i += 1
-    if current or not text or text[-1] not in "\r\n":
+    if current:
         lines.append("".join(current))
-    return [] if lines == [""] else lines
+    return lines
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,7 @@ def _lines_reference(text: str) -> list[str]:
         pytest.param("a\r\nb", ["a", "b"], id="crlf, no final end"),
         pytest.param("a\rb\r\n\nc", ["a", "b", "", "c"], id="cr, crlf and lf mixed"),
         pytest.param("a\n\n", ["a", ""], id="a blank last line"),
+        pytest.param("\r", [""], id="one empty line"),
         pytest.param("a\u2028b\x0cc\x85d\n", ["a\u2028b\x0cc\x85d"], id="no other line ends"),
     ],
 )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gtcbrief.loader import load_text, split_lines
+from gtcbrief.loader import _ATX, atx_text, load_text, split_lines
 
 # Pieces that make Markdown (and briefs) interesting, mixed with arbitrary text.
 PIECES = st.sampled_from(
@@ -129,3 +129,35 @@ def test_split_lines_ends_lines_where_editors_do(text: str, lines: list[str]) ->
 @given(st.one_of(st.text(), MARKDOWNISH))
 def test_split_lines_agrees_with_reading_char_by_char(text: str) -> None:
     assert split_lines(text) == _lines_reference(text)
+
+
+def _atx_reference(line: str) -> str | None:
+    match = _ATX.match(line)
+    return None if match is None else (match.group(2) or "")
+
+
+#: Lines made of what an ATX heading's reading turns on: blanks, marks, text, a CR.
+ATX_LINES = st.text(alphabet=st.sampled_from([" ", "\t", "#", "a", "题", "\u3000", "\r", "\\"]))
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        pytest.param("## 标题", "标题", id="plain"),
+        pytest.param("#", "", id="empty"),
+        pytest.param("   ### 标题 ##  ", "标题", id="indent and closing run"),
+        pytest.param("# 标题#", "标题#", id="no blank before the closing run"),
+        pytest.param("# #", "#", id="only a run"),
+        pytest.param("# a ## b ##", "a ## b", id="a run inside"),
+        pytest.param("#标题", None, id="no blank after the opening"),
+        pytest.param("####### 标题", None, id="seven"),
+        pytest.param("    # 标题", None, id="four spaces"),
+    ],
+)
+def test_atx_text_reads_headings_as_the_pattern_does(line: str, text: str | None) -> None:
+    assert atx_text(line) == text == _atx_reference(line)
+
+
+@given(st.one_of(ATX_LINES, st.text().map(lambda s: s.replace("\n", ""))))
+def test_atx_text_agrees_with_the_pattern(line: str) -> None:
+    assert atx_text(line) == _atx_reference(line)

@@ -75,7 +75,6 @@ SHORT_TITLE_PAD = 0.6
 _LATIN = re.compile(r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*\+*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD_START = re.compile(r"(?<![0-9a-z])[0-9a-z]")
-_WORD = re.compile(r"(?<![0-9a-z])[0-9a-z]+")
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
 _ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 
@@ -149,7 +148,9 @@ class Glossary:
         size = len(norm_text)
         starts = norm_text.startswith
         terms_of = self.by_word.get
-        for word in _WORD.finditer(norm_text):
+        # each run found is a whole word: the one before it ended at a non-[0-9a-z]
+        # (a lookbehind here would cost the scan its fast search for a first letter)
+        for word in _LATIN_RUN.finditer(norm_text):
             terms = terms_of(word.group())
             if terms is None:
                 continue

@@ -227,7 +227,8 @@ def setext_separator(d: DocContext) -> Iterator[Hit]:
         start = close + 1 if close else 2
     for number in range(start, len(lines) + 1):
         line = lines[number - 1]
-        if not _DASHES.match(line) or number in code:
+        # ("---" in line: what every _DASHES line has, at a tenth of the pattern's cost)
+        if "---" not in line or not _DASHES.match(line) or number in code:
             continue
         above = lines[number - 2]
         if not above.strip() or is_atx_heading(above) or is_list_item(above):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import gtcbrief.loader as loader
 from gtcbrief.loader import _ATX, atx_text, load_text, split_lines
 
 # Pieces that make Markdown (and briefs) interesting, mixed with arbitrary text.
@@ -161,3 +162,53 @@ def test_atx_text_reads_headings_as_the_pattern_does(line: str, text: str | None
 @given(st.one_of(ATX_LINES, st.text().map(lambda s: s.replace("\n", ""))))
 def test_atx_text_agrees_with_the_pattern(line: str) -> None:
     assert atx_text(line) == _atx_reference(line)
+
+
+def _heading_start(cls: type, line: str) -> tuple[object, ...]:
+    """What ``Heading.start`` says of ``line``, and what it leaves for ``read``."""
+    if not cls.start(line):  # type: ignore[attr-defined]
+        return (False,)
+    return (True, cls.level, cls.content, cls.closing_sequence)  # type: ignore[attr-defined]
+
+
+def _headings() -> tuple[type, type]:
+    """The loader's ``Heading`` and mistletoe's own."""
+    from mistletoe import block_token
+
+    loader._mistletoe_document(["# made on first use\n"])
+    assert loader._HEADING is not None and loader._HEADING is not block_token.Heading
+    return loader._HEADING, block_token.Heading
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "## 【Talks & Panels】标题\n",
+        "#\n",
+        "   ### 演讲者  \n",
+        "# 标题 ##\n",
+        "# 标题#\n",
+        "#标题\n",
+        "####### 标题\n",
+        "    # 标题\n",
+        "#\u3000标题\n",
+        "# 标题",
+        "",
+        "段落\n",
+    ],
+)
+def test_the_loaders_heading_starts_as_mistletoes_does(line: str) -> None:
+    fast, base = _headings()
+    assert _heading_start(fast, line) == _heading_start(base, line)
+
+
+#: Lines made of what mistletoe's heading pattern turns on.
+HEADING_LINES = st.text(
+    alphabet=st.sampled_from([" ", "\t", "#", "a", "题", "\u3000", "\r", "\n"]), max_size=16
+)
+
+
+@given(st.one_of(HEADING_LINES, HEADING_LINES.map(lambda s: s + "\n"), st.text()))
+def test_the_loaders_heading_agrees_with_mistletoes_pattern(line: str) -> None:
+    fast, base = _headings()
+    assert _heading_start(fast, line) == _heading_start(base, line)

@@ -329,6 +329,27 @@ def test_vectorised_sketches_equal_the_per_text_ones(monkeypatch: pytest.MonkeyP
         assert list(zip(rows.tolist(), values.tolist(), strict=True)) == flat
 
 
+def test_rare_sketch_values_are_counted_alike_a_group_of_chunks_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a small count table: hash slots collide (overcounting, alike in both), and the
+    # vectorised count takes the chunks in groups of at most that many values
+    monkeypatch.setattr(dedupe, "_CHUNK", 64)
+    monkeypatch.setattr(dedupe, "_COUNT_SLOTS", 1 << 10)
+    rng = random.Random(5)
+    texts = [dedupe.compact(r.description or "") for r in corpus(rng, 400)]
+    sketches = [dedupe._sketch(t, 3, 64) if len(t) >= 12 else [] for t in texts]
+    chunks = dedupe._np_sketch_chunks(texts, 3, 64, 12)
+    assert sum(len(v) for _, v in chunks) > 3 * dedupe._COUNT_SLOTS
+    for keep, cap in ((24, 24), (8, 300)):
+        expected = dedupe._rare_sketches(sketches, keep, cap)
+        rows, values = dedupe._np_rare(chunks, keep, cap)
+        got: list[list[int]] = [[] for _ in texts]
+        for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+            got[row].append(value)
+        assert got == expected
+
+
 def test_vectorised_candidates_and_containment_equal_the_per_text_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -364,6 +364,8 @@ def search_tokens(text: str) -> list[str]:
 
 def cjk_bigrams(text: str) -> list[str]:
     """Character bigrams of each Chinese run (a one-character run is kept as is)."""
+    if text.isascii():  # no Chinese (its normal form stays ASCII): most titles, speakers
+        return []
     out: list[str] = []
     for match in _pattern("_RUNS").finditer(normalize(text)):
         run = match.group("cjk")

@@ -83,6 +83,17 @@ def test_bigrams_keep_lone_characters() -> None:
     assert cjk_bigrams("机器人 和 AI") == ["机器", "器人", "和"]
 
 
+def _bigrams_reference(raw: str) -> list[str]:
+    """:func:`cjk_bigrams` read off every Chinese run of the normal form, no shortcut."""
+    runs = re.findall(f"[{text._CJK_CLASS}]+", normalize(raw))
+    return [r if len(r) == 1 else r[i : i + 2] for r in runs for i in range(max(1, len(r) - 1))]
+
+
+@given(st.one_of(st.text(), st.text(alphabet="AI gpu-加速機器人ＧＰＵ㐀")))
+def test_bigrams_are_those_of_the_chinese_runs_of_the_normal_form(raw: str) -> None:
+    assert cjk_bigrams(raw) == _bigrams_reference(raw)
+
+
 def test_gram_tokens_end_each_chinese_run_with_its_last_character() -> None:
     assert gram_tokens(normalize("GPU加速 机器人")) == ["gpu", "加速", "速", "机器", "器人", "人"]
     assert gram_tokens("tensorrt-llm") == ["tensorrt", "llm"]

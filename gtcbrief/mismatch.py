@@ -45,7 +45,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, repeat
-from operator import add, truediv
+from operator import add, itemgetter, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -1308,15 +1308,18 @@ class Scorer:
             else:
                 terms.append((key, x, hit))
         # Heaviest first, the speakers' own names and organisations last (a rare name
-        # outweighs a title word, but a description need not name its speaker); a
-        # stable sort, so keys of equal weight keep the title's order.
+        # outweighs a title word, but a description need not name its speaker); stable
+        # sorts, so keys of equal weight keep the title's order. (One sort by weight and
+        # a stable split: a sort keyed on (not last, weight) built a tuple a key.)
+        terms.sort(key=_WEIGHT_OF, reverse=True)
         last = title.speakers_only
-        terms.sort(key=lambda term: (term[0] not in last, term[1]), reverse=True)
-        show = title.shown
+        if last:
+            terms = [t for t in terms if t[0] not in last] + [t for t in terms if t[0] in last]
+        surface = title.surface.get  # Features.shown, without a call a key
         matched: list[str] = []
         missing: list[str] = []
         for key, _x, hit in terms:
-            (matched if hit else missing).append(show(key))
+            (matched if hit else missing).append(surface(key, key[2:]))
         found_runs, missing_runs = _merged_runs(bigrams)
         matched.extend(found_runs)
         missing.extend(missing_runs)
@@ -1653,6 +1656,10 @@ def _replace(m: Match, **changes: Any) -> Match:
     from dataclasses import replace
 
     return replace(m, **changes)
+
+
+#: A (key, weight, hit) term's weight, for :meth:`Scorer.explain_terms`.
+_WEIGHT_OF = itemgetter(1)
 
 
 def _merged_runs(bigrams: Sequence[tuple[str, bool]]) -> tuple[list[str], list[str]]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gtcbrief import walk as walk_module
 from gtcbrief.errors import GtcbriefError
-from gtcbrief.walk import Walk, snapshot, stat_files
+from gtcbrief.walk import File, Walk, snapshot, stat_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,3 +136,28 @@ def test_a_directory_named_with_extra_slashes_lists_files_as_pathlib_spells_them
     files = stat_files(["./docs//b/"], errors.append)
     assert [f.display for f in files] == ["docs/b/deep/y.md", "docs/b/x.markdown"]
     assert not errors
+
+
+def _snapshot_reference(files: list[File]) -> str:
+    """The digest as indexes on disk recorded it: four lists, marshal version 2."""
+    import marshal
+    from hashlib import blake2b
+
+    listing = marshal.dumps(
+        (
+            [f.display for f in files],
+            [f.key for f in files],
+            [f.size for f in files],
+            [f.mtime_ns for f in files],
+        ),
+        2,
+    )
+    return blake2b(listing, digest_size=16).hexdigest()
+
+
+def test_the_snapshot_digest_is_the_one_indexes_recorded(tree: Path) -> None:
+    files = stat_files(_paths(tree), lambda e: None)
+    assert len(files) > 1
+    assert snapshot(files) == _snapshot_reference(files)
+    assert snapshot([]) == _snapshot_reference([])
+    assert snapshot(files[:1]) == _snapshot_reference(files[:1])

@@ -1315,11 +1315,11 @@ class Scorer:
         last = title.speakers_only
         if last:
             terms = [t for t in terms if t[0] not in last] + [t for t in terms if t[0] in last]
-        surface = title.surface.get  # Features.shown, without a call a key
+        show = title.shown
         matched: list[str] = []
         missing: list[str] = []
         for key, _x, hit in terms:
-            (matched if hit else missing).append(surface(key, key[2:]))
+            (matched if hit else missing).append(show(key))
         found_runs, missing_runs = _merged_runs(bigrams)
         matched.extend(found_runs)
         missing.extend(missing_runs)

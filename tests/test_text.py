@@ -226,3 +226,19 @@ def test_normalize_takes_the_shortcut_only_where_translating_changes_nothing(raw
     if not unicodedata.is_normalized("NFKC", expected):
         expected = text.to_simplified(unicodedata.normalize("NFKC", expected))
     assert normalize(long) == expected.casefold()
+
+
+def test_long_texts_go_without_the_table_until_enough_have_been_normalised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # building the table costs a one-brief validate a seventh of its time
+    monkeypatch.setattr(text, "_fast", None)
+    monkeypatch.setattr(text, "_untabled", 0)
+    monkeypatch.setattr(text, "_UNTABLED", 1000)
+    long = "數據與體①㈱ＡＢＣ 中文，Ｔｅｓｔ" * 20
+    assert len(long) > text._SHORT and 2 * len(long) <= 1000 < 3 * len(long)
+    first, second = normalize(long), normalize(long)
+    assert text._fast is None and text._untabled == 2 * len(long)
+    third = normalize(long)  # past the budget: the table's path
+    assert text._untabled == 2 * len(long)
+    assert first == second == third == long.translate(text._fast_table()).casefold()

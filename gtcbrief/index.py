@@ -11,7 +11,7 @@ Schema (``SCHEMA_VERSION``)::
                                 snapshot and display (see Freshness)
     files(id, key, size, mtime_ns, digest, format, units)
     units(id, file_id, line, end_line, kind, title, topic, speakers, orgs,
-          authors, description, implications, text)
+          authors, description, implications, text, norm)
     fts(title, body, words)     -- FTS5, contentless; rowid = units.id
 
 ``title`` and ``body`` (the whole unit) hold normalised text turned into
@@ -54,6 +54,9 @@ from gtcbrief.walk import Walk
 from gtcbrief.walk import snapshot as _snapshot
 from gtcbrief.walk import stat_files as _stat_files
 
+# The functions below import ``_sqlite3``, the C module that ``sqlite3`` re-exports,
+# as ``sqlite3``: the same classes and functions, without ``sqlite3.dbapi2``, which
+# imports ``datetime`` for adapters this index never uses (3-4 ms of a warm grep).
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     import sqlite3
@@ -354,7 +357,7 @@ def _json_string(text: str) -> str:
 
 
 def _connect(target: str) -> sqlite3.Connection:
-    import sqlite3
+    import _sqlite3 as sqlite3
 
     conn = sqlite3.connect(target, timeout=60.0, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 600000")
@@ -482,7 +485,7 @@ class Index:
 
         Ranking reads only the postings, not the units.
         """
-        import sqlite3
+        import _sqlite3 as sqlite3
 
         weights = ", ".join(str(w) for w in WEIGHTS)
         ranked = (
@@ -510,7 +513,7 @@ class Index:
         (``-l``/``-c`` verify on ``norm``) and with only the optional ``fields``
         asked for (see :meth:`_columns`).
         """
-        import sqlite3
+        import _sqlite3 as sqlite3
 
         columns = self._columns(with_text, fields)
         unit = self._unit
@@ -540,7 +543,7 @@ class Index:
         self, *, with_text: bool = True, fields: Collection[str] | None = None
     ) -> Iterator[Unit]:
         """Every unit, in file and line order (the scan fallback)."""
-        import sqlite3
+        import _sqlite3 as sqlite3
 
         sql = f"SELECT {self._columns(with_text, fields)} FROM units u ORDER BY u.file_id, u.line"
         try:
@@ -941,7 +944,7 @@ def _presume_fresh(
 ) -> Index | None:
     """The index on disk, opened pending the walk (see :func:`open_index`); ``None`` when
     there is none to presume on (never built, other settings, last refresh incomplete)."""
-    import sqlite3
+    import _sqlite3 as sqlite3
 
     from gtcbrief.text import segmenter
 
@@ -986,8 +989,8 @@ def _open_on_disk(
     report: Callable[[GtcbriefError], None],
     started: float,
 ) -> Index:
+    import _sqlite3 as sqlite3
     import contextlib
-    import sqlite3
     from pathlib import Path
 
     folder = Path(where)

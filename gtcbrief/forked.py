@@ -48,22 +48,25 @@ def write_all(fd: int, data: bytes) -> None:
 
 
 class Child:
-    """A forked child that runs ``work`` and sends back the bytes it returns.
+    """A forked child that runs ``work`` and sends back the bytes it gives.
 
-    The child never returns into the caller's code: it writes its answer and
-    leaves with ``os._exit``, so nothing of the parent's (buffered output,
-    database connections, ``atexit`` handlers) is flushed, closed or run
-    twice. If ``work`` raises, the child sends nothing and exits with 1.
-    Writing blocks once the pipe is full until the parent reads, so a child
-    whose answer nobody wants is ended with ``end(kill=True)``.
+    ``work`` is called with ``send``, which writes its bytes to the parent at
+    once: an answer can go in parts, each as soon as it is ready (the walk
+    sends its digest before it encodes the list of files). The child never
+    returns into the caller's code: it leaves with ``os._exit``, so nothing of
+    the parent's (buffered output, database connections, ``atexit`` handlers)
+    is flushed, closed or run twice. If ``work`` raises, the child sends
+    nothing more and exits with 1. Writing blocks once the pipe is full until
+    the parent reads, so a child whose answer nobody wants is ended with
+    ``end(kill=True)``.
     """
 
-    def __init__(self, work: Callable[[], bytes]) -> None:
+    def __init__(self, work: Callable[[Callable[[bytes], None]], None]) -> None:
         read, write = os.pipe()
 
         def answer() -> None:
             os.close(read)
-            write_all(write, work())
+            work(lambda data: write_all(write, data))
 
         pid = fork_running(answer)
         os.close(write)

@@ -153,6 +153,15 @@ def snapshot(files: Sequence[File]) -> str:
     return blake2b(listing, digest_size=16).hexdigest()
 
 
+def walk_for_index(paths: Sequence[str], *, in_memory: bool, verbose: bool) -> Walk | None:
+    """A :class:`Walk` of PATHS for an index on disk to be presumed fresh against, started
+    now; ``None`` when there is nothing to presume on: the index lives in memory
+    (``--no-cache``, input from ``-``) or its refresh is to be reported (``--verbose``)."""
+    if in_memory or verbose or "-" in paths:
+        return None
+    return Walk(paths)
+
+
 class Walk:
     """The files of PATHS (:func:`stat_files`), found while the caller goes on.
 
@@ -187,8 +196,9 @@ class Walk:
         files = stat_files(self._paths, errors.append)
         self._files, self._head = files, (snapshot(files), len(files), errors)
 
-    def _answer(self) -> bytes:
-        """In the child: the head's length, the head, then the list."""
+    def _answer(self, send: Callable[[bytes], None]) -> None:
+        """In the child: the head's length and the head, sent first (it is all a fresh
+        index needs), then the list."""
         import marshal
 
         errors: list[GtcbriefError] = []
@@ -196,7 +206,8 @@ class Walk:
         head = marshal.dumps(
             (snapshot(files), len(files), [(e.message, e.path, e.line) for e in errors])
         )
-        return len(head).to_bytes(8, "little") + head + marshal.dumps([tuple(f) for f in files])
+        send(len(head).to_bytes(8, "little") + head)
+        send(marshal.dumps([tuple(f) for f in files]))
 
     def _settle_head(self) -> tuple[str, int, list[GtcbriefError]]:
         """The digest, count and problems: from the child, the thread, or a walk here."""

@@ -184,3 +184,36 @@ def test_a_reader_that_leaves_early_ends_the_run_quietly(tmp_path: Path) -> None
     assert len(whole.stdout.encode()) > 1 << 17
     proc = subprocess.run(f"{command} | head -c 10", shell=True, capture_output=True, text=True)
     assert len(proc.stdout) == 10 and proc.stderr == ""
+
+
+def test_the_walk_starts_before_the_search_is_imported_and_sqlite3_never_is(
+    tmp_path: Path,
+) -> None:
+    """A plain grep forks its walk first; ``re``, SQLite and the search are imported while
+    it runs (the walk takes about as long as a warm search). SQLite comes in through its
+    C module alone."""
+    import subprocess
+    import sys
+
+    code = "\n".join(
+        [
+            "import sys, gtcbrief.walk as walk",
+            "real = walk.Walk.__init__",
+            "def init(self, paths):",
+            "    heavy = ('re', '_sqlite3', 'sqlite3', 'gtcbrief.search', 'gtcbrief.index')",
+            "    print('walk', [m for m in heavy if m in sys.modules], file=sys.stderr)",
+            "    real(self, paths)",
+            "walk.Walk.__init__ = init",
+            "from gtcbrief.__main__ import main",
+            "code = main(['grep', '注意力', 'samples', '--cache-dir', sys.argv[1]])",
+            "loaded = [m for m in ('sqlite3', 'datetime') if m in sys.modules]",
+            "print('end', loaded, file=sys.stderr)",
+            "sys.exit(code)",
+        ]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "注意力" in proc.stdout
+    # the index reads SQLite through ``_sqlite3``: ``sqlite3`` would import ``datetime``
+    assert proc.stderr == "walk []\nend []\n"

@@ -11,15 +11,27 @@ reports the problem exactly as it always has.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
     from typing import Any
 
-_DIGITS = re.compile(r"[0-9]+")
-_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+# No ``re`` here: ``grep`` forks its walk of the files right after reading its command
+# line, before ``re`` is imported (5-8 ms); see gtcbrief.commands.grep_argv.
+
+
+def _digits(text: str) -> bool:
+    """``[0-9]+``: one or more ASCII digits."""
+    return text.isascii() and text.isdigit()
+
+
+def _decimal(text: str) -> bool:
+    r"""``[0-9]+(\.[0-9]*)?|\.[0-9]+``: digits, a point and digits, one side may be empty."""
+    whole, point, fraction = text.partition(".")
+    if not point:
+        return _digits(whole)
+    return bool(whole or fraction) and all(_digits(part) for part in (whole, fraction) if part)
 
 
 def _value(kind: str, text: str) -> Any:
@@ -33,11 +45,11 @@ def _value(kind: str, text: str) -> Any:
 
         return spelled(text) if text else None
     if kind.startswith("int"):
-        if not _DIGITS.fullmatch(text):
+        if not _digits(text):
             return None
         number = int(text)
         return number if number >= int(kind[-1]) else None
-    return float(text) if _DECIMAL.fullmatch(text) else None
+    return float(text) if _decimal(text) else None
 
 
 def plain(

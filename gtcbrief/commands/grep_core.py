@@ -62,19 +62,24 @@ class Request(NamedTuple):
 GREP_FORMATS = ("text", "json", "jsonl")
 
 
-def run(request: Request) -> int:
-    """Search, print the hits; 0 when something matched, 1 when nothing did, 2 on errors."""
-    from gtcbrief.walk import Walk
+def run(request: Request, walk: Walk | None = None) -> int:
+    """Search, print the hits; 0 when something matched, 1 when nothing did, 2 on errors.
+
+    ``walk``: the walk of the files that :func:`gtcbrief.walk.walk_for_index` started
+    for this request, if the caller started it already; it is ended either way.
+    """
+    from gtcbrief.walk import walk_for_index
 
     r = request
-    check_choice("--format", r.fmt, GREP_FORMATS)
-    check_choice("--sort", r.sort, ("rank", "path"))
-    if r.ignore_case and r.case_sensitive:
-        raise GtcbriefError("-i and -s contradict each other")
     targets = list(r.paths or ["."])
-    # look at the files in another process while the rest starts up and searches
-    walk = None if r.no_cache or r.verbose or "-" in targets else Walk(targets)
     try:
+        check_choice("--format", r.fmt, GREP_FORMATS)
+        check_choice("--sort", r.sort, ("rank", "path"))
+        if r.ignore_case and r.case_sensitive:
+            raise GtcbriefError("-i and -s contradict each other")
+        if walk is None:
+            # look at the files in another process while the rest starts up and searches
+            walk = walk_for_index(targets, in_memory=r.no_cache, verbose=r.verbose)
         return _run(r, targets, walk)
     finally:
         if walk is not None:
@@ -325,13 +330,13 @@ class _Half:
         cannot be, the child fails and the parent does the work, and meets the error)."""
         from gtcbrief.forked import Child
 
-        def answer() -> bytes:
+        def answer(send: Callable[[bytes], None]) -> None:
             import marshal
 
             sink = _Sink()
             count = work(sink)  # type: ignore[arg-type]
             text = "".join(sink.parts)
-            return marshal.dumps((count, text if errors is None else text.encode("utf-8", errors)))
+            send(marshal.dumps((count, text if errors is None else text.encode("utf-8", errors))))
 
         self.child = Child(answer)
 

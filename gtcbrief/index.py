@@ -11,7 +11,7 @@ Schema (``SCHEMA_VERSION``)::
                                 snapshot and display (see Freshness)
     files(id, key, size, mtime_ns, digest, format, units)
     units(id, file_id, line, end_line, kind, title, topic, speakers, orgs,
-          authors, description, implications, text, norm)
+          authors, description, implications, text, norm, heading)
     fts(title, body, words)     -- FTS5, contentless; rowid = units.id
 
 ``title`` and ``body`` (the whole unit) hold normalised text turned into
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
     from gtcbrief.model import Document
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: units.heading
 NORMALISER = "nfkc-casefold-t2s-1"
 COLUMNS = ("title", "body", "words")
 #: Unit attributes a query may leave unread (:meth:`Index.match`'s ``fields``).
@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS units(
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, line INTEGER NOT NULL,
     end_line INTEGER NOT NULL, kind TEXT, title TEXT NOT NULL, topic TEXT, speakers TEXT,
     orgs TEXT, authors TEXT, description TEXT, implications TEXT, text TEXT NOT NULL,
-    norm TEXT NOT NULL
+    norm TEXT NOT NULL, heading INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS units_file ON units(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
@@ -134,11 +134,16 @@ class Value(Record):
 
 
 class Unit(Record):
-    """One searchable record: an entry (or section) with its fields and raw text."""
+    """One searchable record: an entry (or section) with its fields and raw text.
+
+    ``heading``: whether the unit's first line is the heading its title was read
+    from (an entry's, a section's); not so for text before a document's first
+    heading, or in a document without one.
+    """
 
     __slots__ = (
         "path", "line", "end_line", "kind", "title", "topic", "speakers", "orgs", "authors",
-        "description", "implications", "text", "id", "score", "file_id", "norm",
+        "description", "implications", "text", "id", "score", "file_id", "norm", "heading",
     )  # fmt: skip
 
     def __init__(
@@ -159,6 +164,7 @@ class Unit(Record):
         score: float = 0.0,
         file_id: int = 0,
         norm: str | None = None,  # normalize(text), kept in the index so queries need not redo it
+        heading: bool = True,
     ) -> None:
         self.path = path
         self.line = line
@@ -176,6 +182,7 @@ class Unit(Record):
         self.score = score
         self.file_id = file_id
         self.norm = norm
+        self.heading = heading
 
     def field_text(self, name: str | None) -> str:
         """The text a field filter (``title:`` …) searches; ``None`` is the whole unit."""
@@ -291,12 +298,27 @@ def units_of(doc: Document) -> list[Unit]:
         end = n
         while end > start and not lines[end - 1].strip():
             end -= 1
-        title, desc = doc.title or os.path.basename(doc.path), None
+        title, desc, heading = doc.title or os.path.basename(doc.path), None, False
         if which >= 0:
             sec = doc.sections[which]
-            title, desc = sec.heading, (sec.text if start == sec.line else None)
+            heading = start == sec.line
+            title, desc = sec.heading, (sec.text if heading else None)
         out.append(
-            Unit(doc.path, start, end, None, title, None, "", "", "", desc, None, span(start, end))
+            Unit(
+                doc.path,
+                start,
+                end,
+                None,
+                title,
+                None,
+                "",
+                "",
+                "",
+                desc,
+                None,
+                span(start, end),
+                heading=heading,
+            )
         )
         n += 1
     out.sort(key=lambda u: u.line)
@@ -458,7 +480,7 @@ class Index:
         return Unit(
             self.display.get(row[1], "?"), row[2], row[3], row[4], row[5], row[6],
             row[7] or "", row[8] or "", row[9] or "", row[10], row[11], row[12],
-            row[0], score, row[1], row[13],
+            row[0], score, row[1], row[13], row[14] == 1,
         )  # fmt: skip
 
     @staticmethod
@@ -472,7 +494,7 @@ class Index:
         return ", ".join(
             ["u.id", "u.file_id", "u.line", "u.end_line", "u.kind", "u.title"]
             + [c if c == "NULL" else "u." + c for c in wanted]
-            + ["u.text" if with_text else "''", "u.norm"]
+            + ["u.text" if with_text else "''", "u.norm", "u.heading"]
         )
 
     def match(
@@ -624,7 +646,7 @@ if TYPE_CHECKING:
     UnitRow = tuple[Any, ...]
 _UNIT_COLUMNS = (
     "line, end_line, kind, title, topic, speakers, orgs, authors, description, implications, "
-    "text, norm"
+    "text, norm, heading"
 )
 
 
@@ -635,7 +657,7 @@ def _unit_row(unit: Unit) -> UnitRow:
     norm = normalize(unit.text)
     return (
         unit.line, unit.end_line, unit.kind, unit.title, unit.topic, unit.speakers, unit.orgs,
-        unit.authors, unit.description, unit.implications, unit.text, norm,
+        unit.authors, unit.description, unit.implications, unit.text, norm, int(unit.heading),
         *_fts_values(unit, norm),
     )  # fmt: skip
 
@@ -683,12 +705,12 @@ def _prepare_all(
 def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]) -> None:
     for row in rows:
         cur = conn.execute(
-            f"INSERT INTO units(file_id, {_UNIT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (file_id, *row[:12]),
+            f"INSERT INTO units(file_id, {_UNIT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (file_id, *row[:13]),
         )
         conn.execute(
             "INSERT INTO fts(rowid, title, body, words) VALUES (?,?,?,?)",
-            (cur.lastrowid, *row[12:]),
+            (cur.lastrowid, *row[13:]),
         )
 
 

@@ -264,6 +264,41 @@ def test_document_text_is_never_markup_or_escapes(tmp_path: Path) -> None:
     assert "\x1b[31m" not in out and "\\x1b" in out
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param([], id="plain"),
+        pytest.param(["-C", "1"], id="context"),
+        pytest.param(["--colour"], id="colour"),
+    ],
+)
+def test_a_unit_shows_its_first_line_unless_that_is_the_heading_shown_above(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: list[str]
+) -> None:
+    """The heading of an entry or section is the title line; a unit that starts with
+    text (before the first heading, or in a file without one) shows that text."""
+    if options == ["--colour"]:
+        options = []
+        monkeypatch.delenv("NO_COLOR")
+        monkeypatch.setenv("FORCE_COLOR", "1")
+    (tmp_path / "a.md").write_text("注意力机制\n第二行 注意力\n", "utf-8")
+    (tmp_path / "b.md").write_text("前言 注意力\n\n# 标题\n正文 注意力\n", "utf-8")
+    (tmp_path / "d.md").write_text("前言\n第二行 注意力\n", "utf-8")
+    (tmp_path / "c.md").write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】注意力机制\n\n### 主题\n注意力\n", "utf-8"
+    )
+    out = grep("注意力", str(tmp_path), "--no-cache", *options).stdout
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out).splitlines()
+    assert "     1: 注意力机制" in shown and "     2: 第二行 注意力" in shown
+    assert "     1: 前言 注意力" in shown and "     4: 正文 注意力" in shown
+    assert any(line.endswith(":3: 【Talks & Panels】注意力机制") for line in shown)
+    assert not any("3: ## " in line for line in shown)  # the heading only as the title
+    assert "     6: 注意力" in shown
+    if "-C" in options:  # context reaches a first line that is text, not one that is a heading
+        assert "     1- 前言" in shown and "     5- ### 主题" in shown
+        assert not any(line.startswith(("     3- # ", "     3- ## ")) for line in shown)
+
+
 def test_long_lines_are_cut_around_matches_by_terminal_width() -> None:
     out = grep("GREATS", BRIEF, "--no-cache", "-m", "1").stdout
     line = next(x for x in out.splitlines() if x.strip().startswith("12:"))

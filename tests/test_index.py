@@ -245,6 +245,40 @@ def test_two_processes_building_at_once_agree(docs: Path, tmp_path: Path) -> Non
     assert stats.indexed == 0 and str(stats.units) == outputs[0][0].split()[0]
 
 
+def test_an_index_of_an_earlier_schema_is_rebuilt(docs: Path, tmp_path: Path) -> None:
+    """Schema 4 had no ``units.heading``: its index is rebuilt, not misread."""
+    cache = tmp_path / "c"
+
+    def hits() -> tuple[IndexStats, list[tuple[str, int, bool]]]:
+        index = open_index([str(docs)], config=Config(), location=cache)
+        found = [
+            (h.unit.title, h.unit.line, h.unit.heading) for h in search(index, "注意力", Options())
+        ]
+        index.close()
+        return index.stats, found
+
+    first, before = hits()
+    (db,) = cache.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+        conn.execute("ALTER TABLE units DROP COLUMN heading")
+    stats, after = hits()
+    assert stats.rebuilt == "built by another version" and stats.indexed == first.indexed
+    assert after == before and before
+
+
+def test_a_unit_knows_whether_it_starts_with_its_heading() -> None:
+    text = "前言\n\n# 标题\n正文\n\n## 【Talks & Panels】题\n\n### 主题\nX - Y\n"
+    units = units_of(load_text(text, "d.md"))
+    assert [(u.line, u.title, u.heading) for u in units] == [
+        (1, "标题", False),
+        (3, "标题", True),
+        (6, "题", True),
+    ]
+    (alone,) = units_of(load_text("只有正文\n", "e.md"))
+    assert (alone.line, alone.title, alone.heading) == (1, "e.md", False)
+
+
 def test_units_are_entries_then_every_other_stretch_of_text() -> None:
     brief = load_text((ROOT / "samples/gtc-daily-brief.md").read_text("utf-8"), "b.md")
     units = units_of(brief)

@@ -27,8 +27,8 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbri
 if TYPE_CHECKING:
     from typing import IO, Any, NamedTuple
 
-    from gtcbrief.index import Index
-    from gtcbrief.search import Hit, Options
+    from gtcbrief.index import Index, Unit
+    from gtcbrief.search import Hit, LineMatch, Options
     from gtcbrief.walk import Walk
 else:
     from gtcbrief.tuples import NamedTuple
@@ -700,20 +700,25 @@ def _render_text(
     return count
 
 
+def _is_heading(m: LineMatch, unit: Unit) -> bool:
+    """Whether a matching line is the unit's heading, which its title line shows."""
+    return m.line == unit.line and unit.heading
+
+
 def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
     """The body lines to show for a hit: (number, spans or None for context, text)."""
     unit = hit.unit
     if not context:  # the matching lines, in order, each once: no lines to look up
-        return [(m.line, m.spans, m.text) for m in hit.lines if m.line != unit.line]
+        return [(m.line, m.spans, m.text) for m in hit.lines if not _is_heading(m, unit)]
     wanted: dict[int, list[tuple[int, int]] | None] = {}
     known: dict[int, str] = {}  # matching lines carry their text: no need to split the unit
+    first = unit.line + 1 if unit.heading else unit.line  # the heading is shown above
     for m in hit.lines:
-        if m.line == unit.line:
-            continue  # the heading is shown above
-        if context:
-            for n in range(m.line - context, m.line + context + 1):
-                if unit.line < n <= unit.end_line and n not in wanted:
-                    wanted[n] = None
+        if _is_heading(m, unit):
+            continue
+        for n in range(m.line - context, m.line + context + 1):
+            if first <= n <= unit.end_line and n not in wanted:
+                wanted[n] = None
         wanted[m.line] = m.spans
         known[m.line] = m.text
     rows: list[tuple[int, list[tuple[int, int]] | None, str]] = []
@@ -756,7 +761,7 @@ def _render_plain(
             if not context:  # the matching lines, as _rows would give them, without the tuples
                 for m in hit.lines:
                     n = m.line
-                    if n == unit.line:
+                    if _is_heading(m, unit):
                         continue
                     if previous is not None and n > previous + 1:
                         block.append("    --")

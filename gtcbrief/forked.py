@@ -62,14 +62,20 @@ class Child:
     """
 
     def __init__(self, work: Callable[[Callable[[bytes], None]], None]) -> None:
+        """:class:`OSError` if there is no process to spare (``EAGAIN``, ``ENOMEM``)."""
         read, write = os.pipe()
 
         def answer() -> None:
             os.close(read)
             work(lambda data: write_all(write, data))
 
-        pid = fork_running(answer)
-        os.close(write)
+        try:
+            pid = fork_running(answer)
+        except OSError:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
         self.pid, self.pipe = pid, read
 
     @property

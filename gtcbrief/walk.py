@@ -184,7 +184,10 @@ class Walk:
         self._child: Child | None = None
         self._thread: threading.Thread | None = None
         if can_fork():
-            self._child = Child(self._answer)
+            try:
+                self._child = Child(self._answer)
+            except OSError:  # no process to spare: the walk is done here when asked for
+                pass
         else:
             import threading  # here: it costs the usual, forked, case about a millisecond
 

@@ -149,6 +149,35 @@ def test_with_another_thread_running_nothing_is_forked(
         other.join()
 
 
+def test_with_no_process_to_spare_grep_does_the_walk_and_all_hits_itself(
+    docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from gtcbrief.walk import Walk
+
+    args = ["的", str(docs), "--cache-dir", str(docs.parent / "cache")]
+    one = _grep(args, 10**9, capsys)
+    pipes_before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    walks: list[Walk] = []
+    real_init = Walk.__init__
+
+    def init(self: Walk, paths: list[str]) -> None:
+        real_init(self, paths)
+        walks.append(self)
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(Walk, "__init__", init)
+    assert _grep(args, 1, capsys) == one
+    assert walks and all(w._child is None for w in walks)
+    if pipes_before:  # no pipe left open by the forks that failed
+        assert len(os.listdir("/proc/self/fd")) == pipes_before
+
+
 def test_a_stale_index_found_while_the_child_works_ends_it_and_searches_again(
     docs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -259,10 +259,13 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     target = out.out if isinstance(out, _Held) else out
     binary = _utf8_buffer(target)
     # the child never uses this process's connection: it opens its own
-    child = _Half(
-        lambda sink: write(index.reopened(), ranked[half:], sink, 1),
-        None if binary is None else binary[1],
-    )
+    try:
+        child = _Half(
+            lambda sink: write(index.reopened(), ranked[half:], sink, 1),
+            None if binary is None else binary[1],
+        )
+    except OSError:  # no process to spare: all of it here
+        return write(index, ranked, out, 0)
     first = write(index, ranked[:half], out, 0)
     if isinstance(out, _Held):
         # the walk is long done: show this half while the child finishes the other

@@ -697,9 +697,21 @@ def _prepare_all(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_prepare, jobs, chunksize=4)
+    # with no process to spare (EAGAIN, ENOMEM), this one prepares them all: making the
+    # pool (its queues start spawn's resource tracker) or starting workers raises OSError
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    except OSError:
+        yield from map(_prepare, jobs)
+        return
+    with pool:
+        try:
+            answers = pool.map(_prepare, jobs, chunksize=4)
+        except OSError:
+            answers = map(_prepare, jobs)
+        yield from answers
 
 
 def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]) -> None:

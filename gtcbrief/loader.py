@@ -1031,6 +1031,11 @@ def iter_documents(
                 if store is not None:
                     key = store.key(source.text)
                     doc = store.get_document(key, source.path, source.text)
+                if doc is None and pool is None and workers > 1:
+                    try:
+                        pool = Workers(workers - 1, work)
+                    except OSError:  # no process to spare (EAGAIN, ENOMEM): all load here
+                        workers = 1
                 if doc is None and pool is not None:
                     pool.poll()
                 if doc is not None:
@@ -1051,8 +1056,7 @@ def iter_documents(
                         _also_here(doc)
                     pending.append(doc)
                 else:
-                    if pool is None:
-                        pool = Workers(workers - 1, work)
+                    assert pool is not None  # started with the first miss, above
                     ticket = pool.submit(marshal.dumps((source.text, source.path)))
                     pending.append((ticket, key, source.path, source.text))
                     waiting += 1

@@ -629,7 +629,11 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
         # A worker that dies raises BrokenProcessPool here instead of hanging.
         with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
             chunk = max(1, len(todo) // (cores * 8))
-            blobs = list(pool.map(_prepare_job, todo, chunksize=chunk))
+            try:
+                answers = pool.map(_prepare_job, todo, chunksize=chunk)
+            except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
+                return [prepare(items, glossary, memo) for items in todo]
+            blobs = list(answers)
     finally:
         _worker_glossary = None
     out = []

@@ -331,6 +331,30 @@ def test_worker_processes_build_the_same_index(
     assert parallel.stats.indexed == serial.stats.indexed == 3
 
 
+def test_with_no_process_to_spare_this_process_builds_the_index(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    from multiprocessing import util
+
+    from gtcbrief import index as index_module
+
+    serial = open_index([str(docs)], config=Config(), location=tmp_path / "s")
+    tried: list[str] = []
+
+    def no_spawn(path: str, *_args: object) -> int:
+        tried.append(path)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(index_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
+    monkeypatch.setattr(util, "spawnv_passfds", no_spawn)
+    alone = open_index([str(docs)], config=Config(), location=tmp_path / "a")
+    assert tried and alone.stats.indexed == serial.stats.indexed == 3
+    query = "SELECT line, title, norm, heading FROM units ORDER BY file_id, line"
+    assert alone.conn.execute(query).fetchall() == serial.conn.execute(query).fetchall()
+
+
 def test_an_index_damaged_behind_its_header_is_dropped_for_the_next_run(
     docs: Path, tmp_path: Path
 ) -> None:

@@ -75,6 +75,40 @@ def test_the_split_gives_the_same_findings_in_the_same_order(
     assert {"GB104", "GB110", "GB301", "GB302", "GB401"} <= codes  # both sides found things
 
 
+def test_with_no_process_to_spare_one_process_does_it_all(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forks that fail (EAGAIN: a process limit) leave the work to the main process:
+    the loader's workers, the second process of the rules, the featurising pool."""
+    import errno
+    import sys
+
+    from gtcbrief import mismatch
+
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    monkeypatch.setenv("GTCBRIEF_JOBS", "1")
+    args = (str(corpus), "--format", "jsonl", "--mismatch-threshold", "1.01")
+    serial = validate(*args)
+    monkeypatch.setenv("GTCBRIEF_JOBS", "2")
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(mismatch, "PREPARE_IN_WORKERS_FROM", 1)
+    tried: set[str] = set()
+
+    def no_fork() -> int:
+        frame = sys._getframe(1)
+        while frame is not None:  # which of gtcbrief's modules asked
+            name = frame.f_globals.get("__name__", "")
+            if name.startswith("gtcbrief."):
+                tried.add(name)
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert validate(*args) == serial
+    assert {"gtcbrief.forked", "gtcbrief.rules.engine", "gtcbrief.mismatch"} <= tried
+
+
 def _with_check(code: str, check: object) -> tuple[rules.Rule, ...]:
     return tuple(
         r if r.code != code else type(r)(**{**_as_dict(r), "check": check})

@@ -358,14 +358,9 @@ def _all_findings(
     heaviest parts of ``validate`` on the two cores; the per-document rules not run
     yet are shared between them (:class:`_Claims`)."""
     done = _take_checked(documents, config, selection)
-    found: list[Diagnostic] = []
-    claims = None
-    if _parallel(documents, selection):
-        try:
-            claims = _Claims([n for n in range(len(documents)) if n not in done])
-        except OSError:  # no temporary file: one process does it all
-            pass
-    if claims is None:
+
+    def in_one_process() -> list[Diagnostic]:
+        found: list[Diagnostic] = []
         for n, doc in enumerate(documents):
             if n in done:
                 found.extend(_replay(done[n], on_crash))
@@ -373,6 +368,15 @@ def _all_findings(
                 found.extend(check_document(doc, config, selection, on_crash))
         found.extend(check_corpus(documents, config, selection, on_crash))
         return found
+
+    claims = None
+    if _parallel(documents, selection):
+        try:
+            claims = _Claims([n for n in range(len(documents)) if n not in done])
+        except OSError:  # no temporary file: one process does it all
+            pass
+    if claims is None:
+        return in_one_process()
     import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -383,15 +387,21 @@ def _all_findings(
     try:
         # A second process that dies (killed for memory, say) raises BrokenProcessPool.
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            side = pool.submit(_side_rules)
-            heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
-            found = check_corpus(documents, config, heaviest, on_crash)
-            while (mine := claims.take(from_back=False)) is not None:
-                done[mine] = _checked_of(documents[mine], config, selection)
-            others, in_documents, crashes = side.result()
+            try:
+                side = pool.submit(_side_rules)
+            except OSError:  # no process to spare (EAGAIN, ENOMEM): one process does it all
+                side = None
+            if side is not None:
+                heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)
+                found = check_corpus(documents, config, heaviest, on_crash)
+                while (mine := claims.take(from_back=False)) is not None:
+                    done[mine] = _checked_of(documents[mine], config, selection)
+                others, in_documents, crashes = side.result()
     finally:
         _forked = None
         gc.unfreeze()
+    if side is None:
+        return in_one_process()
     rules = {r.code: r for r in all_rules()}
 
     def replay(crash: _Crash) -> None:

@@ -303,23 +303,11 @@ def units_of(doc: Document) -> list[Unit]:
             sec = doc.sections[which]
             heading = start == sec.line
             title, desc = sec.heading, (sec.text if heading else None)
-        out.append(
-            Unit(
-                doc.path,
-                start,
-                end,
-                None,
-                title,
-                None,
-                "",
-                "",
-                "",
-                desc,
-                None,
-                span(start, end),
-                heading=heading,
-            )
-        )
+        unit = Unit(
+            doc.path, start, end, None, title, None, "", "", "", desc, None, span(start, end),
+            heading=heading,
+        )  # fmt: skip
+        out.append(unit)
         n += 1
     out.sort(key=lambda u: u.line)
     return out
@@ -694,22 +682,16 @@ def _prepare_all(
     if workers < 2 or sum(len(j[1]) for j in jobs) < PARALLEL_BYTES:
         yield from map(_prepare, jobs)
         return
+    import contextlib
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # with no process to spare (EAGAIN, ENOMEM), this one prepares them all: making the
-    # pool (its queues start spawn's resource tracker) or starting workers raises OSError
-    try:
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        )
-    except OSError:
-        yield from map(_prepare, jobs)
-        return
-    with pool:
-        try:
+    context = multiprocessing.get_context("spawn")
+    with contextlib.ExitStack() as stack:
+        try:  # (making the pool starts spawn's resource tracker, a process too)
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
             answers = pool.map(_prepare, jobs, chunksize=4)
-        except OSError:
+        except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
             answers = map(_prepare, jobs)
         yield from answers
 

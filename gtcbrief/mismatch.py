@@ -620,18 +620,20 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
     cores = fork_workers()
     if sum(map(len, todo)) < PREPARE_IN_WORKERS_FROM or cores < 2:
         return [prepare(items, glossary, memo) for items in todo]
+    import contextlib
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    context = multiprocessing.get_context("fork")
     global _worker_glossary
     _worker_glossary = glossary
     try:
         # A worker that dies raises BrokenProcessPool here instead of hanging.
-        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunk = max(1, len(todo) // (cores * 8))
+        with contextlib.ExitStack() as stack:
             try:
-                answers = pool.map(_prepare_job, todo, chunksize=chunk)
-            except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
+                pool = stack.enter_context(ProcessPoolExecutor(cores, mp_context=context))
+                answers = pool.map(_prepare_job, todo, chunksize=max(1, len(todo) // (cores * 8)))
+            except OSError:  # no process to spare (EAGAIN, ENOMEM), no semaphores: all here
                 return [prepare(items, glossary, memo) for items in todo]
             blobs = list(answers)
     finally:

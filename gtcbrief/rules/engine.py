@@ -377,19 +377,22 @@ def _all_findings(
             pass
     if claims is None:
         return in_one_process()
+    import contextlib
     import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    context = multiprocessing.get_context("fork")
     global _forked
     _forked = (documents, config, selection, claims)
     gc.freeze()  # the child's collector leaves the shared pages alone
     try:
         # A second process that dies (killed for memory, say) raises BrokenProcessPool.
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with contextlib.ExitStack() as stack:
             try:
+                pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=context))
                 side = pool.submit(_side_rules)
-            except OSError:  # no process to spare (EAGAIN, ENOMEM): one process does it all
+            except OSError:  # no process to spare (EAGAIN, ENOMEM), no semaphores: one does all
                 side = None
             if side is not None:
                 heaviest = Selection(selection.enabled & {_HEAVIEST}, selection.severities)

@@ -618,8 +618,23 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
 
     memo: dict[tuple[str, float], Features] = {}
     cores = fork_workers()
-    if sum(map(len, todo)) < PREPARE_IN_WORKERS_FROM or cores < 2:
+    blobs = None
+    if sum(map(len, todo)) >= PREPARE_IN_WORKERS_FROM and cores >= 2:
+        blobs = _prepared_in_workers(todo, glossary, cores)
+    if blobs is None:
         return [prepare(items, glossary, memo) for items in todo]
+    out = []
+    for items, blob in zip(todo, blobs, strict=True):
+        got = _decode_prepared(blob, len(items))
+        out.append(got if got is not None else prepare(items, glossary, memo))
+    return out
+
+
+def _prepared_in_workers(
+    todo: list[list[Item]], glossary: Glossary, cores: int
+) -> list[bytes] | None:
+    """:func:`_prepare_job` of each list on ``cores`` forked processes; ``None`` if no
+    process can be started (EAGAIN, ENOMEM, no semaphores)."""
     import contextlib
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -633,16 +648,11 @@ def _prepare_many(todo: list[list[Item]], glossary: Glossary) -> list[list[Prepa
             try:
                 pool = stack.enter_context(ProcessPoolExecutor(cores, mp_context=context))
                 answers = pool.map(_prepare_job, todo, chunksize=max(1, len(todo) // (cores * 8)))
-            except OSError:  # no process to spare (EAGAIN, ENOMEM), no semaphores: all here
-                return [prepare(items, glossary, memo) for items in todo]
-            blobs = list(answers)
+            except OSError:
+                return None
+            return list(answers)
     finally:
         _worker_glossary = None
-    out = []
-    for items, blob in zip(todo, blobs, strict=True):
-        got = _decode_prepared(blob, len(items))
-        out.append(got if got is not None else prepare(items, glossary, memo))
-    return out
 
 
 def _features_store() -> BlobStore | None:

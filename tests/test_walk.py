@@ -115,6 +115,24 @@ def test_the_kill_it_sends_is_sigkill() -> None:
     assert forked.SIGKILL == signal.SIGKILL
 
 
+def test_a_forked_child_starts_its_work_after_the_parent_has_gone_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The child waits ``CHILD_PAUSE`` before its work: right after a fork, the two
+    processes writing the pages they still share slowed both (see :mod:`gtcbrief.forked`)."""
+    import time
+
+    from gtcbrief import forked
+
+    assert forked.CHILD_PAUSE > 0
+    monkeypatch.setattr(forked, "CHILD_PAUSE", 0.05)  # far longer than a fork takes
+    before = time.monotonic()
+    child = forked.Child(lambda send: send(repr(time.monotonic()).encode()))
+    started = float(child.read())
+    assert child.end() == 0
+    assert started - before >= 0.05
+
+
 @pytest.mark.parametrize(
     "raw",
     ["", ".", "./", "docs/", "./docs/./b//", "/", "//", "///", "//srv//x/", "a/../b", "..", "a/."],

@@ -57,15 +57,17 @@ def _read(args: Sequence[str]) -> tuple[dict[str, Any], list[str]] | None:
     return None if read is None or not read[1] else read
 
 
-def parse(args: Sequence[str]) -> Request | None:
-    """The request of ``gtcbrief grep ARGS`` (ARGS after ``grep``), or ``None`` to let Typer."""
+def _request(fields: dict[str, Any], positional: list[str]) -> Request:
+    """The :class:`Request` of what :func:`_read` read (imports ``grep_core``, and ``re``)."""
     from gtcbrief.commands.grep_core import Request
 
-    read = _read(args)
-    if read is None:
-        return None
-    fields, positional = read
     return Request(positional[0], tuple(positional[1:]), **fields)
+
+
+def parse(args: Sequence[str]) -> Request | None:
+    """The request of ``gtcbrief grep ARGS`` (ARGS after ``grep``), or ``None`` to let Typer."""
+    read = _read(args)
+    return None if read is None else _request(*read)
 
 
 def main(args: Sequence[str]) -> int | None:
@@ -95,9 +97,9 @@ def _run(fields: dict[str, Any], positional: list[str]) -> int:
         verbose=bool(fields.get("verbose")),
     )
     try:
-        from gtcbrief.commands.grep_core import Request, run
+        from gtcbrief.commands.grep_core import run
 
-        return run(Request(positional[0], tuple(positional[1:]), **fields), walk)
+        return run(_request(fields, positional), walk)
     finally:
         if walk is not None:
             walk.cancel()

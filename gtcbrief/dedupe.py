@@ -103,7 +103,7 @@ def _sketch(text: str, n: int, size: int) -> list[int]:
     if len(data) < width:
         return [zlib.crc32(data)] if data else []
     grams = {data[i : i + width] for i in range(0, len(data) - width + 4, 4)}
-    return sorted(map(zlib.crc32, grams))[:size]
+    return sorted(set(map(zlib.crc32, grams)))[:size]  # two grams of one CRC: one value
 
 
 def _rare_sketches(sketches: Sequence[Sequence[int]], keep: int, cap: int) -> list[list[int]]:
@@ -290,42 +290,37 @@ def _np_sketch_chunks(texts: Sequence[str], n: int, size: int, min_len: int) -> 
 
     One (rows, values) pair of arrays per ``_CHUNK`` texts, sorted by row and,
     within a row, by value; kept apart so a large pool needs no concatenated
-    copy. Distinct n-grams are found by sorting ``row·2⁴⁸ + packed code
-    points`` (so a CRC-32 collision between two grams of one text counts
-    twice, as in :func:`_sketch`); a text with a character beyond the BMP
-    (``compact`` never keeps one) is sketched by :func:`_sketch`.
+    copy. Every n-gram's CRC is made from per-character tables; one sort of
+    ``row·2³² + CRC`` orders them and puts each text's repeats side by side. A
+    text with a character beyond the BMP (``compact`` never keeps one) is
+    sketched by :func:`_sketch`.
     """
     import numpy as np
 
     assert 1 <= n <= 3 and min_len >= n and _CHUNK <= _BMP
-    tables = _crc_tables(n).astype(np.uint64)
+    tables = _crc_tables(n)
     out: Chunks = []
     for start in range(0, len(texts), _CHUNK):
         chunk = [t if len(t) >= min_len else "" for t in texts[start : start + _CHUNK]]
         lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        cps = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+        cps = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype="<u4").astype(np.intp)
         grams = len(cps) - n + 1
         if grams <= 0:
             continue
-        ends = np.cumsum(lens)
         row = np.repeat(np.arange(len(chunk), dtype=np.uint64), lens)[:grams]
-        valid = np.arange(grams) + n <= ends[row.astype(np.intp)]
+        valid = _gram_starts(lens, n, grams)
         wide = cps >= _BMP
         odd: list[int] = []
         if wide.any():
             bad = _distinct(np.repeat(np.arange(len(chunk)), lens)[wide])
             odd = bad.tolist()
             valid &= ~np.isin(row, bad.astype(np.uint64))
-        key = row << np.uint64(48)
-        for j in range(n):
-            key |= cps[j : j + grams] << np.uint64(16 * (n - 1 - j))
-        key = _distinct(key[valid])
-        crc = np.zeros(len(key), dtype=np.uint64)
-        for j in range(n):
-            crc ^= tables[j][
-                ((key >> np.uint64(16 * (n - 1 - j))) & np.uint64(0xFFFF)).astype(np.intp)
-            ]
-        combined = np.sort((key >> np.uint64(48)) << np.uint64(32) | crc)
+            cps[wide] = 0  # in no table; their texts' grams are not valid here
+        crc = tables[0][cps[:grams]]
+        for j in range(1, n):
+            crc ^= tables[j][cps[j : j + grams]]
+        combined = np.sort(row[valid] << np.uint64(32) | crc[valid].astype(np.uint64))
+        combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
         rows = (combined >> np.uint64(32)).astype(np.int32) + np.int32(start)
         values = (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         rows, values = _first_per_row(rows, values, size)
@@ -342,6 +337,19 @@ def _np_sketch_chunks(texts: Sequence[str], n: int, size: int, min_len: int) -> 
             rows, values = rows[order], values[order]
         out.append((rows, values))
     return out
+
+
+def _gram_starts(lens: NDArray[np.int64], n: int, size: int) -> NDArray[np.bool_]:
+    """Of the first ``size`` positions of texts of ``lens`` laid end to end, those where
+    an n-gram of one text starts: all but each text's last ``n − 1`` positions."""
+    import numpy as np
+
+    starts = np.ones(size, dtype=bool)
+    ends = np.cumsum(lens)
+    for k in range(1, n):
+        at = ends[lens >= k] - k
+        starts[at[at < size]] = False
+    return starts
 
 
 def _np_sketches(
@@ -441,9 +449,8 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> NDArray[np.float
     if int(alphabet[-1]) >= _BMP:  # pragma: no cover - compact() keeps fewer characters
         return np.array([bigram_containment(texts[x], texts[y]) for x, y in zip(a, b, strict=True)])
     chars = alphabet[cps]
-    ends = np.cumsum(lens)
     row = np.repeat(np.arange(len(chosen), dtype=np.uint64), lens)[:-1]
-    valid = np.arange(len(cps) - 1) + 2 <= ends[row.astype(np.intp)]
+    valid = _gram_starts(lens, 2, len(cps) - 1)
     # row · 2³² + bigram, distinct per row
     key = _distinct((row << np.uint64(32) | chars[:-1] << np.uint64(16) | chars[1:])[valid])
     # dense bigram ids: sort bigram · 2³² + position, number the distinct bigrams

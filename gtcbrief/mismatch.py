@@ -44,10 +44,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from operator import add, itemgetter, truediv
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from gtcbrief.model import record
 from gtcbrief.text import cjk_bigrams, normalize
@@ -1096,6 +1096,18 @@ def _translation_finder(
     return find
 
 
+class _Competition(NamedTuple):
+    """What :meth:`Scorer.score_all` works out from the title side before it scores."""
+
+    #: each description's coverage of its own title
+    own_cov: list[float]
+    #: a title's weighted IDFs and whether its own description has each of its keys
+    known: Callable[[int], tuple[Sequence[float], Sequence[bool]]]
+    #: :func:`_competitors`' rows and best fits
+    rows: Rows
+    best_desc_for_title: dict[int, float]
+
+
 @dataclass(slots=True)
 class Scorer:
     """Scores descriptions against all title sides of a corpus of :class:`Item`."""
@@ -1352,13 +1364,9 @@ class Scorer:
             shown_words.update(word.split())
         return found, tuple(lacking)
 
-    def score_all(self, explain_below: float | None = None) -> list[Match | None]:
-        """One :class:`Match` per item with a description (``None`` for the others).
-
-        With ``explain_below``, matched and missing terms are only worked out for
-        entries scoring below it (the others get empty ones): ``validate`` reports
-        only those.
-        """
+    def _competition_pure(self) -> _Competition:
+        """Own coverages, what :meth:`explain_terms` is told of a title, and the
+        competitors (:func:`_competitors`), in pure Python."""
         n = len(self.items)
         idf, default_idf, vocab = self.idf, self.default_idf, self.vocab
         # Per title: the weighted IDF of each feature and its description-vocabulary id.
@@ -1382,25 +1390,93 @@ class Scorer:
                 if found:
                     hit += x
             own_cov[i] = hit / total if total else 0.0
-        if _use_numpy(sum(1 for d in self.descs if d is not None)):
-            postings = _postings_numpy(title_ids, title_xs, len(self.keys_of))
-            rows, best_desc_for_title = _competitors_numpy(
-                self.descs, postings, totals, own_cov, self._flat_ids
+        # Postings of title features shared by at most COMPETITOR_CAP titles, by
+        # feature id: the titles and their weighted IDF. Features in very many titles
+        # carry little weight and cost a lot, so they are not competitors' evidence
+        # (an entry's own coverage is always exact).
+        post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
+        for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
+            for k, x in zip(ids, xs, strict=True):
+                if k >= 0:
+                    post[k].append((j, x))
+        for k, plist in enumerate(post):
+            if len(plist) > COMPETITOR_CAP:
+                post[k] = []
+        rows, best = _competitors(self.descs, post, totals, own_cov)
+        return _Competition(own_cov, lambda i: (title_xs[i], own_has[i]), rows, best)
+
+    def _competition_numpy(self) -> _Competition:
+        """:meth:`_competition_pure` in numpy, bit for bit: every
+        title key is in the vocabulary, each product is the same, and ``bincount`` adds a
+        title's values one after another in its keys' order, as the loop does."""
+        import numpy as np
+
+        titles, n = self.titles, len(self.items)
+        counts = np.fromiter((len(t.weights) for t in titles), dtype=np.int64, count=n)
+        size = int(counts.sum())
+        ids = np.fromiter(
+            map(self.vocab.__getitem__, chain.from_iterable(t.weights for t in titles)),
+            dtype=np.int64,
+            count=size,
+        )
+        weights = np.fromiter(
+            chain.from_iterable(t.weights.values() for t in titles), dtype=np.float64, count=size
+        )
+        idf = np.fromiter(self.idf.values(), dtype=np.float64, count=len(self.idf))
+        xs = weights * idf[ids]  # self.idf is in the order of the ids
+        row = np.repeat(np.arange(n, dtype=np.int64), counts)
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        # Whether each description has each key of its own title: its sorted ids, the
+        # descriptions in item order, as row · width + id, in which the title's are sought.
+        lengths = np.fromiter((len(d) if d is not None else 0 for d in self.descs), np.int64, n)
+        width = max(len(self.keys_of), 1)
+        flat_ids = self._flat_ids
+        if flat_ids is None:  # set up without numpy
+            flat_ids = np.frombuffer(
+                b"".join(d.tobytes() for d in self.descs if d is not None), dtype=np.uint32
             )
+        theirs = np.repeat(np.arange(n, dtype=np.int64), lengths) * width + flat_ids
+        wanted = row * width + ids
+        if len(theirs):
+            at = np.minimum(np.searchsorted(theirs, wanted), len(theirs) - 1)
+            has = theirs[at] == wanted
         else:
-            # Postings of title features shared by at most COMPETITOR_CAP titles, by
-            # feature id: the titles and their weighted IDF. Features in very many titles
-            # carry little weight and cost a lot, so they are not competitors' evidence
-            # (an entry's own coverage is always exact).
-            post: list[list[tuple[int, float]]] = [[] for _ in range(len(self.keys_of))]
-            for j, (ids, xs) in enumerate(zip(title_ids, title_xs, strict=True)):
-                for k, x in zip(ids, xs, strict=True):
-                    if k >= 0:
-                        post[k].append((j, x))
-            for k, plist in enumerate(post):
-                if len(plist) > COMPETITOR_CAP:
-                    post[k] = []
-            rows, best_desc_for_title = _competitors(self.descs, post, totals, own_cov)
+            has = np.zeros(size, dtype=bool)
+        # The loop's own total starts at the pad, then adds each key's weight.
+        total = np.bincount(
+            np.insert(row, starts[:-1], np.arange(n)),
+            weights=np.insert(xs, starts[:-1], SHORT_TITLE_PAD),
+            minlength=n,
+        )
+        hit = np.bincount(row, weights=np.where(has, xs, 0.0), minlength=n)
+        described = np.fromiter((d is not None for d in self.descs), dtype=bool, count=n)
+        own = np.zeros(n, dtype=np.float64)
+        np.divide(hit, total, out=own, where=described & (total != 0))
+        bounds = starts.tolist()
+        flat = xs.tolist()
+
+        def known(i: int) -> tuple[Sequence[float], Sequence[bool]]:
+            return flat[bounds[i] : bounds[i + 1]], has[bounds[i] : bounds[i + 1]].tolist()
+
+        # as the pure pass has them (Python's sum of floats differs between versions)
+        totals = [SHORT_TITLE_PAD + sum(flat[a:b]) for a, b in pairwise(bounds)]
+        own_cov = own.tolist()
+        postings = _postings_numpy(ids, xs, row, len(self.keys_of))
+        rows, best = _competitors_numpy(self.descs, postings, totals, own_cov, flat_ids)
+        return _Competition(own_cov, known, rows, best)
+
+    def score_all(self, explain_below: float | None = None) -> list[Match | None]:
+        """One :class:`Match` per item with a description (``None`` for the others).
+
+        With ``explain_below``, matched and missing terms are only worked out for
+        entries scoring below it (the others get empty ones): ``validate`` reports
+        only those.
+        """
+        if _use_numpy(sum(1 for d in self.descs if d is not None)):
+            own_cov, known, rows, best_desc_for_title = self._competition_numpy()
+        else:
+            own_cov, known, rows, best_desc_for_title = self._competition_pure()
         best_desc_get = best_desc_for_title.get
         results: list[Match | None] = []
         suggestions: dict[int, int] = {}
@@ -1414,7 +1490,7 @@ class Scorer:
             competitor = max(best_title, best_desc, FLOOR)
             score = own / (own + competitor) if own > 0 else 0.0
             if explain_below is None or round(score, 4) < explain_below:
-                matched, missing = self.explain_terms(i, i, (title_xs[i], own_has[i]))
+                matched, missing = self.explain_terms(i, i, known(i))
             else:
                 matched, missing = (), ()
             suggestion = None
@@ -1521,21 +1597,12 @@ _DENSE_CELLS = 1 << 20
 _DENSE_PER_TRIPLE = 32
 
 
-def _postings_numpy(
-    title_ids: Sequence[Sequence[int]], title_xs: Sequence[Sequence[float]], n_keys: int
-) -> tuple[Any, Any, Any, Any]:
-    """The pure pass's postings as arrays: per feature id its length and start, and the
-    titles (ascending) with their weighted IDF; features in more than COMPETITOR_CAP
-    titles have none."""
+def _postings_numpy(keys: Any, weights: Any, titles: Any, n_keys: int) -> tuple[Any, Any, Any, Any]:
+    """The pure pass's postings as arrays, from every title's (feature id, weighted
+    IDF) end to end, titles ascending: per feature id its length and start, and the
+    titles with their weighted IDF; features in more than COMPETITOR_CAP titles have none."""
     import numpy as np
 
-    counts = np.fromiter(map(len, title_ids), dtype=np.int64, count=len(title_ids))
-    size = int(counts.sum())
-    keys = np.fromiter(chain.from_iterable(title_ids), dtype=np.int64, count=size)
-    weights = np.fromiter(chain.from_iterable(title_xs), dtype=np.float64, count=size)
-    titles = np.repeat(np.arange(len(title_ids), dtype=np.int64), counts)
-    known = keys >= 0
-    keys, weights, titles = keys[known], weights[known], titles[known]
     order = np.argsort(keys, kind="stable")  # titles stay ascending within a feature
     keys, weights, titles = keys[order], weights[order], titles[order]
     lengths = np.bincount(keys, minlength=n_keys).astype(np.int64)

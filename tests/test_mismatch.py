@@ -534,8 +534,32 @@ def test_numpy_paths_agree_where_normalising_twice_changes_the_text(
     ]
     plain, fast = _pure_and_numpy(monkeypatch, items)
     assert fast.descs == plain.descs
-    assert fast.score_all() == plain.score_all()
+    vectorised = fast.score_all()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")  # each scores as it was set up
+    assert vectorised == plain.score_all()
     assert "b:苎麻" in plain.keyset(0)  # the test has teeth
+
+
+def test_numpy_paths_agree_on_titles_without_features_and_entries_without_descriptions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # empty title sides between others (each title's keys are laid end to end) and
+    # items with no description, whose coverage is never worked out
+    items = [
+        Item("", "机器人抓取策略，在无序场景中提高成功率。"),
+        Item("Robot grasping policies", "机器人抓取策略，在无序场景中提高成功率。"),
+        Item("的", None),
+        Item("", "最短路径算法用于苎麻纤维物流。"),
+        Item("Shortest paths for fibre logistics", "最短路径算法用于纤维物流。"),
+        Item("Robot grasping", None),
+        Item("GPU inference serving", "推理服务在GPU上的部署与调度。"),
+    ]
+    plain, fast = _pure_and_numpy(monkeypatch, items)
+    vectorised = fast.score_all()
+    monkeypatch.setenv("GTCBRIEF_NUMPY", "0")
+    assert vectorised == plain.score_all()
+    assert not fast.titles[0].weights and not fast.titles[3].weights  # the test has teeth
+    assert sum(1 for m in vectorised if m and m.own > 0) >= 3
 
 
 @pytest.mark.parametrize("block_chars", [1 << 18, 1], ids=["one-block", "a-block-each"])

@@ -1406,9 +1406,9 @@ class Scorer:
         return _Competition(own_cov, lambda i: (title_xs[i], own_has[i]), rows, best)
 
     def _competition_numpy(self) -> _Competition:
-        """:meth:`_competition_pure` in numpy, bit for bit: every
-        title key is in the vocabulary, each product is the same, and ``bincount`` adds a
-        title's values one after another in its keys' order, as the loop does."""
+        """:meth:`_competition_pure` in numpy, bit for bit: every title key is in the
+        vocabulary, each product is the same, and ``bincount`` adds a title's values one
+        after another in its keys' order, as the loop does."""
         import numpy as np
 
         titles, n = self.titles, len(self.items)
@@ -1441,8 +1441,10 @@ class Scorer:
         if len(theirs):
             at = np.minimum(np.searchsorted(theirs, wanted), len(theirs) - 1)
             has = theirs[at] == wanted
+            del at
         else:
             has = np.zeros(size, dtype=bool)
+        del theirs, wanted, weights  # 100k entries: some 2.8 million keys, 22 MB an array
         # The loop's own total starts at the pad, then adds each key's weight.
         total = np.bincount(
             np.insert(row, starts[:-1], np.arange(n)),
@@ -1463,6 +1465,7 @@ class Scorer:
         totals = [SHORT_TITLE_PAD + sum(flat[a:b]) for a, b in pairwise(bounds)]
         own_cov = own.tolist()
         postings = _postings_numpy(ids, xs, row, len(self.keys_of))
+        del ids, xs, row
         rows, best = _competitors_numpy(self.descs, postings, totals, own_cov, flat_ids)
         return _Competition(own_cov, known, rows, best)
 

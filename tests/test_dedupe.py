@@ -309,6 +309,30 @@ def test_crc_tables_give_zlib_crc32() -> None:
             assert got == expected
 
 
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize(
+    "lens",
+    [
+        pytest.param([5, 0, 3, 1, 2, 7], id="mixed"),
+        pytest.param([1, 1, 1], id="single-characters"),
+        pytest.param([0, 0, 4], id="empty-first"),
+        pytest.param([2], id="one-short-text"),
+    ],
+)
+def test_gram_starts_are_the_positions_an_n_gram_of_one_text_starts_at(
+    lens: list[int], n: int
+) -> None:
+    import numpy as np
+
+    owner = [i for i, size in enumerate(lens) for _ in range(size)]
+    expected = [
+        owner[p : p + n] == [owner[p]] * n and p + n <= len(owner) for p in range(len(owner))
+    ]
+    size = max(len(owner) - n + 1, 0)  # the positions the callers keep
+    got = dedupe._gram_starts(np.array(lens, dtype=np.int64), n, size)
+    assert got.tolist() == expected[:size]
+
+
 def test_vectorised_sketches_equal_the_per_text_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dedupe, "_CHUNK", 50)  # several chunks, the wide texts in the last
     rng = random.Random(2)

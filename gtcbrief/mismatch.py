@@ -1622,7 +1622,7 @@ def _competitors_numpy(
     postings: tuple[Any, Any, Any, Any],
     totals: Sequence[float],
     own_cov: Sequence[float],
-    flat_ids: Any = None,
+    flat_ids: Any,
 ) -> tuple[Rows, dict[int, float]]:
     """:func:`_competitors` with numpy, bit for bit: the same sums in the same order.
 
@@ -1630,7 +1630,7 @@ def _competitors_numpy(
     shared feature is laid out in the order the pure loop visits them (features
     ascending, postings in title order); ``bincount`` over the (description, title)
     pairs then adds each pair's weights in that order. ``flat_ids``: every
-    description's ids end to end, when the caller has them.
+    description's ids end to end, in item order.
     """
     import numpy as np
 
@@ -1646,10 +1646,6 @@ def _competitors_numpy(
     described = [i for i, d in enumerate(descs) if d is not None and len(d)]
     if not described:
         return rows, {}
-    if flat_ids is None:
-        flat_ids = np.concatenate(
-            [np.frombuffer(descs[i], dtype=np.uint32) for i in described]  # type: ignore[arg-type]
-        )
     feats = flat_ids.astype(np.int64)
     desc_len = np.fromiter((len(descs[i]) for i in described), dtype=np.int64)  # type: ignore[arg-type]
     desc_row = np.repeat(np.arange(len(described), dtype=np.int64), desc_len)

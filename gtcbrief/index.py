@@ -33,8 +33,10 @@ the presumption that the snapshot still holds, showing nothing until the
 walk confirms it (``gtcbrief.commands.grep_core``).
 Writers take an exclusive lock file and one ``BEGIN IMMEDIATE`` transaction,
 so two processes never build at once and readers (WAL) always see a complete
-index. A database SQLite cannot read, or one built by another schema or
-segmenter, is deleted and rebuilt. Nothing is ever pickled.
+index. An index built from nothing is written, without a journal, to a file of
+its own that takes the index's name once it is complete. A database SQLite
+cannot read, or one built by another schema or segmenter, is deleted and
+rebuilt. Nothing is ever pickled.
 
 Location: ``--cache-dir``, else ``$GTCBRIEF_CACHE_DIR``, else the user cache
 directory; one database per set of PATHS and loader settings. ``--no-cache``
@@ -1027,8 +1029,18 @@ def _open_on_disk(
     stats.location = str(db)
     lock = folder / (db.name + ".lock")
 
+    def build_anew() -> Index:  # (the caller holds the lock)
+        display = _build_anew(
+            db, files, config=config, encoding=encoding, stats=stats, report=report
+        )
+        return _finish(_connect(str(db)), display, stats, started)
+
     for attempt in (1, 2):
         try:
+            if not db.exists():
+                with _file_lock(lock):
+                    if not db.exists():  # (else another process built it while we waited)
+                        return build_anew()
             conn = _connect(str(db))
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             has_schema = bool(
@@ -1044,7 +1056,7 @@ def _open_on_disk(
                     conn.close()
                     _remove_db(db)
                     stats.rebuilt = reason
-                    conn = _connect(str(db))
+                    return build_anew()
                 conn.executescript(_SCHEMA)
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -1073,6 +1085,55 @@ def _open_on_disk(
                 _remove_db(db)
             stats.rebuilt = f"unreadable: {exc}"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _build_anew(
+    db: Path,
+    files: Sequence[_File],
+    *,
+    config: Config,
+    encoding: str | None,
+    stats: IndexStats,
+    report: Callable[[GtcbriefError], None],
+) -> dict[int, str]:
+    """Build the index of ``files`` from nothing into a file of its own that takes the
+    name ``db`` once it is complete; returns id → display. The caller holds the lock.
+
+    The build writes no journal: in WAL mode every page would go first to the WAL
+    and then, at the commit's checkpoint, to the database (0.7 s of a c10k build's
+    8.1 s).
+    Half a build is never seen: until it is complete and on disk, the file has
+    another name, and an interrupted one is removed here the next time.
+    """
+    import _sqlite3 as sqlite3
+
+    building = db.with_name(db.name + ".new")
+    _remove_db(building)
+    conn = sqlite3.connect(str(building), timeout=60.0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        stats.indexed = stats.reused = stats.removed = 0
+        display = _refresh(
+            conn, files, config=config, encoding=encoding, stats=stats, on_error=report
+        )
+        conn.execute("COMMIT")
+        conn.close()  # (every connection to it turns WAL on: see _connect)
+        fd = os.open(building, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(building, db)
+    except BaseException as exc:
+        conn.close()
+        _remove_db(building)
+        if isinstance(exc, OSError):
+            raise _CannotWrite(f"{db}: {exc.strerror or exc}") from None
+        raise
+    return display
 
 
 def _finish(

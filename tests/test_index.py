@@ -158,6 +158,47 @@ def test_a_file_that_cannot_be_read_is_reported_on_every_run(docs: Path, tmp_pat
         assert len(errors) == run and "broken.md" in errors[-1]
 
 
+def test_an_index_built_from_nothing_appears_whole_and_in_wal_mode(
+    docs: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "c"
+    stats, titles = _open(docs, cache)
+    assert stats.indexed == 3 and titles == set()
+    (db,) = cache.glob("*.sqlite")
+    assert sorted(p.name for p in cache.iterdir()) == [db.name, db.name + ".lock"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert _open(docs, cache)[0].reused == 3
+
+
+def test_an_interrupted_build_leaves_no_index_and_the_next_run_builds_one(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "c"
+    real = index_module._insert_rows
+    calls = []
+
+    def interrupted(*args: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # half-way through the files
+            raise KeyboardInterrupt
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "_insert_rows", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _open(docs, cache)
+    assert [p.name for p in cache.iterdir() if not p.name.endswith(".lock")] == []
+    monkeypatch.setattr(index_module, "_insert_rows", real)
+    leftover = Path(index_module._database(cache, [str(docs)], Config(), None) + ".new")
+    with sqlite3.connect(leftover) as conn:  # half of a build, left by a machine gone down
+        conn.executescript(index_module._SCHEMA)
+        conn.execute("INSERT INTO files VALUES (1, 'gone.md', 1, 1, '', 'brief', 0)")
+    stats, _ = _open(docs, cache)
+    assert (stats.indexed, stats.removed) == (3, 0) and not leftover.exists()
+    assert sorted(p.suffix for p in cache.iterdir()) == [".lock", ".sqlite"]
+
+
 def test_a_corrupt_index_is_rebuilt(docs: Path, tmp_path: Path) -> None:
     cache = tmp_path / "c"
     first, _ = _open(docs, cache)

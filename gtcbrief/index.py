@@ -640,16 +640,45 @@ _UNIT_COLUMNS = (
 )
 
 
-def _unit_row(unit: Unit) -> UnitRow:
-    """A unit as the ``units`` row (without file id) followed by its three FTS values."""
-    from gtcbrief.text import normalize
+def _unit_rows(units: Sequence[Unit], *, vectorised: bool = False) -> list[UnitRow]:
+    """Each unit as its ``units`` row (without file id) followed by its three FTS values
+    (those :func:`_fts_values` gives; ``vectorised``: see :func:`gtcbrief.text.gram_texts`)."""
+    from gtcbrief.text import gram_texts, normalize, word_tokens
 
-    norm = normalize(unit.text)
-    return (
-        unit.line, unit.end_line, unit.kind, unit.title, unit.topic, unit.speakers, unit.orgs,
-        unit.authors, unit.description, unit.implications, unit.text, norm, int(unit.heading),
-        *_fts_values(unit, norm),
-    )  # fmt: skip
+    norms = [normalize(unit.text) for unit in units]
+    grams = gram_texts([normalize(unit.title) for unit in units] + norms, vectorised=vectorised)
+    return [
+        (
+            unit.line,
+            unit.end_line,
+            unit.kind,
+            unit.title,
+            unit.topic,
+            unit.speakers,
+            unit.orgs,
+            unit.authors,
+            unit.description,
+            unit.implications,
+            unit.text,
+            norm,
+            int(unit.heading),
+            title_grams,
+            body_grams,
+            " ".join(word_tokens(norm)),
+        )  # fmt: skip
+        for unit, norm, title_grams, body_grams in zip(
+            units, norms, grams, grams[len(units) :], strict=False
+        )
+    ]
+
+
+#: Whether this process is a worker of a large build (see :func:`_prepare_all`).
+_WORKER = False
+
+
+def _become_worker() -> None:
+    global _WORKER
+    _WORKER = True
 
 
 def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[UnitRow]]:
@@ -663,7 +692,7 @@ def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, st
     except GtcbriefError as exc:
         return str(exc), "", []
     doc = load_text(text, display, config=config)
-    return None, doc.format, [_unit_row(u) for u in units_of(doc)]
+    return None, doc.format, _unit_rows(units_of(doc), vectorised=_WORKER)
 
 
 #: Below this much text to index, worker processes cost more than they save.
@@ -697,7 +726,9 @@ def _prepare_all(
     context = multiprocessing.get_context("spawn")
     with contextlib.ExitStack() as stack:
         try:  # (making the pool starts spawn's resource tracker, a process too)
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(workers, mp_context=context, initializer=_become_worker)
+            )
             answers = pool.map(_prepare, jobs, chunksize=4)
         except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
             answers = map(_prepare, jobs)
@@ -717,7 +748,7 @@ def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]
 
 
 def _insert_units(conn: sqlite3.Connection, file_id: int, units: Sequence[Unit]) -> None:
-    _insert_rows(conn, file_id, [_unit_row(u) for u in units])
+    _insert_rows(conn, file_id, _unit_rows(units))
 
 
 def _compatible(meta: dict[str, str]) -> bool:

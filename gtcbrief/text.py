@@ -36,9 +36,12 @@ from functools import cache, lru_cache
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
     from typing import Any
+
+    import numpy as np
+    from numpy.typing import NDArray
 
 #: The Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
 CJK_RANGES = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
@@ -424,11 +427,69 @@ def gram_tokens(norm: str) -> list[str]:
     run of adjacent grams, and a one-character query is a prefix of some gram.
     """
     out: list[str] = []
-    for match in _pattern("_GRAM_RUNS").finditer(norm):
-        run = match.group(0)
+    for run in _pattern("_GRAM_RUNS").findall(norm):  # (no match objects: a fifth faster)
         if run[0] < "\u0080":
             out.append(run)
         else:
             out.extend(map(operator.add, run, run[1:]))
             out.append(run[-1])
     return out
+
+
+def gram_texts(norms: Sequence[str], *, vectorised: bool = False) -> list[str]:
+    """``" ".join(gram_tokens(norm))`` for each of ``norms``: the index's gram columns.
+
+    ``vectorised``: computed with numpy for all of them at once, the same strings
+    four times faster for a file's worth of text (25 against 100 µs a text), for
+    a process that has numpy's import (about 0.1 s) to spare: the workers of a
+    large index build.
+    """
+    if not vectorised:
+        return [" ".join(gram_tokens(norm)) for norm in norms]
+    import numpy as np
+
+    joined = "\n".join(norms)  # a character of no gram between texts: no run spans two
+    chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    table = _gram_kinds()
+    kind = table[np.minimum(chars, len(table) - 1)]
+    after = np.zeros_like(kind)  # the kind of the next character
+    after[:-1] = kind[1:]
+    # each character of a run gives itself; a Chinese one with a Chinese one after it
+    # gives that one too, and a space (a bigram); the last of a run gives a space
+    shown = kind != 0
+    pair = (kind == 2) & (after == 2)
+    last = shown & (after != kind)
+    count = shown.astype(np.intp) + pair + pair + last
+    starts = np.zeros(len(chars) + 1, dtype=np.intp)  # where each character's grams go
+    np.cumsum(count, out=starts[1:])
+    out = np.empty(int(starts[-1]), dtype="<u4")
+    out[starts[:-1][shown]] = chars[shown]
+    at = np.flatnonzero(pair)
+    out[starts[at] + 1] = chars[at + 1]
+    out[starts[at] + 2] = 32
+    at = np.flatnonzero(last)
+    out[starts[at] + 1] = 32
+    text = out.tobytes().decode("utf-32-le", "surrogatepass")
+    texts: list[str] = []
+    begin = 0
+    for norm in norms:  # each text's grams end with a space, dropped here
+        end = begin + len(norm)
+        head, tail = int(starts[begin]), int(starts[end])
+        texts.append(text[head : tail - 1] if tail > head else "")
+        begin = end + 1
+    return texts
+
+
+@cache
+def _gram_kinds() -> NDArray[np.uint8]:
+    """Kind of each character up to the last Chinese one, for :func:`gram_texts`: 1 for a
+    Latin letter or digit, 2 for a Chinese character, else 0 (as is the last cell,
+    where every character above the table is looked up)."""
+    import numpy as np
+
+    table = np.zeros(max(ord(hi) for _lo, hi in CJK_RANGES) + 2, dtype=np.uint8)
+    table[ord("0") : ord("9") + 1] = 1
+    table[ord("a") : ord("z") + 1] = 1
+    for lo, hi in CJK_RANGES:
+        table[ord(lo) : ord(hi) + 1] = 2
+    return table

@@ -396,6 +396,13 @@ def test_worker_processes_build_the_same_index(
         h.unit.title for h in search(serial, "机器人", Options(spans=False))
     ]
     assert parallel.stats.indexed == serial.stats.indexed == 3
+    # every term at every place: the workers make their grams with numpy, this process without
+    vocab = "SELECT term, doc, col, offset FROM v ORDER BY doc, col, offset"
+    instances = []
+    for index in (parallel, serial):
+        index.conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, instance)")
+        instances.append(index.conn.execute(vocab).fetchall())
+    assert instances[0] == instances[1] and len(instances[0]) > 1000
 
 
 def test_with_no_process_to_spare_this_process_builds_the_index(

@@ -19,6 +19,7 @@ from gtcbrief import text
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.text import (
     cjk_bigrams,
+    gram_texts,
     gram_tokens,
     normalize,
     normalize_map,
@@ -97,6 +98,25 @@ def test_bigrams_are_those_of_the_chinese_runs_of_the_normal_form(raw: str) -> N
 def test_gram_tokens_end_each_chinese_run_with_its_last_character() -> None:
     assert gram_tokens(normalize("GPU加速 机器人")) == ["gpu", "加速", "速", "机器", "器人", "人"]
     assert gram_tokens("tensorrt-llm") == ["tensorrt", "llm"]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(),
+            st.text(alphabet="gpu09Z -加速機器人\n\ud800\U00020000\u3400\u4dbf\uf900\ufaffａ"),
+        ),
+        max_size=6,
+    )
+)
+def test_grams_made_with_numpy_are_the_grams_made_one_text_at_a_time(norms: list[str]) -> None:
+    assert gram_texts(norms, vectorised=True) == [" ".join(gram_tokens(n)) for n in norms]
+
+
+def test_gram_texts_joins_each_texts_grams() -> None:
+    texts = ["gpu加速 机器人", "", "人", "tensorrt-llm"]
+    wanted = ["gpu 加速 速 机器 器人 人", "", "人", "tensorrt llm"]
+    assert gram_texts(texts) == gram_texts(texts, vectorised=True) == wanted
 
 
 @given(st.data())

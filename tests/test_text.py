@@ -185,6 +185,21 @@ def test_rjieba_segments_exactly_like_jieba(mode: str) -> None:
     assert _segment_all("rjieba", mode, runs) == _segment_all("jieba", mode, runs)
 
 
+def test_rjieba_is_set_up_on_the_segmenter_its_import_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Importing rjieba builds a segmenter (its dictionary, about 0.12 s); a second one
+    would cost every process that segments (an index refresh, stats) as much again."""
+    rjieba = pytest.importorskip("rjieba")
+
+    def second(*_args: object) -> None:
+        raise AssertionError("a second rjieba segmenter was made")
+
+    monkeypatch.setattr(rjieba, "Jieba", second)
+    tok = text._load_rjieba()
+    assert "具身智能" in tok.cut("研究具身智能的进展", False)  # a word of the user dictionary
+
+
 def test_jieba_is_silent_and_caches_in_the_user_cache_dir(tmp_path: Path) -> None:
     env = {**os.environ, "GTCBRIEF_SEGMENTER": "jieba", "GTCBRIEF_CACHE_DIR": str(tmp_path)}
     proc = subprocess.run(

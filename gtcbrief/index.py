@@ -315,17 +315,6 @@ def units_of(doc: Document) -> list[Unit]:
     return out
 
 
-def _fts_values(unit: Unit, body: str) -> tuple[str, str, str]:
-    """FTS column values of a unit whose normalised text is ``body``."""
-    from gtcbrief.text import gram_tokens, normalize, word_tokens
-
-    return (
-        " ".join(gram_tokens(normalize(unit.title))),
-        " ".join(gram_tokens(body)),
-        " ".join(word_tokens(body)),
-    )
-
-
 def default_location() -> str:
     from gtcbrief.text import cache_root
 
@@ -610,8 +599,8 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
         "description, implications, text, norm FROM units WHERE file_id = ?",
         (file_id,),
     ).fetchall()
-    for row in rows:
-        unit = Unit(
+    units = [
+        Unit(
             "",
             row[2],
             row[3],
@@ -624,10 +613,16 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
             row[10],
             row[11],
             row[12],
-        )
+        )  # fmt: skip
+        for row in rows
+    ]
+    # a contentless table forgets a row only when given the values it was given: the
+    # stored normalised text, and the title and text as they were indexed
+    stored = _unit_rows(units, norms=[row[13] for row in rows])
+    for row, values in zip(rows, stored, strict=True):
         conn.execute(
             f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?)",
-            (row[0], *_fts_values(unit, row[13])),
+            (row[0], *values[13:]),
         )
     conn.execute("DELETE FROM units WHERE file_id = ?", (file_id,))
 
@@ -640,13 +635,20 @@ _UNIT_COLUMNS = (
 )
 
 
-def _unit_rows(units: Sequence[Unit], *, vectorised: bool = False) -> list[UnitRow]:
-    """Each unit as its ``units`` row (without file id) followed by its three FTS values
-    (those :func:`_fts_values` gives; ``vectorised``: see :func:`gtcbrief.text.gram_texts`)."""
+def _unit_rows(
+    units: Sequence[Unit], *, norms: Sequence[str] | None = None, vectorised: bool = False
+) -> list[UnitRow]:
+    """Each unit as its ``units`` row (without file id) followed by its three FTS values.
+
+    ``norms``: the units' normalised texts, if known; ``vectorised``: see
+    :func:`gtcbrief.text.gram_texts`.
+    """
     from gtcbrief.text import gram_texts, normalize, word_tokens
 
-    norms = [normalize(unit.text) for unit in units]
-    grams = gram_texts([normalize(unit.title) for unit in units] + norms, vectorised=vectorised)
+    if norms is None:
+        norms = [normalize(unit.text) for unit in units]
+    titles = [normalize(unit.title) for unit in units]
+    grams = gram_texts([*titles, *norms], vectorised=vectorised)
     return [
         (
             unit.line,
@@ -665,9 +667,9 @@ def _unit_rows(units: Sequence[Unit], *, vectorised: bool = False) -> list[UnitR
             title_grams,
             body_grams,
             " ".join(word_tokens(norm)),
-        )  # fmt: skip
+        )
         for unit, norm, title_grams, body_grams in zip(
-            units, norms, grams, grams[len(units) :], strict=False
+            units, norms, grams[: len(units)], grams[len(units) :], strict=True
         )
     ]
 

@@ -445,7 +445,7 @@ def gram_texts(norms: Sequence[str], *, vectorised: bool = False) -> list[str]:
     """``" ".join(gram_tokens(norm))`` for each of ``norms``: the index's gram columns.
 
     ``vectorised``: computed with numpy for all of them at once, the same strings
-    four times faster for a file's worth of text (25 against 100 µs a text), for
+    four times faster for a file's worth of text (21 against 79 µs a text), for
     a process that has numpy's import (about 0.1 s) to spare: the workers of a
     large index build.
     """

@@ -83,6 +83,27 @@ def test_changed_added_and_removed_files_are_refreshed(docs: Path, tmp_path: Pat
     assert stats.indexed == 1 and titles == {"量子通信模拟新进展"}
 
 
+def _terms(cache: Path) -> list[tuple[str, int, int]]:
+    """Each term of the index with how many units hold it and how often (no rowids)."""
+    (db,) = cache.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, row)")
+        return conn.execute("SELECT term, doc, cnt FROM v ORDER BY term").fetchall()
+
+
+def test_a_refreshed_index_holds_the_terms_of_one_built_from_nothing(
+    docs: Path, tmp_path: Path
+) -> None:
+    """A contentless FTS5 table forgets a unit only when given exactly what it indexed."""
+    _open(docs, tmp_path / "a")
+    brief = docs / "gtc-daily-brief.md"
+    brief.write_text(brief.read_text("utf-8").replace("机器人", "机械臂"), encoding="utf-8")
+    (docs / "gtc-notes.md").unlink()
+    assert _open(docs, tmp_path / "a")[0].indexed == 1
+    _open(docs, tmp_path / "b")
+    assert _terms(tmp_path / "a") == _terms(tmp_path / "b")
+
+
 def test_a_touched_but_unchanged_file_is_not_reindexed(docs: Path, tmp_path: Path) -> None:
     cache = tmp_path / "c"
     _open(docs, cache)

@@ -613,7 +613,7 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
             row[10],
             row[11],
             row[12],
-        )  # fmt: skip
+        )
         for row in rows
     ]
     # a contentless table forgets a row only when given the values it was given: the

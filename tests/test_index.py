@@ -339,8 +339,8 @@ def _hash_bytes(cache: Path) -> int | None:
 def test_fts5_gathers_postings_in_large_batches_even_in_an_older_index(
     docs: Path, tmp_path: Path
 ) -> None:
-    """FTS5's ``hashsize`` (1 MB by default) is raised, which makes a large build about
-    twice as fast; an index built before that gets it with its next change."""
+    """FTS5's ``hashsize`` (1 MB by default) is raised, which makes a large build's
+    inserts nearly twice as fast; an index built before that gets it with its next change."""
     cache = tmp_path / "c"
     _open(docs, cache)
     assert _hash_bytes(cache) == index_module.FTS_HASH_BYTES > 1024 * 1024

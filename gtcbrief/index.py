@@ -789,9 +789,13 @@ def _refresh(
     on_error: Callable[[GtcbriefError], None],
     stdin: Document | None = None,
 ) -> dict[int, str]:
-    """Bring the index up to date with ``files`` in one transaction; returns id → display."""
+    """Bring the index up to date with ``files`` in one transaction; returns id → display.
+
+    ``stats`` counts this refresh's files (indexed, reused, removed) from zero.
+    """
     from gtcbrief.text import segmenter
 
+    stats.indexed = stats.reused = stats.removed = 0
     known = {
         row[1]: (row[0], row[2], row[3], row[4])
         for row in conn.execute("SELECT id, key, size, mtime_ns, digest FROM files")
@@ -967,7 +971,6 @@ def open_index(
 
     def build_in_memory(note: str | None = None) -> Index:
         stats.location, stats.note = ":memory:", note
-        stats.indexed = stats.reused = stats.removed = 0
         conn = _connect(":memory:")
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")
@@ -1096,7 +1099,6 @@ def _open_on_disk(
                 conn.executescript(_SCHEMA)
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    stats.indexed = stats.reused = stats.removed = 0
                     display = _refresh(
                         conn, files, config=config, encoding=encoding, stats=stats, on_error=report
                     )
@@ -1151,7 +1153,6 @@ def _build_anew(
         conn.execute("PRAGMA synchronous = OFF")
         conn.executescript(_SCHEMA)
         conn.execute("BEGIN")
-        stats.indexed = stats.reused = stats.removed = 0
         display = _refresh(
             conn, files, config=config, encoding=encoding, stats=stats, on_error=report
         )

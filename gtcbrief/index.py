@@ -48,7 +48,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.walk import File as _File
@@ -592,7 +592,11 @@ def _display_values(ids: Sequence[int], names: Sequence[str]) -> tuple[str, str]
     return ",".join(map(str, ids)) + "\0" + "\0".join(names), json.dumps([ids, names])
 
 
-def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
+def _delete_units(
+    conn: sqlite3.Connection, file_id: int, segmented: Mapping[str, str] | None = None
+) -> None:
+    """Remove a file's units. ``segmented``: the FTS ``words`` of normalised texts, where
+    known (else the units' are made again)."""
     cols = ", ".join(COLUMNS)
     rows = conn.execute(
         "SELECT id, file_id, line, end_line, kind, title, topic, speakers, orgs, authors, "
@@ -618,7 +622,11 @@ def _delete_units(conn: sqlite3.Connection, file_id: int) -> None:
     ]
     # a contentless table forgets a row only when given the values it was given: the
     # stored normalised text, and the title and text as they were indexed
-    stored = _unit_rows(units, norms=[row[13] for row in rows])
+    norms = [row[13] for row in rows]
+    words = None
+    if segmented is not None and all(norm in segmented for norm in norms):
+        words = [segmented[norm] for norm in norms]
+    stored = _unit_rows(units, norms=norms, words=words)
     for row, values in zip(rows, stored, strict=True):
         conn.execute(
             f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?)",
@@ -636,17 +644,24 @@ _UNIT_COLUMNS = (
 
 
 def _unit_rows(
-    units: Sequence[Unit], *, norms: Sequence[str] | None = None, vectorised: bool = False
+    units: Sequence[Unit],
+    *,
+    norms: Sequence[str] | None = None,
+    vectorised: bool = False,
+    words: Sequence[str] | None = None,
 ) -> list[UnitRow]:
     """Each unit as its ``units`` row (without file id) followed by its three FTS values.
 
     ``norms``: the units' normalised texts, if known; ``vectorised``: see
-    :func:`gtcbrief.text.gram_texts`.
+    :func:`gtcbrief.text.gram_texts`; ``words``: the FTS ``words`` values, if known
+    (``" ".join(word_tokens(norm))``).
     """
     from gtcbrief.text import gram_texts, normalize, word_tokens
 
     if norms is None:
         norms = [normalize(unit.text) for unit in units]
+    if words is None:
+        words = [" ".join(word_tokens(norm)) for norm in norms]
     titles = [normalize(unit.title) for unit in units]
     grams = gram_texts([*titles, *norms], vectorised=vectorised)
     return [
@@ -666,10 +681,10 @@ def _unit_rows(
             int(unit.heading),
             title_grams,
             body_grams,
-            " ".join(word_tokens(norm)),
+            unit_words,
         )
-        for unit, norm, title_grams, body_grams in zip(
-            units, norms, grams[: len(units)], grams[len(units) :], strict=True
+        for unit, norm, title_grams, body_grams, unit_words in zip(
+            units, norms, grams[: len(units)], grams[len(units) :], words, strict=True
         )
     ]
 
@@ -685,6 +700,12 @@ def _become_worker() -> None:
 
 def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[UnitRow]]:
     """Decode, load and tokenise one file: (error, format, rows). Runs in worker processes."""
+    error, fmt, units = _units_of_job(job)
+    return error, fmt, _unit_rows(units, vectorised=_WORKER)
+
+
+def _units_of_job(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[Unit]]:
+    """Decode and load one file: (error, format, units)."""
     from gtcbrief.loader import load_text
     from gtcbrief.sources import decode
 
@@ -694,7 +715,38 @@ def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, st
     except GtcbriefError as exc:
         return str(exc), "", []
     doc = load_text(text, display, config=config)
-    return None, doc.format, _unit_rows(units_of(doc), vectorised=_WORKER)
+    return None, doc.format, units_of(doc)
+
+
+def _prepare_here(
+    jobs: list[tuple[str, bytes, str | None, Config]],
+    replaced: Callable[[], Sequence[str]] = tuple,
+    segmented: dict[str, str] | None = None,
+) -> Iterator[tuple[str | None, str, list[UnitRow]]]:
+    """:func:`_prepare` for every job in this process, with the segmenter loading beside
+    it in a forked child when it is not loaded here yet (:class:`SegmentingAhead`): all
+    the files are loaded first, then the child segments all their texts at once, and
+    the normalised texts that ``replaced`` gives too (of the units to delete: their FTS
+    values are made again), whose words go in ``segmented``."""
+    from gtcbrief.text import normalize, segmenting_ahead
+
+    ahead = segmenting_ahead([data for _display, data, _encoding, _config in jobs])
+    if ahead is None:
+        yield from map(_prepare, jobs)
+        return
+    try:
+        loaded = [_units_of_job(job) for job in jobs]
+        norms = [[normalize(unit.text) for unit in units] for _error, _fmt, units in loaded]
+        new = [norm for some in norms for norm in some]
+        old = replaced()
+        answer = ahead.words([*new, *old])
+    finally:
+        ahead.close()
+    if segmented is not None:
+        segmented.update(zip(old, answer[len(new) :], strict=True))
+    words = iter(answer)
+    for (error, fmt, units), some in zip(loaded, norms, strict=True):
+        yield error, fmt, _unit_rows(units, norms=some, words=[next(words) for _ in some])
 
 
 #: Below this much text to index, worker processes cost more than they save: a
@@ -712,17 +764,25 @@ FTS_HASH_BYTES = 16 * 1024 * 1024
 
 def _prepare_all(
     jobs: list[tuple[str, bytes, str | None, Config]],
+    replaced: Callable[[], Sequence[str]] = tuple,
+    segmented: dict[str, str] | None = None,
 ) -> Iterator[tuple[str | None, str, list[UnitRow]]]:
     """:func:`_prepare` for every job, in order, on all cores when there is enough work.
 
     Workers are spawned (not forked) so they never inherit the open database.
-    ``GTCBRIEF_INDEX_WORKERS`` overrides their number (``1``: no worker processes).
+    ``GTCBRIEF_INDEX_WORKERS`` overrides their number (``1``: no worker processes, and
+    no segmenting child either: see :func:`_prepare_here`).
+    ``replaced``, ``segmented``: see :func:`_prepare_here` (``segmented`` may be left
+    without them).
     """
     wanted = os.environ.get("GTCBRIEF_INDEX_WORKERS", "").strip()
     workers = int(wanted) if wanted.isdigit() else min(os.cpu_count() or 1, 4)
+    if workers < 2:
+        yield from map(_prepare, jobs)
+        return
     workers = min(workers, len(jobs))
     if workers < 2 or sum(len(j[1]) for j in jobs) < PARALLEL_BYTES:
-        yield from map(_prepare, jobs)
+        yield from _prepare_here(jobs, replaced, segmented)
         return
     import contextlib
     import multiprocessing
@@ -832,13 +892,23 @@ def _refresh(
         segmenter()  # fail early on a bad GTCBRIEF_SEGMENTER, before starting workers
         # (a setting FTS5 keeps in the index: set here, it reaches indexes built before it)
         conn.execute("INSERT INTO fts(fts, rank) VALUES ('hashsize', ?)", (FTS_HASH_BYTES,))
-    for (slot, f, digest), (error, fmt, rows) in zip(todo, _prepare_all(jobs), strict=True):
+
+    def replaced() -> list[str]:
+        """The normalised texts of the units that files indexed again replace: their FTS
+        values are made again to delete them, with the new ones' (see _prepare_here)."""
+        ids = [known[f.key][0] for _slot, f, _digest in todo if f.key in known]
+        select = "SELECT norm FROM units WHERE file_id = ?"
+        return [row[0] for file_id in ids for row in conn.execute(select, (file_id,))]
+
+    segmented: dict[str, str] = {}
+    prepared = _prepare_all(jobs, replaced, segmented)
+    for (slot, f, digest), (error, fmt, rows) in zip(todo, prepared, strict=True):
         if error is not None:
             on_error(GtcbriefError(error))
             continue
         old = known.get(f.key)
         if old is not None:
-            _delete_units(conn, old[0])
+            _delete_units(conn, old[0], segmented)
             conn.execute(
                 "UPDATE files SET size=?, mtime_ns=?, digest=?, format=?, units=? WHERE id=?",
                 (f.size, f.mtime_ns, digest, fmt, len(rows), old[0]),

@@ -417,6 +417,87 @@ def word_tokens(norm: str, *, search: bool = True) -> list[str]:
     return [w for w in words if w[0] >= "\u3400"]  # Chinese (punctuation is below U+3400)
 
 
+class SegmentingAhead:
+    """The segmenter loading in a forked child while this process does other work.
+
+    Loading it is most of a small refresh of the index: rjieba builds its
+    dictionary in about 0.13 s, jieba loads its own in about a second, and
+    loading the documents to segment (importing the loader, parsing) takes
+    about as long again. Started first, the child loads the segmenter beside
+    that work; :meth:`words` then sends it the normalised texts and gets back
+    their :func:`word_tokens`, as this process would have made them. If the
+    child cannot answer, they are made here.
+    """
+
+    def __init__(self) -> None:
+        """:class:`OSError` if there is no process to spare."""
+        from gtcbrief.forked import Child, write_all
+
+        ask, self._asking = os.pipe()
+
+        def work(send: Callable[[bytes], None]) -> None:
+            import marshal
+
+            os.close(self._asking)
+            _jieba()
+            chunks = []
+            while chunk := os.read(ask, 1 << 20):
+                chunks.append(chunk)
+            norms = marshal.loads(b"".join(chunks))
+            send(marshal.dumps([" ".join(word_tokens(norm)) for norm in norms]))
+
+        try:
+            self._child = Child(work)
+        except OSError:
+            os.close(self._asking)
+            raise
+        finally:
+            os.close(ask)
+        self._write_all = write_all
+
+    def words(self, norms: Sequence[str]) -> list[str]:
+        """``" ".join(word_tokens(norm))`` for each of ``norms`` (once: it ends the child)."""
+        import marshal
+
+        answer: object = None
+        try:
+            self._write_all(self._asking, marshal.dumps(list(norms)))
+            os.close(self._asking)
+            self._asking = -1
+            data = self._child.read()
+            if self._child.end() == 0:
+                answer = marshal.loads(data)
+        except (OSError, EOFError, ValueError, TypeError):  # the child died: make them here
+            pass
+        finally:
+            self.close()
+        if isinstance(answer, list) and len(answer) == len(norms):
+            return answer
+        return [" ".join(word_tokens(norm)) for norm in norms]
+
+    def close(self) -> None:
+        """End the child if it still runs (its answer no longer wanted)."""
+        if self._asking >= 0:
+            os.close(self._asking)
+            self._asking = -1
+        if self._child.running:
+            self._child.end(kill=True)
+
+
+def segmenting_ahead(texts: Sequence[bytes]) -> SegmentingAhead | None:
+    """A :class:`SegmentingAhead` for documents whose raw bytes are ``texts``; ``None``
+    when it would not help: the segmenter is loaded here already, none of the texts can
+    hold Chinese (they are ASCII), or forking is not safe or possible."""
+    from gtcbrief.forked import can_fork
+
+    if _tokenizer is not None or all(text.isascii() for text in texts) or not can_fork():
+        return None
+    try:
+        return SegmentingAhead()
+    except OSError:
+        return None
+
+
 def latin_words(norm: str) -> list[str]:
     """The whole Latin words of normalised text (``tensorrt-llm``, ``c++``)."""
     return [

@@ -426,6 +426,80 @@ def test_worker_processes_build_the_same_index(
     assert instances[0] == instances[1] and len(instances[0]) > 1000
 
 
+def _instances(cache: Path) -> list[tuple[str, int, str, int]]:
+    """Every term of the index at every place (term, unit, column, offset)."""
+    (db,) = cache.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, instance)")
+        query = "SELECT term, doc, col, offset FROM v ORDER BY doc, col, offset"
+        return conn.execute(query).fetchall()
+
+
+def test_a_refresh_segments_in_a_child_while_it_loads_and_builds_the_same_index(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the segmenter not loaded yet, a small refresh leaves its loading to a forked
+    child (new units' words, and the replaced units' for their deletes): this process
+    never loads it, and the index is the one this process would have built."""
+
+    def build(cache: Path, *, here: bool) -> None:
+        monkeypatch.setattr(text, "_tokenizer", None)
+        # GTCBRIEF_INDEX_WORKERS=1: no other process, all of it here
+        monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "1" if here else "2")
+        _open(docs, cache)
+        assert (text._tokenizer is not None) == here
+
+    build(tmp_path / "ahead", here=False)
+    build(tmp_path / "here", here=True)
+    assert _instances(tmp_path / "ahead") == _instances(tmp_path / "here")
+    assert len(_instances(tmp_path / "here")) > 1000
+    # a refresh: the edited file's old units are deleted with their words made again
+    brief = docs / "gtc-daily-brief.md"
+    brief.write_text(brief.read_text("utf-8").replace("机器人", "机械臂") + NEW_ENTRY, "utf-8")
+    build(tmp_path / "ahead", here=False)
+    build(tmp_path / "edited", here=True)
+    assert _terms(tmp_path / "ahead") == _terms(tmp_path / "edited")
+
+
+def test_a_child_that_cannot_segment_leaves_it_to_this_process(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = tmp_path / "reference"
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "1")  # all of it here
+    _open(docs, reference)
+    parent = os.getpid()
+    load = text._load_rjieba if text.segmenter() == "rjieba" else text._load_jieba
+
+    def failing_in_a_child() -> object:
+        if os.getpid() != parent:
+            raise MemoryError("killed")
+        return load()
+
+    monkeypatch.setattr(text, "_tokenizer", None)
+    monkeypatch.setattr(text, "_load_rjieba", failing_in_a_child)
+    monkeypatch.setattr(text, "_load_jieba", failing_in_a_child)
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
+    stats, titles = _open(docs, tmp_path / "alone")
+    assert stats.indexed == 3 and text._tokenizer is not None
+    assert _instances(tmp_path / "alone") == _instances(reference)
+
+
+def test_no_child_segments_what_has_no_chinese_or_a_loaded_segmenter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(text, "_tokenizer", None)
+    assert text.segmenting_ahead([b"# Notes\n\nplain ASCII only\n"]) is None
+    monkeypatch.setattr(text, "_tokenizer", object())
+    assert text.segmenting_ahead(["# 笔记".encode()]) is None
+    monkeypatch.setattr(text, "_tokenizer", None)
+    ahead = text.segmenting_ahead(["# 笔记".encode()])
+    assert ahead is not None
+    assert ahead.words(["注意力机制", "rag only"]) == [
+        " ".join(text.word_tokens("注意力机制")),
+        "",
+    ]
+
+
 def test_with_no_process_to_spare_this_process_builds_the_index(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -456,12 +456,19 @@ class SegmentingAhead:
         self._write_all = write_all
 
     def words(self, norms: Sequence[str]) -> list[str]:
-        """``" ".join(word_tokens(norm))`` for each of ``norms`` (once: it ends the child)."""
+        """``" ".join(word_tokens(norm))`` for each of ``norms`` (once: it ends the child).
+
+        Only texts that may have Chinese in them are sent (the others have no words);
+        if there are none, the child is not waited for."""
         import marshal
 
+        asked = [norm for norm in norms if _maybe_chinese(norm)]
+        if not asked:
+            self.close()
+            return [""] * len(norms)
         answer: object = None
         try:
-            self._write_all(self._asking, marshal.dumps(list(norms)))
+            self._write_all(self._asking, marshal.dumps(asked))
             os.close(self._asking)
             self._asking = -1
             data = self._child.read()
@@ -471,9 +478,10 @@ class SegmentingAhead:
             pass
         finally:
             self.close()
-        if isinstance(answer, list) and len(answer) == len(norms):
-            return answer
-        return [" ".join(word_tokens(norm)) for norm in norms]
+        if not (isinstance(answer, list) and len(answer) == len(asked)):
+            answer = [" ".join(word_tokens(norm)) for norm in asked]
+        told = iter(answer)
+        return [next(told) if _maybe_chinese(norm) else "" for norm in norms]
 
     def close(self) -> None:
         """End the child if it still runs (its answer no longer wanted)."""
@@ -484,13 +492,26 @@ class SegmentingAhead:
             self._child.end(kill=True)
 
 
+def _maybe_chinese(norm: str) -> bool:
+    """False if ``norm`` has no character of :data:`CJK_RANGES` (one C loop; the class's
+    regex takes milliseconds to compile)."""
+    return bool(norm) and max(norm) >= CJK_RANGES[0][0]
+
+
+#: A byte that begins the UTF-8 of a character of :data:`CJK_RANGES` (and of a few others).
+_CJK_LEAD = re.compile(b"[\xe3-\xe9\xef]")
+
+
 def segmenting_ahead(texts: Sequence[bytes]) -> SegmentingAhead | None:
     """A :class:`SegmentingAhead` for documents whose raw bytes are ``texts``; ``None``
-    when it would not help: the segmenter is loaded here already, none of the texts can
-    hold Chinese (they are ASCII), or forking is not safe or possible."""
+    when it would not help: the segmenter is loaded here already, forking is not safe or
+    possible, or no text has a byte that begins a Chinese character in UTF-8 (text in
+    another encoding then segments here, as before)."""
     from gtcbrief.forked import can_fork
 
-    if _tokenizer is not None or all(text.isascii() for text in texts) or not can_fork():
+    if _tokenizer is not None or not can_fork():
+        return None
+    if not any(_CJK_LEAD.search(text) for text in texts):
         return None
     try:
         return SegmentingAhead()

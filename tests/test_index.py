@@ -489,15 +489,24 @@ def test_no_child_segments_what_has_no_chinese_or_a_loaded_segmenter(
 ) -> None:
     monkeypatch.setattr(text, "_tokenizer", None)
     assert text.segmenting_ahead([b"# Notes\n\nplain ASCII only\n"]) is None
+    assert text.segmenting_ahead(["# Café “notes” – naïve ①".encode()]) is None
     monkeypatch.setattr(text, "_tokenizer", object())
     assert text.segmenting_ahead(["# 笔记".encode()]) is None
     monkeypatch.setattr(text, "_tokenizer", None)
-    ahead = text.segmenting_ahead(["# 笔记".encode()])
+    ahead = text.segmenting_ahead([b"# Notes", "# 笔记".encode()])
     assert ahead is not None
-    assert ahead.words(["注意力机制", "rag only"]) == [
+    norms = ["注意力机制", "rag only", text.normalize("數據中心")]
+    assert ahead.words(norms) == [
         " ".join(text.word_tokens("注意力机制")),
         "",
+        " ".join(text.word_tokens("数据中心")),
     ]
+    # texts without Chinese have no words: the child is ended, not waited for
+    monkeypatch.setattr(text, "_tokenizer", None)  # (loaded above, for the expected words)
+    ahead = text.segmenting_ahead(["# 笔记".encode()])
+    assert ahead is not None
+    assert ahead.words(["rag only", "café"]) == ["", ""]
+    assert not ahead._child.running
 
 
 def test_with_no_process_to_spare_this_process_builds_the_index(

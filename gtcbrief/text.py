@@ -498,10 +498,6 @@ def _maybe_chinese(norm: str) -> bool:
     return bool(norm) and max(norm) >= CJK_RANGES[0][0]
 
 
-#: A byte that begins the UTF-8 of a character of :data:`CJK_RANGES` (and of a few others).
-_CJK_LEAD = re.compile(b"[\xe3-\xe9\xef]")
-
-
 def segmenting_ahead(texts: Sequence[bytes]) -> SegmentingAhead | None:
     """A :class:`SegmentingAhead` for documents whose raw bytes are ``texts``; ``None``
     when it would not help: the segmenter is loaded here already, forking is not safe or
@@ -511,7 +507,9 @@ def segmenting_ahead(texts: Sequence[bytes]) -> SegmentingAhead | None:
 
     if _tokenizer is not None or not can_fork():
         return None
-    if not any(_CJK_LEAD.search(text) for text in texts):
+    # a byte that begins the UTF-8 of a character of CJK_RANGES (and of a few others)
+    lead = re.compile(b"[\xe3-\xe9\xef]").search
+    if not any(lead(text) for text in texts):
         return None
     try:
         return SegmentingAhead()

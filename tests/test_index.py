@@ -484,6 +484,29 @@ def test_a_child_that_cannot_segment_leaves_it_to_this_process(
     assert _instances(tmp_path / "alone") == _instances(reference)
 
 
+def test_with_no_process_to_spare_a_small_refresh_segments_here(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from gtcbrief import forked
+
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "1")  # all of it here
+    _open(docs, tmp_path / "reference")
+    forks: list[int] = []
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.os, "fork", no_fork)
+    monkeypatch.setattr(text, "_tokenizer", None)
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
+    stats, _titles = _open(docs, tmp_path / "alone")
+    assert forks and stats.indexed == 3 and text._tokenizer is not None
+    assert _instances(tmp_path / "alone") == _instances(tmp_path / "reference")
+
+
 def test_no_child_segments_what_has_no_chinese_or_a_loaded_segmenter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -431,7 +431,7 @@ class SegmentingAhead:
 
     def __init__(self) -> None:
         """:class:`OSError` if there is no process to spare."""
-        from gtcbrief.forked import Child, write_all
+        from gtcbrief.forked import Child
 
         ask, self._asking = os.pipe()
 
@@ -453,7 +453,6 @@ class SegmentingAhead:
             raise
         finally:
             os.close(ask)
-        self._write_all = write_all
 
     def words(self, norms: Sequence[str]) -> list[str]:
         """``" ".join(word_tokens(norm))`` for each of ``norms`` (once: it ends the child).
@@ -462,13 +461,15 @@ class SegmentingAhead:
         if there are none, the child is not waited for."""
         import marshal
 
+        from gtcbrief.forked import write_all
+
         asked = [norm for norm in norms if _maybe_chinese(norm)]
         if not asked:
             self.close()
             return [""] * len(norms)
         answer: object = None
         try:
-            self._write_all(self._asking, marshal.dumps(asked))
+            write_all(self._asking, marshal.dumps(asked))
             os.close(self._asking)
             self._asking = -1
             data = self._child.read()

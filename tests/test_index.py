@@ -401,6 +401,15 @@ def test_every_line_of_text_is_in_some_unit(name: str) -> None:
         assert not lost, f"{doc.path}: lines {lost[:5]} are in no unit"
 
 
+def _instances(cache: Path) -> list[tuple[str, int, str, int]]:
+    """Every term of the index at every place (term, unit, column, offset)."""
+    (db,) = cache.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, instance)")
+        query = "SELECT term, doc, col, offset FROM v ORDER BY doc, col, offset"
+        return conn.execute(query).fetchall()
+
+
 def test_worker_processes_build_the_same_index(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -418,21 +427,8 @@ def test_worker_processes_build_the_same_index(
     ]
     assert parallel.stats.indexed == serial.stats.indexed == 3
     # every term at every place: the workers make their grams with numpy, this process without
-    vocab = "SELECT term, doc, col, offset FROM v ORDER BY doc, col, offset"
-    instances = []
-    for index in (parallel, serial):
-        index.conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, instance)")
-        instances.append(index.conn.execute(vocab).fetchall())
+    instances = [_instances(tmp_path / "p"), _instances(tmp_path / "s")]
     assert instances[0] == instances[1] and len(instances[0]) > 1000
-
-
-def _instances(cache: Path) -> list[tuple[str, int, str, int]]:
-    """Every term of the index at every place (term, unit, column, offset)."""
-    (db,) = cache.glob("*.sqlite")
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, fts, instance)")
-        query = "SELECT term, doc, col, offset FROM v ORDER BY doc, col, offset"
-        return conn.execute(query).fetchall()
 
 
 def test_a_refresh_segments_in_a_child_while_it_loads_and_builds_the_same_index(
@@ -479,7 +475,7 @@ def test_a_child_that_cannot_segment_leaves_it_to_this_process(
     monkeypatch.setattr(text, "_load_rjieba", failing_in_a_child)
     monkeypatch.setattr(text, "_load_jieba", failing_in_a_child)
     monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
-    stats, titles = _open(docs, tmp_path / "alone")
+    stats, _titles = _open(docs, tmp_path / "alone")
     assert stats.indexed == 3 and text._tokenizer is not None
     assert _instances(tmp_path / "alone") == _instances(reference)
 

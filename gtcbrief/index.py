@@ -654,14 +654,14 @@ def _unit_rows(
 
     ``norms``: the units' normalised texts, if known; ``vectorised``: see
     :func:`gtcbrief.text.gram_texts`; ``words``: the FTS ``words`` values, if known
-    (``" ".join(word_tokens(norm))``).
+    (:func:`gtcbrief.text.word_column`).
     """
-    from gtcbrief.text import gram_texts, normalize, word_tokens
+    from gtcbrief.text import gram_texts, normalize, word_column
 
     if norms is None:
         norms = [normalize(unit.text) for unit in units]
     if words is None:
-        words = [" ".join(word_tokens(norm)) for norm in norms]
+        words = [word_column(norm) for norm in norms]
     titles = [normalize(unit.title) for unit in units]
     grams = gram_texts([*titles, *norms], vectorised=vectorised)
     return [

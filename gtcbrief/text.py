@@ -417,6 +417,11 @@ def word_tokens(norm: str, *, search: bool = True) -> list[str]:
     return [w for w in words if w[0] >= "\u3400"]  # Chinese (punctuation is below U+3400)
 
 
+def word_column(norm: str) -> str:
+    """The index's ``words`` value for normalised text: its :func:`word_tokens`, joined."""
+    return " ".join(word_tokens(norm))
+
+
 class SegmentingAhead:
     """The segmenter loading in a forked child while this process does other work.
 
@@ -444,7 +449,7 @@ class SegmentingAhead:
             while chunk := os.read(ask, 1 << 20):
                 chunks.append(chunk)
             norms = marshal.loads(b"".join(chunks))
-            send(marshal.dumps([" ".join(word_tokens(norm)) for norm in norms]))
+            send(marshal.dumps([word_column(norm) for norm in norms]))
 
         try:
             self._child = Child(work)
@@ -455,7 +460,7 @@ class SegmentingAhead:
             os.close(ask)
 
     def words(self, norms: Sequence[str]) -> list[str]:
-        """``" ".join(word_tokens(norm))`` for each of ``norms`` (once: it ends the child).
+        """:func:`word_column` of each of ``norms`` (once: it ends the child).
 
         Only texts that may have Chinese in them are sent (the others have no words);
         if there are none, the child is not waited for."""
@@ -463,7 +468,8 @@ class SegmentingAhead:
 
         from gtcbrief.forked import write_all
 
-        asked = [norm for norm in norms if _maybe_chinese(norm)]
+        maybe = [_maybe_chinese(norm) for norm in norms]
+        asked = [norm for norm, chinese in zip(norms, maybe, strict=True) if chinese]
         if not asked:
             self.close()
             return [""] * len(norms)
@@ -480,9 +486,9 @@ class SegmentingAhead:
         finally:
             self.close()
         if not (isinstance(answer, list) and len(answer) == len(asked)):
-            answer = [" ".join(word_tokens(norm)) for norm in asked]
+            answer = [word_column(norm) for norm in asked]
         told = iter(answer)
-        return [next(told) if _maybe_chinese(norm) else "" for norm in norms]
+        return [next(told) if chinese else "" for chinese in maybe]
 
     def close(self) -> None:
         """End the child if it still runs (its answer no longer wanted)."""

@@ -49,6 +49,7 @@ from operator import add, itemgetter, truediv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
+from gtcbrief import _re_speedup
 from gtcbrief.model import record
 from gtcbrief.text import cjk_bigrams, normalize
 
@@ -73,7 +74,6 @@ LATIN_WEIGHT, CONCEPT_WEIGHT, BIGRAM_WEIGHT = 1.0, 1.0, 0.5
 SHORT_TITLE_PAD = 0.6
 
 _LATIN = re.compile(r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*\+*")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD_START = re.compile(r"(?<![0-9a-z])[0-9a-z]")
 _LATIN_RUN = re.compile(r"[0-9a-z]+")
 _ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
@@ -270,7 +270,7 @@ def parse_glossary(rows: Iterable[tuple[str, str]]) -> Glossary:
         # head; the pair is captured by a lookahead inside a one-character lookbehind,
         # so the next match may start at its second character. 30% less than
         # "(?=([firsts][seconds]))", which is tried at every character.
-        head_pairs = re.compile(f"[{firsts}](?<=(?=([{firsts}][{seconds}])).)")
+        head_pairs = _re_speedup.compile(f"[{firsts}](?<=(?=([{firsts}][{seconds}])).)")
     return Glossary(
         english,
         chinese,
@@ -815,7 +815,8 @@ def parse_cedict(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     the loop is kept lean: a gloss without ``(`` skips the substitution (it would
     change nothing), and the patterns are bound once."""
     inverse: dict[str, set[str]] = {}
-    line_match, cjk, parens, stop = _CEDICT_LINE.match, _CJK.fullmatch, _PARENS.sub, _EN_STOP
+    cjk = _re_speedup.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+").fullmatch
+    line_match, parens, stop = _CEDICT_LINE.match, _PARENS.sub, _EN_STOP
     for line in lines:
         if line.startswith("#"):
             continue

@@ -62,7 +62,9 @@ _PATTERNS = {
 
 @cache
 def _pattern(name: str) -> re.Pattern[str]:
-    return re.compile(_PATTERNS[name])
+    from gtcbrief import _re_speedup
+
+    return _re_speedup.compile(_PATTERNS[name])
 
 
 SEGMENTERS = ("jieba", "rjieba")
@@ -269,7 +271,9 @@ def _changing() -> re.Pattern[str]:
                 re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else "")
             )
             start = prev = code
-        _changing_re = re.compile("[" + "".join(ranges) + "]")
+        from gtcbrief import _re_speedup
+
+        _changing_re = _re_speedup.compile("[" + "".join(ranges) + "]")
     return _changing_re
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
 from gtcbrief.rules.common import code_lines
@@ -12,10 +13,10 @@ from gtcbrief.rules.common import code_lines
 _TRAILING = re.compile(r"[ \t\u3000]+$")
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
 _CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-_HAS_CJK = re.compile(_CJK)
+_HAS_CJK = _re_speedup.compile(_CJK)
 _ANY_MARK = re.compile(r"[,;:!?]")
 #: A half-width , ; : ! ? right after a Chinese character, followed by Chinese or the line end.
-_HALFWIDTH = re.compile(rf"(?<={_CJK})([,;:!?])(?=\s?{_CJK}|\s*$)")
+_HALFWIDTH = _re_speedup.compile(rf"(?<={_CJK})([,;:!?])(?=\s?{_CJK}|\s*$)")
 _MASK = re.compile(r"`+[^`]*`+|\]\([^)]*\)|<[^>\n]*>|https?://\S+")
 _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 

@@ -28,10 +28,10 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.model import record
 
 if TYPE_CHECKING:
     from gtcbrief.config import Config
@@ -105,7 +105,7 @@ def document_content(doc: Document) -> tuple[Any, ...]:
     return (doc.format, doc.title, tuple(entry_content(e) for e in doc.entries))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixResult:
     path: str
     original: str

@@ -106,7 +106,7 @@ _ZH_STOP = frozenset(
 # ----------------------------------------------------------------- glossary
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Glossary:
     """English and Chinese terms mapped to concept ids (connected terms share one)."""
 

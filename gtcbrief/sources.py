@@ -12,16 +12,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.model import record
 from gtcbrief.walk import MD_SUFFIXES
 
 __all__ = ["MD_SUFFIXES", "Source", "decode", "iter_paths", "read_source"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """A file's display path and its decoded text."""
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import TYPE_CHECKING, Any
+
+from gtcbrief.model import record
 
 if TYPE_CHECKING:
     from gtcbrief.model import Document, Entry
@@ -38,7 +40,7 @@ STOP_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Group:
     """One row of ``stats --by KEY``."""
 
@@ -55,7 +57,7 @@ class Group:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lengths:
     """Description lengths in characters (entries that have one)."""
 
@@ -67,7 +69,7 @@ class Lengths:
     buckets: tuple[tuple[str, int], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Summary:
     documents: int
     entries: int

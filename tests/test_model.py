@@ -63,3 +63,72 @@ def test_records_differing_in_one_field_differ() -> None:
     moved = dataclasses.replace(entry, line=entry.line + 1)
     assert moved != entry
     assert moved.title == entry.title
+
+
+# ``record`` writes equality, the hash and the repr once for every record instead of
+# having dataclass generate them per class: they must behave as the generated ones.
+
+
+def _twins(body: dict[str, object], annotations: dict[str, str]) -> tuple[type, type]:
+    """The same class made by ``record`` and by ``dataclass(unsafe_hash=True)``."""
+
+    def make(decorate: object) -> type:
+        cls = type("Twin", (), {**body, "__annotations__": dict(annotations)})
+        cls.__qualname__ = "Twin"
+        return decorate(cls)  # type: ignore[operator,no-any-return]
+
+    return make(model.record), make(dataclasses.dataclass(slots=True, unsafe_hash=True))
+
+
+TWINS = [
+    pytest.param({}, {}, [()], id="no-fields"),
+    pytest.param({}, {"a": "float"}, [(1.0,), (float("nan"),), (2.0,)], id="one-field"),
+    pytest.param(
+        {"c": dataclasses.field(default=(), compare=False, hash=False)},
+        {"a": "str", "b": "int", "c": "tuple[int, ...]"},
+        [("x", 1, (1,)), ("x", 1, (2,)), ("y", 1, ())],
+        id="a-field-that-neither-compares-nor-hashes",
+    ),
+    pytest.param(
+        {"b": dataclasses.field(default="", repr=False, compare=False)},
+        {"a": "str", "b": "str"},
+        [("x", "one"), ("x", "two"), ("z", "")],
+        id="a-field-not-shown",
+    ),
+    pytest.param(
+        {"b": dataclasses.field(default=0, compare=False, hash=True)},
+        {"a": "str", "b": "int"},
+        [("x", 1), ("x", 2)],
+        id="a-field-that-hashes-only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "annotations", "values"), TWINS)
+def test_a_record_compares_hashes_and_reads_as_dataclass_would_make_it(
+    body: dict[str, object], annotations: dict[str, str], values: list[tuple[object, ...]]
+) -> None:
+    ours, theirs = _twins(body, annotations)
+    mine = [ours(*v) for v in values]
+    reference = [theirs(*v) for v in values]
+    for a, ra in zip(mine, reference, strict=True):
+        assert repr(a) == repr(ra)
+        assert hash(a) == hash(ra)
+        assert (a == a) is (ra == ra)  # a NaN field: equal, by the tuple's identity check
+        assert a.__eq__(object()) is NotImplemented
+        for b, rb in zip(mine, reference, strict=True):
+            assert (a == b) is (ra == rb)
+            assert (a != b) is (ra != rb)
+    assert ours.__eq__.__qualname__ == "Twin.__eq__"
+
+    def described(cls: type) -> list[tuple[object, ...]]:
+        return [(f.name, f.compare, f.hash, f.repr) for f in dataclasses.fields(cls)]
+
+    assert described(ours) == described(theirs)
+
+
+def test_a_record_equals_no_other_class_with_the_same_fields() -> None:
+    one, _ = _twins({}, {"a": "int"})
+    other, _ = _twins({}, {"a": "int"})
+    assert one(1) != other(1)
+    assert one(1) == one(1)

@@ -72,12 +72,12 @@ class DocContext:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CorpusContext:
     config: Config
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     code: str
     name: str

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gtcbrief.diagnostics import SEVERITIES, Diagnostic, Severity
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.model import record
 from gtcbrief.rules import CorpusContext, DocContext, Hit, Rule, all_rules, by_key, resolve
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 MISMATCH_RULES = ("GB301", "GB302")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selection:
     """Which rules run, and at which severity."""
 

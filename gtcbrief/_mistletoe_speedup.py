@@ -17,6 +17,11 @@ the scan at all.
 The rewrite is exact or nothing: if the statement is not found as expected,
 only the expression is replaced; if that is not found verbatim (a different
 mistletoe), the module is imported unchanged.
+
+The rewritten module's code is kept in the cache directory, named for the
+bytecode format and the rewritten source's hash (a ``.pyc`` beside the source is
+of the module as shipped): compiling it took 6.9 ms of every command that parses
+a document.
 """
 
 from __future__ import annotations
@@ -117,11 +122,58 @@ def rewrite(source: str) -> str:
     return source
 
 
+def _code_file(source: bytes) -> str:
+    """Where the code compiled from ``source`` (rewritten) is kept: named for the
+    bytecode's format and the source's hash, as a hash-based ``.pyc`` is checked."""
+    from importlib.util import MAGIC_NUMBER, source_hash
+
+    from gtcbrief.text import cache_root
+
+    name = f"mistletoe-core_tokens-{MAGIC_NUMBER.hex()}-{source_hash(source).hex()}.marshal"
+    return os.path.join(cache_root(), name)
+
+
+def _cached_code(path: str) -> CodeType | None:
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            code = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
+
+
+def _keep_code(path: str, code: CodeType) -> None:
+    import marshal
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(marshal.dumps(code))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache: compiled again next time
+
+
 class _Loader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> CodeType:
+        """The rewritten module's code, compiled once per source and Python and kept in
+        the cache directory: compiling ``core_tokens`` took 6.9 ms of every command that
+        loads a document (a ``.pyc`` beside the source is of the unrewritten module)."""
+        import _imp
+
         path = self.get_filename(fullname)
-        source = self.get_data(path).decode("utf-8")
-        return compile(rewrite(source), path, "exec", dont_inherit=True)
+        source = rewrite(self.get_data(path).decode("utf-8")).encode("utf-8")
+        kept = _code_file(source)
+        code = _cached_code(kept)
+        if code is None:
+            code = compile(source, path, "exec", dont_inherit=True)
+            _keep_code(kept, code)
+        else:
+            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]  # as a .pyc is
+        return code
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,3 +98,31 @@ def test_loading_never_scans_unicode_for_mistletoes_punctuation(tmp_path: Path) 
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "A *b* `c`!"
+
+
+def test_the_rewritten_mistletoe_module_is_compiled_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from gtcbrief import _mistletoe_speedup as s
+
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path))
+    spec = importlib.util.find_spec(s.TARGET)
+    assert spec is not None and spec.origin is not None
+    loader = s._Loader(s.TARGET, spec.origin)
+    compiled: list[object] = []
+
+    def counting_compile(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(args[1])
+        return compile(*args, **kwargs)
+
+    monkeypatch.setattr(s, "compile", counting_compile, raising=False)
+    first = loader.get_code(s.TARGET)
+    assert "__import__" in first.co_names  # the rewrite's, making the punctuation lazily
+    assert loader.get_code(s.TARGET) == first
+    assert compiled == [spec.origin]  # compiled once, then read back
+    (kept,) = tmp_path.glob("mistletoe-core_tokens-*.marshal")
+    kept.write_bytes(b"not marshal data")
+    assert loader.get_code(s.TARGET) == first  # a damaged file is a miss
+    assert len(compiled) == 2

@@ -26,12 +26,10 @@ a document.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -71,15 +69,30 @@ def punctuation_chars() -> frozenset[str]:
     except (OSError, UnicodeDecodeError):
         pass
     chars = compute_punctuation()
+    _keep(path, ("P:" + "".join(sorted(chars))).encode("utf-8"))
+    return chars
+
+
+def _keep(path: str, data: bytes) -> None:
+    """Write ``path`` atomically; without a cache directory, nothing (correct, just
+    slower next time)."""
+    import tempfile  # (not at import: it costs every command a few milliseconds)
+
+    folder = os.path.dirname(path)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("P:" + "".join(sorted(chars)))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError:
-        pass  # no cache: correct, just slow next time
-    return chars
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 class Punctuation(AbstractSet[str]):
@@ -144,19 +157,6 @@ def _cached_code(path: str) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-def _keep_code(path: str, code: CodeType) -> None:
-    import marshal
-
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(marshal.dumps(code))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache: compiled again next time
-
-
 class _Loader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> CodeType:
         """The rewritten module's code, compiled once per source and Python and kept in
@@ -169,14 +169,19 @@ class _Loader(importlib.machinery.SourceFileLoader):
         kept = _code_file(source)
         code = _cached_code(kept)
         if code is None:
+            import marshal
+
             code = compile(source, path, "exec", dont_inherit=True)
-            _keep_code(kept, code)
+            _keep(kept, marshal.dumps(code))
         else:
             _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]  # as a .pyc is
         return code
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
+    """A meta path finder (``importlib.abc.MetaPathFinder`` without its import, which
+    brings ``importlib.resources`` and ``tempfile``: 4 ms of every command)."""
+
     def find_spec(
         self,
         fullname: str,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import textwrap
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -650,6 +649,8 @@ def _notes_entries(
             while end > start and not lines[end - 1].strip():
                 end -= 1
             first = _LIST_MARKER.sub("", lines[start - 1], count=1).strip()
+            import textwrap  # (here: only notes' bullets need it)
+
             rest = textwrap.dedent("\n".join(lines[start:end])).strip()
             entries.append(
                 Entry(

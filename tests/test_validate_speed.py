@@ -126,3 +126,22 @@ def test_the_rewritten_mistletoe_module_is_compiled_once_and_kept(
     kept.write_bytes(b"not marshal data")
     assert loader.get_code(s.TARGET) == first  # a damaged file is a miss
     assert len(compiled) == 2
+
+
+def test_an_unwritable_cache_directory_only_means_compiling_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from gtcbrief import _mistletoe_speedup as s
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(blocked))
+    spec = importlib.util.find_spec(s.TARGET)
+    assert spec is not None and spec.origin is not None
+    code = s._Loader(s.TARGET, spec.origin).get_code(s.TARGET)
+    assert "__import__" in code.co_names
+    s._keep(str(tmp_path / "kept" / "x.bin"), b"data")
+    assert (tmp_path / "kept" / "x.bin").read_bytes() == b"data"
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["x.bin"]  # no temporary left

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from urllib.parse import unquote
 
 from gtcbrief.rules import DocContext, Hit
 
@@ -37,6 +36,8 @@ def broken_link(d: DocContext) -> Iterator[Hit]:
     links = [k for k in d.doc.links if not k.image and k.target.startswith("#")]
     if not links:
         return
+    from urllib.parse import unquote  # (here: 2 ms that a brief without such links skips)
+
     targets = _targets(d)
     for link in links:
         fragment = link.target[1:]

@@ -14,7 +14,6 @@ plus the offending line), ``json`` (one array, the contract in SPEC.md),
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -217,6 +216,8 @@ def sarif_log(
 def write_sarif(
     diagnostics: Sequence[Diagnostic], rules: Sequence[Rule], out: IO[str], version: str
 ) -> int:
+    import json
+
     json.dump(sarif_log(diagnostics, rules, version), out, ensure_ascii=False, indent=2)
     out.write("\n")
     return len(diagnostics)

@@ -300,7 +300,102 @@ def builtin_glossary_path() -> Path:
 
 @lru_cache(maxsize=8)
 def _glossary_cached(extra: tuple[tuple[str, str], ...]) -> Glossary:
-    return parse_glossary([*read_glossary_tsv(builtin_glossary_path()), *extra])
+    if extra:  # a config's own terms: built for this run
+        return parse_glossary([*read_glossary_tsv(builtin_glossary_path()), *extra])
+    kept = _kept_glossary_file()
+    glossary = _read_glossary(kept) if kept else None
+    if glossary is None:
+        glossary = parse_glossary(read_glossary_tsv(builtin_glossary_path()))
+        if kept:
+            _keep_glossary(kept, glossary)
+    return glossary
+
+
+def _keep_glossary(path: str, glossary: Glossary) -> None:
+    """Write the built glossary, and remove those kept for other files."""
+    from gtcbrief._mistletoe_speedup import _keep
+
+    _keep(path, _glossary_blob(glossary))
+    folder, name = os.path.split(path)
+    try:
+        others = [n for n in os.listdir(folder) if n.startswith("glossary-") and n != name]
+        for other in others:
+            os.unlink(os.path.join(folder, other))
+    except OSError:
+        pass
+
+
+#: Bumped when what :func:`_glossary_blob` writes changes.
+_GLOSSARY_FORMAT = 1
+
+
+def _kept_glossary_file() -> str:
+    """Where the shipped glossary is kept built (``""`` if a file is missing): named
+    for the files its building reads, by size and modification time, as a ``.pyc``
+    is checked. Building it took 13 ms of every ``validate``, a tenth of one brief's."""
+    from gtcbrief.text import cache_root
+
+    here = os.path.dirname(__file__)
+    stamps = []
+    for name in ("data/glossary.tsv", "mismatch.py", "text.py", "data/t2s.txt"):
+        try:
+            st = os.stat(os.path.join(here, name))
+        except OSError:
+            return ""
+        stamps.append(f"{st.st_size:x}.{st.st_mtime_ns:x}")
+    return os.path.join(cache_root(), f"glossary-{_GLOSSARY_FORMAT}-{'-'.join(stamps)}.marshal")
+
+
+def _glossary_blob(g: Glossary) -> bytes:
+    import marshal
+
+    return marshal.dumps(
+        (
+            dict(g.english),
+            dict(g.chinese),
+            dict(g.labels),
+            g.english_re.pattern if g.english_re is not None else None,
+            dict(g.heads),
+            g.word_starts,
+            g.head_pairs.pattern if g.head_pairs is not None else None,
+            dict(g.by_word),
+        )
+    )
+
+
+def _read_glossary(path: str) -> Glossary | None:
+    """The glossary :func:`_glossary_blob` wrote to ``path``; ``None`` if it cannot be
+    read as one (missing, damaged: built again)."""
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            data = marshal.loads(fh.read())
+        english, chinese, labels, english_re, heads, word_starts, head_pairs, by_word = data
+        checks = (
+            (english, dict),
+            (chinese, dict),
+            (labels, dict),
+            (heads, dict),
+            (by_word, dict),
+            (word_starts, bool),
+        )
+        if not all(isinstance(value, kind) for value, kind in checks):
+            return None
+        if not all(p is None or isinstance(p, str) for p in (english_re, head_pairs)):
+            return None
+        return Glossary(
+            english,
+            chinese,
+            labels,
+            re.compile(english_re) if english_re is not None else None,
+            heads,
+            word_starts,
+            _re_speedup.compile(head_pairs) if head_pairs is not None else None,
+            by_word,
+        )
+    except (OSError, EOFError, ValueError, TypeError, re.error):
+        return None
 
 
 def load_glossary(config: Config | None = None) -> Glossary:

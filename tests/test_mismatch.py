@@ -132,6 +132,36 @@ def test_shipped_glossary_has_hundreds_of_pairs_and_the_core_terms() -> None:
         assert set(g.concepts(en)) & set(g.concepts(zh)), (en, zh)
 
 
+def test_the_shipped_glossary_is_built_once_and_kept_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path))
+    built = parse_glossary(mismatch.read_glossary_tsv(mismatch.builtin_glossary_path()))
+    (tmp_path / "glossary-0-old.marshal").write_bytes(b"")  # kept for other files
+    mismatch._glossary_cached.cache_clear()
+    assert mismatch.load_glossary() == built  # built, and kept
+    (kept,) = tmp_path.glob("glossary-*.marshal")
+
+    def unbuildable(rows: object) -> mismatch.Glossary:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(mismatch, "parse_glossary", unbuildable)
+    mismatch._glossary_cached.cache_clear()
+    read = mismatch.load_glossary()
+    assert read == built and read.head_pairs is not None
+    assert read.concept_ids("基于深度学习的推理") == built.concept_ids("基于深度学习的推理")
+    monkeypatch.undo()
+
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path))
+    kept.write_bytes(b"damaged")
+    mismatch._glossary_cached.cache_clear()
+    assert mismatch.load_glossary() == built  # a damaged file is built again
+    mismatch._glossary_cached.cache_clear()
+    assert mismatch.load_glossary(Config(raw={"glossary": {"extension": "扩展插件"}})) != built
+    assert [p.name for p in tmp_path.iterdir()] == [kept.name]  # a config's own is not kept
+    mismatch._glossary_cached.cache_clear()
+
+
 def test_config_extends_the_glossary(tmp_path: Path) -> None:
     item = Item("Omniverse Kit Extensions", "介绍扩展插件的开发方法和最佳实践。")
     plain = Scorer([item], mismatch.load_glossary(Config())).score_all()[0]

@@ -69,30 +69,10 @@ def punctuation_chars() -> frozenset[str]:
     except (OSError, UnicodeDecodeError):
         pass
     chars = compute_punctuation()
-    _keep(path, ("P:" + "".join(sorted(chars))).encode("utf-8"))
+    from gtcbrief.text import keep_file
+
+    keep_file(path, ("P:" + "".join(sorted(chars))).encode("utf-8"))
     return chars
-
-
-def _keep(path: str, data: bytes) -> None:
-    """Write ``path`` atomically; without a cache directory, nothing (correct, just
-    slower next time)."""
-    import tempfile  # (not at import: it costs every command a few milliseconds)
-
-    folder = os.path.dirname(path)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 class Punctuation(AbstractSet[str]):
@@ -171,8 +151,10 @@ class _Loader(importlib.machinery.SourceFileLoader):
         if code is None:
             import marshal
 
+            from gtcbrief.text import keep_file
+
             code = compile(source, path, "exec", dont_inherit=True)
-            _keep(kept, marshal.dumps(code))
+            keep_file(kept, marshal.dumps(code))
         else:
             _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]  # as a .pyc is
         return code

@@ -313,9 +313,9 @@ def _glossary_cached(extra: tuple[tuple[str, str], ...]) -> Glossary:
 
 def _keep_glossary(path: str, glossary: Glossary) -> None:
     """Write the built glossary, and remove those kept for other files."""
-    from gtcbrief._mistletoe_speedup import _keep
+    from gtcbrief.text import keep_file
 
-    _keep(path, _glossary_blob(glossary))
+    keep_file(path, _glossary_blob(glossary))
     folder, name = os.path.split(path)
     try:
         others = [n for n in os.listdir(folder) if n.startswith("glossary-") and n != name]

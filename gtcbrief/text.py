@@ -90,6 +90,28 @@ def cache_root() -> str:
     return os.path.join(base, "gtcbrief")
 
 
+def keep_file(path: str, data: bytes) -> None:
+    """Write a file of the cache directory atomically; if it cannot be written,
+    nothing (what it keeps is made again next time)."""
+    import tempfile  # (not at import: it costs every command a few milliseconds)
+
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def user_dict_path() -> Path:
     from pathlib import Path
 

@@ -134,6 +134,7 @@ def test_an_unwritable_cache_directory_only_means_compiling_again(
     import importlib.util
 
     from gtcbrief import _mistletoe_speedup as s
+    from gtcbrief.text import keep_file
 
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
@@ -142,6 +143,6 @@ def test_an_unwritable_cache_directory_only_means_compiling_again(
     assert spec is not None and spec.origin is not None
     code = s._Loader(s.TARGET, spec.origin).get_code(s.TARGET)
     assert "__import__" in code.co_names
-    s._keep(str(tmp_path / "kept" / "x.bin"), b"data")
+    keep_file(str(tmp_path / "kept" / "x.bin"), b"data")
     assert (tmp_path / "kept" / "x.bin").read_bytes() == b"data"
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["x.bin"]  # no temporary left

@@ -1423,20 +1423,24 @@ class Scorer:
         else:
             xs, has = known
         # One pass over the title's keys: its words and concepts with their weights,
-        # and its bigrams, each with whether the description has it.
+        # and its bigrams, each with whether the description has it. A key found only
+        # in the speakers (a name, an organisation) is never missing: a description
+        # need not name its speaker ("missing: ming" told the writer nothing).
+        last = title.speakers_only
         terms: list[tuple[str, float, bool]] = []
         bigrams: list[tuple[str, bool]] = []
         for key, x, hit in zip(title.weights, xs, has, strict=True):
+            if not hit and key in last:
+                continue
             if key.startswith("b:"):
                 bigrams.append((key[2:], hit))
             else:
                 terms.append((key, x, hit))
-        # Heaviest first, the speakers' own names and organisations last (a rare name
-        # outweighs a title word, but a description need not name its speaker); stable
-        # sorts, so keys of equal weight keep the title's order. (One sort by weight and
-        # a stable split: a sort keyed on (not last, weight) built a tuple a key.)
+        # Heaviest first, the speakers' names and organisations found last (a rare name
+        # outweighs a title word); stable sorts, so keys of equal weight keep the title's
+        # order. (One sort by weight and a stable split: a sort keyed on (not last,
+        # weight) built a tuple a key.)
         terms.sort(key=_WEIGHT_OF, reverse=True)
-        last = title.speakers_only
         if last:
             terms = [t for t in terms if t[0] not in last] + [t for t in terms if t[0] in last]
         show = title.shown

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from gtcbrief import _re_speedup
 from gtcbrief.model import record
-from gtcbrief.text import normalize
+from gtcbrief.text import CJK_CLASS, normalize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,7 +85,7 @@ MIN_PARTIAL = 40
 #: Descriptions shorter than this are never compared ("待补充", "TBD").
 MIN_DESCRIPTION = 12
 
-_KEEP = _re_speedup.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KEEP = _re_speedup.compile(f"[^0-9a-z{CJK_CLASS}]+")
 _SENTENCE = re.compile(r"(?<=[。！？!?；;])|\n+")
 
 

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from gtcbrief import _re_speedup
 from gtcbrief.model import record
-from gtcbrief.text import cjk_bigrams, normalize
+from gtcbrief.text import CJK_CLASS, cjk_bigrams, normalize
 
 if TYPE_CHECKING:
     from gtcbrief.cache import BlobStore
@@ -910,7 +910,7 @@ def parse_cedict(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     the loop is kept lean: a gloss without ``(`` skips the substitution (it would
     change nothing), and the patterns are bound once."""
     inverse: dict[str, set[str]] = {}
-    cjk = _re_speedup.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+").fullmatch
+    cjk = _re_speedup.compile(f"[{CJK_CLASS}]+").fullmatch
     line_match, parens, stop = _CEDICT_LINE.match, _PARENS.sub, _EN_STOP
     for line in lines:
         if line.startswith("#"):

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 #: The Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
 CJK_RANGES = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
-_CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
+#: :data:`CJK_RANGES` as the inside of a regex character class (``[{CJK_CLASS}]``).
+CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
 #: Compiled on first use (:func:`_pattern`): a class of 28,000 characters takes
 #: milliseconds to compile, which a query that never segments need not pay. Not a
 #: module ``__getattr__``: every ``from gtcbrief.text import …`` inside a function
@@ -54,9 +55,9 @@ _CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
 #: 600 hits). Without one, Python 3.11 still makes and drops an AttributeError for
 #: any module without ``__path__`` (≈1 µs): code run per entry imports at the top.
 _PATTERNS = {
-    "_RUNS": rf"(?P<latin>[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*)|(?P<cjk>[{_CJK_CLASS}]+)",
-    "_GRAM_RUNS": rf"[0-9a-z]+|[{_CJK_CLASS}]+",
-    "_CJK_CHAR": rf"[{_CJK_CLASS}]",
+    "_RUNS": rf"(?P<latin>[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*)|(?P<cjk>[{CJK_CLASS}]+)",
+    "_GRAM_RUNS": rf"[0-9a-z]+|[{CJK_CLASS}]+",
+    "_CJK_CHAR": rf"[{CJK_CLASS}]",
 }
 
 

@@ -86,7 +86,7 @@ def test_bigrams_keep_lone_characters() -> None:
 
 def _bigrams_reference(raw: str) -> list[str]:
     """:func:`cjk_bigrams` read off every Chinese run of the normal form, no shortcut."""
-    runs = re.findall(f"[{text._CJK_CLASS}]+", normalize(raw))
+    runs = re.findall(f"[{text.CJK_CLASS}]+", normalize(raw))
     return [r if len(r) == 1 else r[i : i + 2] for r in runs for i in range(max(1, len(r) - 1))]
 
 

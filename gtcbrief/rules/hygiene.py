@@ -9,10 +9,11 @@ from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
 from gtcbrief.rules.common import code_lines
+from gtcbrief.text import CJK_CLASS
 
 _TRAILING = re.compile(r"[ \t\u3000]+$")
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
-_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_CJK = f"[{CJK_CLASS}]"
 _HAS_CJK = _re_speedup.compile(_CJK)
 _ANY_MARK = re.compile(r"[,;:!?]")
 #: A half-width , ; : ! ? right after a Chinese character, followed by Chinese or the line end.

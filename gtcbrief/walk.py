@@ -153,6 +153,12 @@ def snapshot(files: Sequence[File]) -> str:
     return blake2b(listing, digest_size=16).hexdigest()
 
 
+def search_targets(paths: Sequence[str] | None) -> list[str]:
+    """What a search covers: the paths given, else the current directory (the walk
+    started before the search is imported and the search itself must agree)."""
+    return list(paths or ["."])
+
+
 def walk_for_index(paths: Sequence[str], *, in_memory: bool, verbose: bool) -> Walk | None:
     """A :class:`Walk` of PATHS for an index on disk to be presumed fresh against, started
     now; ``None`` when there is nothing to presume on: the index lives in memory

@@ -68,10 +68,10 @@ def run(request: Request, walk: Walk | None = None) -> int:
     ``walk``: the walk of the files that :func:`gtcbrief.walk.walk_for_index` started
     for this request, if the caller started it already; it is ended either way.
     """
-    from gtcbrief.walk import walk_for_index
+    from gtcbrief.walk import search_targets, walk_for_index
 
     r = request
-    targets = list(r.paths or ["."])
+    targets = search_targets(r.paths)
     try:
         check_choice("--format", r.fmt, GREP_FORMATS)
         check_choice("--sort", r.sort, ("rank", "path"))

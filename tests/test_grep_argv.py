@@ -217,3 +217,20 @@ def test_the_walk_starts_before_the_search_is_imported_and_sqlite3_never_is(
     assert proc.returncode == 0 and "注意力" in proc.stdout
     # the index reads SQLite through ``_sqlite3``: ``sqlite3`` would import ``datetime``
     assert proc.stderr == "walk []\nend []\n"
+
+
+def test_without_paths_both_ways_search_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    here = tmp_path / "here"
+    (here / "sub").mkdir(parents=True)
+    shutil.copy(ROOT / "samples" / "gtc-daily-brief.md", here / "sub" / "brief.md")
+    monkeypatch.chdir(here)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert entry.main(["grep", "注意力", "-c", *cache]) == 0  # the plain command line
+    plain = capsys.readouterr().out
+    assert plain.startswith(("sub/brief.md:", "./sub/brief.md:"))
+    assert run(["grep", "注意力", "-c", *cache]) == 0  # through Typer
+    assert capsys.readouterr().out == plain

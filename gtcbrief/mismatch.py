@@ -307,22 +307,10 @@ def _glossary_cached(extra: tuple[tuple[str, str], ...]) -> Glossary:
     if glossary is None:
         glossary = parse_glossary(read_glossary_tsv(builtin_glossary_path()))
         if kept:
-            _keep_glossary(kept, glossary)
+            from gtcbrief.text import keep_file
+
+            keep_file(kept, _glossary_blob(glossary), replacing="glossary-")
     return glossary
-
-
-def _keep_glossary(path: str, glossary: Glossary) -> None:
-    """Write the built glossary, and remove those kept for other files."""
-    from gtcbrief.text import keep_file
-
-    keep_file(path, _glossary_blob(glossary))
-    folder, name = os.path.split(path)
-    try:
-        others = [n for n in os.listdir(folder) if n.startswith("glossary-") and n != name]
-        for other in others:
-            os.unlink(os.path.join(folder, other))
-    except OSError:
-        pass
 
 
 #: Bumped when what :func:`_glossary_blob` writes changes.
@@ -1004,18 +992,10 @@ def lexicon() -> Mapping[str, tuple[str, ...]]:
         pass
     with source.open(encoding="utf-8") as fh:
         parsed = _lexicon = parse_cedict(fh)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            lines = ("\n".join(parsed), "\n".join("|".join(zh) for zh in parsed.values()))
-            marshal.dump(lines, fh)
-        os.replace(tmp, cache)
-        for other in cache.parent.glob("lexicon-*.marshal"):
-            if other.name != name:
-                other.unlink(missing_ok=True)
-    except OSError:
-        pass
+    from gtcbrief.text import keep_file
+
+    lines = ("\n".join(parsed), "\n".join("|".join(zh) for zh in parsed.values()))
+    keep_file(str(cache), marshal.dumps(lines), replacing="lexicon-")
     return parsed
 
 

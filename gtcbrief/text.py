@@ -91,9 +91,11 @@ def cache_root() -> str:
     return os.path.join(base, "gtcbrief")
 
 
-def keep_file(path: str, data: bytes) -> None:
+def keep_file(path: str, data: bytes, *, replacing: str = "") -> bool:
     """Write a file of the cache directory atomically; if it cannot be written,
-    nothing (what it keeps is made again next time)."""
+    nothing (what it keeps is made again next time). Once written, the folder's
+    other files whose names start with ``replacing`` (made for other inputs) are
+    removed. Whether it was written."""
     import tempfile  # (not at import: it costs every command a few milliseconds)
 
     folder = os.path.dirname(path)
@@ -101,7 +103,7 @@ def keep_file(path: str, data: bytes) -> None:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -111,6 +113,16 @@ def keep_file(path: str, data: bytes) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
+    if replacing:
+        name = os.path.basename(path)
+        try:
+            for other in os.listdir(folder):
+                if other.startswith(replacing) and other != name:
+                    os.unlink(os.path.join(folder, other))
+        except OSError:
+            pass
+    return True
 
 
 def user_dict_path() -> Path:

@@ -146,6 +146,11 @@ def test_an_unwritable_cache_directory_only_means_compiling_again(
     monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(blocked))
     code = _core_tokens_loader().get_code(s.TARGET)
     assert "__import__" in code.co_names
-    keep_file(str(tmp_path / "kept" / "x.bin"), b"data")
+    assert not keep_file(str(blocked / "x.bin"), b"data")
+    assert keep_file(str(tmp_path / "kept" / "x.bin"), b"data")
     assert (tmp_path / "kept" / "x.bin").read_bytes() == b"data"
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["x.bin"]  # no temporary left
+    (tmp_path / "kept" / "x-old.bin").write_bytes(b"old")
+    (tmp_path / "kept" / "y.bin").write_bytes(b"other")
+    assert keep_file(str(tmp_path / "kept" / "x-new.bin"), b"new", replacing="x")
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["x-new.bin", "y.bin"]

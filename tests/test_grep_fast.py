@@ -12,9 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gtcbrief.commands.grep_core import (
+    MATCH_STYLE,
     Segment,
+    _painter,
     _plain,
     _reach,
+    _rich_text,
     _shown_over,
     _styled,
     _windows,
@@ -309,3 +312,43 @@ def test_fitting_by_runs_counts_as_cell_by_cell(piece: str, budget: int) -> None
 
     # by runs where the piece is ASCII and surely-wide runs, else character by character
     assert _fitting(piece, budget) == _reference_reach(piece, 0, 1, budget)
+
+
+#: The styles grep's text gives its segments, and some it never does.
+STYLES = [None, "magenta", "green", "dim", "bold cyan", "bold", "bold " + MATCH_STYLE, MATCH_STYLE]
+STYLES += ["italic blue on white", "underline #ff8800", "reverse", "color(200)"]
+SEGMENTS = st.lists(
+    st.tuples(st.text(alphabet=TRICKY + "\t", max_size=12), st.sampled_from(STYLES))
+)
+
+
+@settings(max_examples=300)
+@given(SEGMENTS, st.sampled_from(["standard", "256", "truecolor", "windows", None]), st.booleans())
+def test_a_painted_line_is_what_rich_prints(
+    segments: list[Segment], system: str | None, no_color: bool
+) -> None:
+    """On a colour terminal grep writes a line's segments itself, a block of lines at a
+    time: exactly the characters rich's console prints for the line, in each colour
+    system, with or without NO_COLOR (tabs, which rich expands to its tab stops,
+    included)."""
+    from rich.console import Console
+
+    con = Console(
+        force_terminal=True,
+        color_system=system,
+        no_color=no_color,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+    with con.capture() as captured:
+        con.print(_rich_text(segments), soft_wrap=True)
+    painted = _painter(con)
+    assert painted is not None
+    assert painted(segments) + "\n" == captured.get()
+
+
+def test_a_legacy_windows_console_is_left_to_rich() -> None:
+    from rich.console import Console
+
+    assert _painter(Console(legacy_windows=True, force_terminal=True)) is None

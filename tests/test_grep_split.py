@@ -3,6 +3,7 @@ what it prints is exactly what one process prints."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def _grep(args: list[str], split_from: int, capsys: pytest.CaptureFixture[str]) 
         pytest.param([], id="text"),
         pytest.param(["-C", "1", "--full-lines"], id="context"),
         pytest.param(["--format", "jsonl"], id="jsonl"),
+        pytest.param(["FORCE_COLOR"], id="colour"),
+        pytest.param(["FORCE_COLOR", "-C", "1"], id="colour-context"),
     ],
 )
 def test_two_processes_print_what_one_prints(
@@ -64,8 +67,13 @@ def test_two_processes_print_what_one_prints(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if options[:1] == ["FORCE_COLOR"]:  # the child writes its half in colour too
+        options = options[1:]
+        monkeypatch.delenv("NO_COLOR")
+        monkeypatch.setenv("FORCE_COLOR", "1")
     args = [query, str(docs), *options, "--cache-dir", str(docs.parent / "cache")]
     one = _grep(args, 10**9, capsys)
+    assert ("\x1b[" in one[1]) == ("FORCE_COLOR" in os.environ) or not one[1]
     halves: list[object] = []
     real = grep_core._Half.result
 

@@ -27,6 +27,9 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbri
 if TYPE_CHECKING:
     from typing import IO, Any, NamedTuple
 
+    from rich.console import Console
+    from rich.text import Text
+
     from gtcbrief.index import Index, Unit
     from gtcbrief.search import Hit, LineMatch, Options
     from gtcbrief.walk import Walk
@@ -245,8 +248,7 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
             return write_jsonl((hit_record(h) for h in hits), sink)
         return _render_text(hits, r.context, r.full, sink, after)
 
-    plain = r.fmt == "jsonl" or not use_colour()
-    ranked = ranking(index, r.query, options) if plain and r.limit is None else None
+    ranked = ranking(index, r.query, options) if r.limit is None else None
     if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():
         return write(index, ranked, out, 0)
     half = (len(ranked) + 1) // 2
@@ -254,6 +256,9 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         # long lines are cut around their matches (nearly always, with this many): compile
         # the regex for it once, here, not in both processes (≈11 M instructions each)
         _wide_run()
+    if r.fmt == "text" and use_colour():
+        # both write colour: import rich's console once, here, for both (≈50 ms each)
+        import rich.console  # noqa: F401
     # the child encodes its text for our output as the text layer would, when the
     # output is UTF-8 (so this process need not decode and encode it again)
     target = out.out if isinstance(out, _Held) else out
@@ -649,28 +654,105 @@ def _render_text(
 ) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
-    Styled segments become a rich ``Text`` (never markup) on a colour terminal;
-    without colour the same characters are written as plain lines
-    (:func:`_render_plain`).
+    On a colour terminal each line is a list of styled segments, written as
+    rich's console would print them as a ``Text`` (never markup) but a block
+    at a time (:func:`_painter`); without colour the same characters are
+    written as plain lines (:func:`_render_plain`).
     """
     from gtcbrief.render import use_colour
 
     if not use_colour():  # plain text: rich is not even imported
         return _render_plain(hits, context, full, out, after)
 
-    from rich.text import Text
-
     from gtcbrief.render import console
 
     con = console()
+    painted = _painter(con)
+    block: list[str] = []
+    interactive = _isatty(out)
 
     def show(segments: list[Segment]) -> None:
-        line = Text()
-        for text, style in segments:
-            line.append(text, style=style)
-        con.print(line, soft_wrap=True)
+        if painted is None:
+            con.print(_rich_text(segments), soft_wrap=True)
+            return
+        block.append(painted(segments))
+        if len(block) >= 512:
+            write()
+
+    def write() -> None:
+        if block:
+            block.append("")
+            out.write("\n".join(block))
+            block.clear()
 
     width = None if full else max(40, con.width - 9)
+    count = 0
+    try:
+        count = _show_hits(hits, context, width, show, write if interactive else None, after)
+    finally:
+        write()
+    return count
+
+
+def _rich_text(segments: list[Segment]) -> Text:
+    from rich.text import Text
+
+    line = Text()
+    for text, style in segments:
+        line.append(text, style=style)
+    return line
+
+
+def _painter(con: Console) -> Callable[[list[Segment]], str] | None:
+    """A line of styled segments as ``con.print(_rich_text(segments), soft_wrap=True)``
+    would write it (less the line feed), with each style worked out once.
+
+    rich writes each styled stretch as its style renders it for the console's
+    colour system, and plain stretches as they are; printing each line on its
+    own, it made a warm grep on a terminal several times slower than the same
+    grep into a pipe. A line with a tab is still printed by rich, into a string
+    (it expands tabs to its tab stops). ``None`` on a legacy Windows console,
+    which rich drives with calls, not escapes: there it prints every line.
+    """
+    if con.legacy_windows:
+        return None
+    from rich.console import COLOR_SYSTEMS
+
+    system = COLOR_SYSTEMS.get(con.color_system or "")
+    around: dict[str, tuple[str, str]] = {}
+
+    def paint(text: str, style: str | None) -> str:
+        if style is None or not text:
+            return text
+        wrap = around.get(style)
+        if wrap is None:
+            made = con.get_style(style)
+            if con.no_color:  # (NO_COLOR: rich keeps bold, dim, … but drops colours)
+                made = made.without_color
+            before, _, after = made.render("\0", color_system=system).partition("\0")
+            wrap = around[style] = (before, after)
+        return wrap[0] + text + wrap[1]
+
+    def painted(segments: list[Segment]) -> str:
+        if any("\t" in text for text, _style in segments):
+            with con.capture() as captured:
+                con.print(_rich_text(segments), soft_wrap=True)
+            return captured.get().removesuffix("\n")
+        return "".join([paint(text, style) for text, style in segments])
+
+    return painted
+
+
+def _show_hits(
+    hits: Iterator[Hit],
+    context: int,
+    width: int | None,
+    show: Callable[[list[Segment]], None],
+    each_hit: Callable[[], None] | None,
+    after: int,
+) -> int:
+    """The styled lines of :func:`_render_text`, each handed to ``show``; ``each_hit``
+    is called after each hit (to write it out on a terminal)."""
     count = 0
     for hit in hits:
         unit = hit.unit
@@ -702,6 +784,8 @@ def _render_text(
             show(row)
             previous = n
         count += 1
+        if each_hit is not None:
+            each_hit()
     return count
 
 

@@ -194,6 +194,9 @@ def _answer(index: Index, r: Request, options: Options) -> int:
     if index.pending is not None:
         shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only)
         if shown_as_found and (use_colour() or _isatty(out)):
+            if use_colour():
+                # import what colour needs (≈50 ms) while the walk is still going
+                import rich.console  # noqa: F401
             if not index.confirm():  # a terminal sees hits as they come: settle it first
                 raise _Stale
         else:

@@ -689,12 +689,10 @@ def _render_text(
             block.clear()
 
     width = None if full else max(40, con.width - 9)
-    count = 0
     try:
-        count = _show_hits(hits, context, width, show, write if interactive else None, after)
+        return _show_hits(hits, context, width, show, write if interactive else None, after)
     finally:
         write()
-    return count
 
 
 def _rich_text(segments: list[Segment]) -> Text:

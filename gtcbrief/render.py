@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
@@ -89,15 +89,27 @@ def console(stderr: bool = False) -> Console:
 
 def write_json_array(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     """Stream a JSON array, one record per line; returns how many were written."""
+    return json_array(out, lambda: write_json_items(records, out))
+
+
+def json_array(out: IO[str], items: Callable[[], int]) -> int:
+    """A JSON array around what ``items`` writes (:func:`write_json_items`) and counts."""
+    out.write("[")
+    count = items()
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def write_json_items(records: Iterable[Mapping[str, Any]], out: IO[str], after: int = 0) -> int:
+    """A JSON array's items, one a line: each after ``,`` and a line feed, the first after
+    a line feed alone unless ``after`` items came before it. Returns how many."""
     import json
 
     count = 0
-    out.write("[")
     for record in records:
-        out.write(",\n" if count else "\n")
+        out.write(",\n" if count or after else "\n")
         out.write(json.dumps(record, ensure_ascii=False))
         count += 1
-    out.write("\n]\n" if count else "]\n")
     return count
 
 

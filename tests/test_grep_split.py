@@ -3,6 +3,7 @@ what it prints is exactly what one process prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -55,6 +56,7 @@ def _grep(args: list[str], split_from: int, capsys: pytest.CaptureFixture[str]) 
         pytest.param([], id="text"),
         pytest.param(["-C", "1", "--full-lines"], id="context"),
         pytest.param(["--format", "jsonl"], id="jsonl"),
+        pytest.param(["--format", "json"], id="json"),
         pytest.param(["FORCE_COLOR"], id="colour"),
         pytest.param(["FORCE_COLOR", "-C", "1"], id="colour-context"),
     ],
@@ -98,17 +100,18 @@ CORPUS = ROOT.parent / "shared" / "corpus"
         st.sampled_from(["模型", "-数据", "nvidia", "OR", "训练", "-的", "title:ai"]),
         min_size=1,
         max_size=4,
-    )
+    ),
+    fmt=st.sampled_from(["text", "json"]),
 )
 def test_any_query_prints_the_same_split_or_not(
-    words: list[str], tmp_path_factory: pytest.TempPathFactory
+    words: list[str], fmt: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     import contextlib
     import io
 
     paths = [str(ROOT / "samples")] + ([str(CORPUS)] if CORPUS.is_dir() else [])
     cache = tmp_path_factory.getbasetemp() / "split-cache"  # one index for every example
-    args = ["grep", " ".join(words), *paths, "--cache-dir", str(cache)]
+    args = ["grep", " ".join(words), *paths, "--cache-dir", str(cache), "--format", fmt]
     results = []
     for split_from in (10**9, 1):
         buffer = io.StringIO()
@@ -258,3 +261,34 @@ def test_a_first_half_without_entries_adds_no_blank_line(
         one, two = results
     assert one == two
     assert one[0] == 0 and one[1] and not one[1].startswith("\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_a_first_half_without_entries_leaves_the_second_to_start_the_output(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranked first are the entries the query excludes, so this process's half shows
+    nothing: the child's half then starts the output, without the separator it put
+    before its first entry (a blank line, a comma)."""
+    brief = ["# 每日参会快报", ""]
+    for n in range(4):
+        brief += [f"## 【Talks & Panels】排除 {n}", "", "### 实事描述", "模型" * 6 + " 数据", ""]
+    for n in range(4):
+        brief += [f"## 【Talks & Panels】保留 {n}", "", "### 实事描述", "模型 其他", ""]
+    (tmp_path / "a.md").write_text("\n".join(brief), "utf-8")
+    args = ["模型 -数据", str(tmp_path), "--cache-dir", str(tmp_path / "cache"), "--format", fmt]
+    one = _grep(args, 10**9, capsys)
+    counts: list[int] = []
+    real = grep_core._Half.result
+
+    def recorded(self: grep_core._Half) -> tuple[int, str | bytes] | None:
+        done = real(self)
+        counts.append(-1 if done is None else done[0])
+        return done
+
+    monkeypatch.setattr(grep_core._Half, "result", recorded)
+    assert _grep(args, 1, capsys) == one
+    assert counts == [4]  # all four shown came from the child
+    if fmt == "json":
+        assert [r["title"] for r in json.loads(one[1])] == [f"保留 {n}" for n in range(4)]
+    assert one[1].count("保留") == 4 and "排除" not in one[1]

@@ -186,7 +186,7 @@ class _Held:
 
 def _answer(index: Index, r: Request, options: Options) -> int:
     """Write the hits of ``r`` in its format; returns how many entries matched."""
-    from gtcbrief.render import use_colour, write_json_array
+    from gtcbrief.render import json_array, use_colour
     from gtcbrief.search import search
 
     out: IO[str] = sys.stdout
@@ -212,7 +212,7 @@ def _answer(index: Index, r: Request, options: Options) -> int:
             n = per_file[path]
             out.write(f"{safe(path)}:{n}\n" if r.count_only else f"{safe(path)}\n")
     elif r.fmt == "json":
-        matched = write_json_array((hit_record(h) for h in search(index, r.query, options)), out)
+        matched = json_array(out, lambda: _stream(index, r, options, out))
     else:
         matched = _stream(index, r, options, out)
     if held is not None:
@@ -220,7 +220,7 @@ def _answer(index: Index, r: Request, options: Options) -> int:
     return matched
 
 
-#: From this many ranked candidates, a forked process takes the second half (text, jsonl).
+#: From this many ranked candidates, a forked process takes the second half (any format).
 #: Below it, starting the process and its connection costs about what it saves: at 600
 #: candidates (``NCCL`` at 100k) the split was 0-10 ms slower, at 7,600 (``注意力``) it saved
 #: 90-150 ms.
@@ -228,7 +228,8 @@ SPLIT_FROM = 1500
 
 
 def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
-    """Text or JSON Lines, streamed; with many candidates, on both cores.
+    """Text, JSON Lines or a JSON array's items, streamed; with many candidates, on both
+    cores.
 
     The ranked candidates are cut in two: this process verifies and writes
     the first half while a forked one, on its own connection to the same
@@ -249,6 +250,10 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
             from gtcbrief.render import write_jsonl
 
             return write_jsonl((hit_record(h) for h in hits), sink)
+        if r.fmt == "json":
+            from gtcbrief.render import write_json_items
+
+            return write_json_items((hit_record(h) for h in hits), sink, after)
         return _render_text(hits, r.context, r.full, sink, after)
 
     ranked = ranking(index, r.query, options) if r.limit is None else None
@@ -287,13 +292,13 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     if done is None:  # the child could not: do its half here
         return first + write(index, ranked[half:], out, first)
     second, text = done
-    # with no entry of ours, drop the line the child put between its first entry and ours
-    unseparated = r.fmt == "text" and not first
+    # with no entry of ours, drop what the child put between ours and its first: a blank
+    # line (text), a comma (a JSON array's items)
+    between = "" if first else {"text": "\n", "json": ","}.get(r.fmt, "")
     if isinstance(text, str):
-        out.write(text[1:] if unseparated and text[:1] == "\n" else text)
+        out.write(text.removeprefix(between))
         return first + second
-    if unseparated and text[:1] == b"\n":
-        text = text[1:]
+    text = text.removeprefix(between.encode())
     if binary is not None and not (isinstance(out, _Held) and out.parts is not None):
         target.flush()  # what this process wrote goes first
         binary[0].write(text)

@@ -191,12 +191,14 @@ def _answer(index: Index, r: Request, options: Options) -> int:
 
     out: IO[str] = sys.stdout
     held: _Held | None = None
+    shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only)
+    colour = shown_as_found and use_colour()
+    if colour:
+        # rich's console (≈50 ms) renders colour: imported now, while the walk may still
+        # be going, and before a split forks, so that both halves have it
+        import rich.console  # noqa: F401
     if index.pending is not None:
-        shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only)
-        if shown_as_found and (use_colour() or _isatty(out)):
-            if use_colour():
-                # import what colour needs (≈50 ms) while the walk is still going
-                import rich.console  # noqa: F401
+        if colour or (shown_as_found and _isatty(out)):
             if not index.confirm():  # a terminal sees hits as they come: settle it first
                 raise _Stale
         else:
@@ -239,7 +241,6 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     fails, or the index changed under it, this process does its half too.
     """
     from gtcbrief.forked import can_fork
-    from gtcbrief.render import use_colour
     from gtcbrief.search import ranking, search
 
     def write(
@@ -264,9 +265,6 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         # long lines are cut around their matches (nearly always, with this many): compile
         # the regex for it once, here, not in both processes (≈11 M instructions each)
         _wide_run()
-    if r.fmt == "text" and use_colour():
-        # both write colour: import rich's console once, here, for both (≈50 ms each)
-        import rich.console  # noqa: F401
     # the child encodes its text for our output as the text layer would, when the
     # output is UTF-8 (so this process need not decode and encode it again)
     target = out.out if isinstance(out, _Held) else out

@@ -1,0 +1,128 @@
+"""A long table is drawn a block at a time, and reads as the one table rich would draw.
+
+``parse`` and ``dedupe`` show a table on a terminal. rich lays a table out once it
+has every row, so a large corpus showed nothing until all of it was measured and
+drawn; these tests hold the blocks to rich's own table.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.measure import Measurement
+from rich.text import Text
+
+from gtcbrief import render
+from gtcbrief.commands.dedupe import MEMBER_TABLE
+from gtcbrief.commands.parse import DOC_TABLE, ENTRY_TABLE
+from gtcbrief.render import write_table
+
+Columns = Sequence[tuple[str, str] | tuple[str, str, int]]
+
+TABLES = {"entries": ENTRY_TABLE, "members": MEMBER_TABLE, "documents": DOC_TABLE}
+
+
+def drawn(
+    records: list[dict[str, Any]], columns: Columns, *, head: int, block: int, env: dict[str, str]
+) -> str:
+    """What ``write_table`` prints, with ``head`` rows measured first and ``block`` after."""
+    out = io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env),
+        mock.patch.object(sys, "stdout", out),
+        mock.patch.object(render, "TABLE_HEAD_ROWS", head),
+        mock.patch.object(render, "TABLE_BLOCK_ROWS", block),
+    ):
+        assert write_table(records, columns) == len(records)
+    return out.getvalue()
+
+
+def whole(records: list[dict[str, Any]], columns: Columns, env: dict[str, str]) -> str:
+    """rich's table of every row at once."""
+    return drawn(records, columns, head=len(records) + 1, block=1, env=env)
+
+
+cell = st.text(
+    alphabet=st.sampled_from("注意力机制模型 abcXYZ-/.:（），、0123456789\t\x1b"), max_size=40
+)
+
+
+def widest_first(records: list[dict[str, Any]], columns: Columns) -> list[dict[str, Any]]:
+    """``records`` after a row holding each column's widest value: rich measures the
+    columns without a ratio on the whole table, the blocks on the rows so far."""
+    con = render.console()
+
+    def width(value: str) -> int:
+        return Measurement.get(con, con.options, Text(render.safe(value))).maximum
+
+    top = {c[0]: max((r[c[0]] for r in records), key=width) for c in columns}
+    return [top, *records]
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"COLUMNS": "120"}, id="plain-120"),
+        pytest.param({"COLUMNS": "200", "FORCE_COLOR": "1", "NO_COLOR": ""}, id="colour-200"),
+        pytest.param({"COLUMNS": "72"}, id="plain-72"),
+        pytest.param({"COLUMNS": "30"}, id="too-narrow-for-the-ratios"),
+    ],
+)
+@settings(max_examples=20)
+@given(rows=st.lists(st.lists(cell, min_size=7, max_size=7), min_size=2, max_size=14))
+def test_blocks_draw_the_table_rich_draws(
+    table: str, env: dict[str, str], rows: list[list[str]]
+) -> None:
+    columns = TABLES[table]
+    # seven cells a row, as many as the widest table has columns
+    records = [dict(zip((c[0] for c in columns), r, strict=False)) for r in rows]
+    records = widest_first(records, columns)
+    assert drawn(records, columns, head=2, block=3, env=env) == whole(records, columns, env)
+
+
+def located(lines: int, where: Iterator[str]) -> list[dict[str, Any]]:
+    return [{"where": next(where), "title": f"第{i}场 注意力"} for i in range(lines)]
+
+
+def test_a_wider_cell_later_widens_its_column_from_its_block_on() -> None:
+    paths = iter(["a.md:1", "a.md:2", "a.md:3", "reports/2025/day-two.md:120", "a.md:5"])
+    text = drawn(located(5, paths), ENTRY_TABLE, head=2, block=2, env={"COLUMNS": "80"})
+    lines = text.splitlines()
+    assert "reports/2025/day-two.md:120" in text  # whole: a location is never folded
+    assert {cell_len(line) for line in lines} == {80}  # every line ends at the table's edge
+    first_rows = [line for line in lines if "a.md:1" in line or "a.md:3" in line]
+    later_rows = [line for line in lines if "a.md:5" in line]
+    assert first_rows[0].index("│", 1) < later_rows[0].index("│", 1)  # moved right
+
+
+def test_the_first_rows_are_written_before_the_rest_are_read() -> None:
+    out = io.StringIO()
+
+    def records() -> Iterator[dict[str, Any]]:
+        for i in range(40):
+            if i == 2 + 3 + 1:  # the first block, and the one after it, read
+                assert "第0场" in out.getvalue()
+            yield {"where": f"a.md:{i}", "title": f"第{i}场"}
+
+    with (
+        mock.patch.object(sys, "stdout", out),
+        mock.patch.object(render, "TABLE_HEAD_ROWS", 2),
+        mock.patch.object(render, "TABLE_BLOCK_ROWS", 3),
+    ):
+        assert write_table(records(), ENTRY_TABLE) == 40
+    assert out.getvalue().count("第") == 40
+
+
+def test_a_table_of_no_rows_is_its_header() -> None:
+    text = drawn([], ENTRY_TABLE, head=2, block=3, env={})
+    assert "Where" in text and "Title" in text

@@ -992,7 +992,43 @@ def row_parse(ctx: Context) -> list[Row]:
     else:
         for r in rows:
             _check(r, None)
+    if 10_000 in ctx.sizes:
+        rows.append(_row_parse_table(ctx))
     return rows
+
+
+#: The terminal a table row draws for: colour, 160 columns.
+TABLE_ENV = {"FORCE_COLOR": "1", "COLUMNS": "160"}
+
+
+def _row_parse_table(ctx: Context) -> Row:
+    """What an analyst at a terminal gets from ``parse``: its default there, a table."""
+    path = rel(corpus(10_000))
+    row = Row("parse-10k-table", "`parse --format table`, 10k entries, in colour", "recorded")
+    row.extra["env"] = " ".join(f"{k}={v}" for k, v in TABLE_ENV.items())
+    if ctx.wants(row.id):
+        env = dict(ctx.env, **TABLE_ENV)
+        env.pop("NO_COLOR", None)
+        argv = _gtc(ctx, "parse", "--format", "table", path)
+        row.ours = measure(argv, reps=1 if ctx.quick else 3, env=env, warm_only=True)
+        first = [_first_output(argv, env) for _ in range(1 if ctx.quick else 3)]
+        row.notes.append(f"first line after {statistics.median(first) * 1000:,.0f} ms")
+        _check(row, None)
+    return row
+
+
+def _first_output(argv: Sequence[str], env: dict[str, str]) -> float:
+    """Seconds from starting ``argv`` to the first byte on its stdout (read to the end)."""
+    start = time.perf_counter()
+    with subprocess.Popen(
+        argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
+        assert proc.stdout is not None
+        proc.stdout.read(1)
+        first = time.perf_counter() - start
+        while proc.stdout.read(1 << 16):
+            pass
+    return first
 
 
 def row_stats(ctx: Context) -> list[Row]:

@@ -21,6 +21,12 @@ class _Failed:
 
 FAILED = _Failed()
 
+#: The parent's ends of the pipes of every pool alive in this process. A child closes
+#: them all but its own: one that held another pool's job pipe open would keep that
+#: pool's children waiting for jobs, and that pool's :meth:`Workers.close` waiting for
+#: them (``parse`` draws a table on one pool while the loader loads on another).
+_OPEN: set[int] = set()
+
 #: Job and answer frames: ticket, size (and, for answers, 1 if ``work`` succeeded).
 _JOB = "<II"
 _ANSWER = "<IIB"
@@ -115,13 +121,9 @@ class Workers:
         answers_read, answers_write = os.pipe()
         capacity = _widen(jobs_write)
         _widen(answers_write)
-        # the parent's ends, ours and the other children's (else those children would
+        # the parent's ends, of this pool and of any other (else those children would
         # never see their pipes close)
-        theirs = [
-            jobs_write,
-            answers_read,
-            *(fd for w in self._workers for fd in (w.jobs, w.answers)),
-        ]
+        theirs = [jobs_write, answers_read, *_OPEN]
 
         def serve() -> None:
             for fd in theirs:
@@ -131,6 +133,7 @@ class Workers:
         pid = fork_running(serve)
         os.close(jobs_read)
         os.close(answers_write)
+        _OPEN.update((jobs_write, answers_read))
         return _Worker(pid, jobs_write, answers_read, capacity)
 
     def submit(self, job: bytes) -> int:
@@ -216,6 +219,7 @@ class Workers:
                 except OSError:
                     pass
             for fd in (worker.jobs, worker.answers):
+                _OPEN.discard(fd)
                 try:
                     os.close(fd)
                 except OSError:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -102,3 +104,40 @@ def test_any_mix_of_sizes_comes_back_whole(sizes: list[int], count: int) -> None
         ]
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("closed_first", ["older", "newer"])
+def test_a_pool_closes_while_another_lives(closed_first: str) -> None:
+    """``parse`` draws a table on one pool while the loader loads on another: each
+    pool's children must see their own job pipe close, whichever pool forked last
+    (a child holding the other pool's pipe kept that pool's children, and its
+    ``close``, waiting for ever)."""
+    older = Workers(1, digest_twice)
+    newer = Workers(1, bytes.upper)
+    try:
+        first, second = (older, newer) if closed_first == "older" else (newer, older)
+        assert first.result(first.submit(b"ab")) in (b"AB", digest_twice(b"ab"))
+        with _given_up_after(10):  # close waits for its child: a hang, not an error
+            first.close()
+        assert second.result(second.submit(b"cd")) in (b"CD", digest_twice(b"cd"))
+    finally:
+        older.close(kill=True)
+        newer.close(kill=True)
+
+
+class _Hung(Exception):
+    """Not an OSError, which ``Workers.close`` lets pass while it waits."""
+
+
+@contextmanager
+def _given_up_after(seconds: int) -> Iterator[None]:
+    def hung(*_: object) -> None:
+        raise _Hung(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -126,3 +126,45 @@ def test_the_first_rows_are_written_before_the_rest_are_read() -> None:
 def test_a_table_of_no_rows_is_its_header() -> None:
     text = drawn([], ENTRY_TABLE, head=2, block=3, env={})
     assert "Where" in text and "Title" in text
+
+
+def titled(count: int) -> list[dict[str, Any]]:
+    return [{"where": f"a.md:{i:03}", "title": f"第{i}场 注意力"} for i in range(count)]
+
+
+@pytest.mark.parametrize(("jobs", "here"), [("2", range(1, 21)), ("1", range(21, 22))])
+def test_blocks_are_drawn_on_both_cores_and_written_in_order(
+    monkeypatch: pytest.MonkeyPatch, jobs: str, here: range
+) -> None:
+    parent, drawn_here = os.getpid(), []
+    real = render._Drawer.drawn
+
+    def counted(self: render._Drawer, block: Any) -> str:
+        if os.getpid() == parent:
+            drawn_here.append(block)
+        return real(self, block)
+
+    monkeypatch.setattr(render._Drawer, "drawn", counted)
+    records = titled(60)  # 21 blocks: 2 rows, then 3 a block
+    env = {"GTCBRIEF_JOBS": jobs}
+    assert drawn(records, ENTRY_TABLE, head=2, block=3, env=env) == whole(records, ENTRY_TABLE, env)
+    assert len(drawn_here) in here  # with two cores, some were drawn in the other process
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_drawing_process_that_fails_leaves_its_blocks_to_this_one(
+    monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    parent = os.getpid()
+    real = render._Drawer.drawn
+
+    def failing(self: render._Drawer, block: Any) -> str:
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(1)
+            raise RuntimeError("drawing failed")
+        return real(self, block)
+
+    monkeypatch.setattr(render._Drawer, "drawn", failing)
+    records = titled(40)
+    assert drawn(records, ENTRY_TABLE, head=2, block=3, env={}) == whole(records, ENTRY_TABLE, {})

@@ -201,6 +201,7 @@ def write_table(
 
     rows = map(cells, records)
     con = console()
+    con.width = con.width  # one table: its blocks all laid out for the width it began with
     block = list(islice(rows, TABLE_HEAD_ROWS))
     following = list(islice(rows, TABLE_BLOCK_ROWS))
     if not following:

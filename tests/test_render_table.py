@@ -168,3 +168,28 @@ def test_a_drawing_process_that_fails_leaves_its_blocks_to_this_one(
     monkeypatch.setattr(render._Drawer, "drawn", failing)
     records = titled(40)
     assert drawn(records, ENTRY_TABLE, head=2, block=3, env={}) == whole(records, ENTRY_TABLE, {})
+
+
+def test_a_terminal_resized_while_the_table_is_drawn_keeps_its_layout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COLUMNS")  # rich asks the terminal for its size, each time
+    size = [120]
+    monkeypatch.setattr(os, "get_terminal_size", lambda *_: os.terminal_size((size[0], 40)))
+    records = titled(40)
+    expected = whole(records, ENTRY_TABLE, {})
+
+    def resized() -> Iterator[dict[str, Any]]:
+        for i, record in enumerate(records):
+            if i == 6:
+                size[0] = 70
+            yield record
+
+    out = io.StringIO()
+    with (
+        mock.patch.object(sys, "stdout", out),
+        mock.patch.object(render, "TABLE_HEAD_ROWS", 2),
+        mock.patch.object(render, "TABLE_BLOCK_ROWS", 3),
+    ):
+        assert write_table(resized(), ENTRY_TABLE) == 40
+    assert out.getvalue() == expected

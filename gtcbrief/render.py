@@ -180,9 +180,9 @@ def write_table(
     as one table: each block is a rich table with the header and edges of its place
     in the whole, and the columns without a ratio as wide as their widest cell so
     far, so that the blocks line up. A cell wider than any before it widens its
-    column from its block on (the ratio columns give the room). A terminal too
-    narrow for rich to keep the ratios gets the whole table at once, as rich lays
-    it out.
+    column from its block on (the ratio columns give the room). Where that leaves
+    rich too little room to keep the ratios (a narrow terminal, from the start as a
+    rule), the rest of the table is drawn at once, as rich lays it out.
     """
     from itertools import islice
 

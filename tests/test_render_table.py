@@ -193,3 +193,14 @@ def test_a_terminal_resized_while_the_table_is_drawn_keeps_its_layout(
     ):
         assert write_table(resized(), ENTRY_TABLE) == 40
     assert out.getvalue() == expected
+
+
+def test_a_cell_leaving_too_little_room_later_gets_the_rest_drawn_by_rich() -> None:
+    wide = "reports/2025/a-very-long-folder-name/day-two.md:120"
+    paths = iter([*(f"a.md:{i}" for i in range(1, 9)), wide, "a.md:10"])
+    text = drawn(located(10, paths), ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "64"})
+    # the blocks before it as they were drawn; from it on, rich's table of the rest
+    # (which, as rich's whole table would have for every row, squeezes the titles out)
+    assert all(f"第{i}场" in text for i in range(8))
+    assert wide in text and "a.md:10" in text  # a location is never folded
+    assert max(cell_len(line) for line in text.splitlines()) <= 64

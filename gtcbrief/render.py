@@ -186,17 +186,15 @@ def write_table(
     """
     from itertools import islice
 
-    from rich.text import Text
-
     keys = [c[0] for c in columns]
 
-    def cells(record: Mapping[str, Any]) -> list[Text]:
+    def cells(record: Mapping[str, Any]) -> list[str]:
         row = []
         for key in keys:
             cell = safe(flatten(record.get(key)))
             if len(cell) > 200:
                 cell = cell[:199] + "…"
-            row.append(Text(cell))
+            row.append(cell)
         return row
 
     rows = map(cells, records)
@@ -222,8 +220,7 @@ def write_table(
                 header = not count
                 con.print(_table(columns, rest, title=title if header else None, header=header))
                 return count + len(rest)
-            plain = [[cell.plain for cell in row] for row in block]
-            drawer.draw((plain, widths, not count, not following))
+            drawer.draw((block, widths, not count, not following))
             count += len(block)
             block, following = following, list(islice(rows, TABLE_BLOCK_ROWS))
         drawer.finish()
@@ -283,13 +280,8 @@ class _Drawer:
 
     def drawn(self, block: _Block) -> str:
         """The lines of ``block`` as :meth:`rich.console.Console.print` writes them."""
-        from rich.text import Text
-
-        plain, widths, first, last = block
-        table = _table(
-            self.columns, ([Text(c) for c in row] for row in plain),
-            title=self.title if first else None, header=first,
-        )  # fmt: skip
+        rows, widths, first, last = block
+        table = _table(self.columns, rows, title=self.title if first else None, header=first)
         table.expand = False
         for column, width in zip(table.columns, widths, strict=True):
             column.width, column.ratio = width, None
@@ -352,18 +344,20 @@ def _encode(block: _Block) -> bytes:
 def _decode(job: bytes) -> _Block:
     import marshal
 
-    plain, widths, first, last = marshal.loads(job)
-    return plain, widths, first, last
+    rows, widths, first, last = marshal.loads(job)
+    return rows, widths, first, last
 
 
 def _table(
     columns: Sequence[tuple[str, str] | tuple[str, str, int]],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[str]],
     *,
     title: str | None = None,
     header: bool = True,
 ) -> Any:
+    """A rich table of plain cells (never read as markup)."""
     from rich.table import Table
+    from rich.text import Text
 
     flexible = any(len(c) == 3 for c in columns)
     table = Table(title=title, show_lines=False, expand=flexible, show_header=header)
@@ -375,7 +369,7 @@ def _table(
         else:
             table.add_column(column[1], overflow="fold", max_width=60)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     return table
 
 
@@ -386,7 +380,7 @@ _PAD = 2
 def _widest(
     con: Console,
     columns: Sequence[tuple[str, str] | tuple[str, str, int]],
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[Sequence[str]],
     fixed: Sequence[int],
     *,
     header: bool,
@@ -394,6 +388,7 @@ def _widest(
     """Each column without a ratio as wide as rich would make it for ``rows`` (and its
     header), or as ``fixed`` has it if that is wider; 0 for the columns with one."""
     from rich.measure import Measurement
+    from rich.text import Text
 
     options = con.options
     out = []
@@ -401,9 +396,9 @@ def _widest(
         if len(column) == 3:
             out.append(0)
             continue
-        cells = [row[index] for row in rows]
+        cells = [Text(row[index]) for row in rows]
         if header:
-            cells.append(column[1])
+            cells.append(Text(column[1]))
         widest = max(Measurement.get(con, options, cell).maximum for cell in cells)
         out.append(max(width, widest if index == 0 else min(widest, 60)))
     return out

@@ -228,7 +228,7 @@ class Workers:
             if worker.pid:
                 try:
                     os.waitpid(worker.pid, 0)
-                except OSError:  # (ChildProcessError: reaped elsewhere)
+                except ChildProcessError:  # reaped elsewhere
                     pass
                 worker.pid = 0
         self._workers = []

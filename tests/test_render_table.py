@@ -52,7 +52,7 @@ def whole(records: list[dict[str, Any]], columns: Columns, env: dict[str, str]) 
 
 
 cell = st.text(
-    alphabet=st.sampled_from("注意力机制模型 abcXYZ-/.:（），、0123456789\t\x1b"), max_size=40
+    alphabet=st.sampled_from("注意力机制模型 abcXYZ-/.:（），、0123456789\t\n\x1b"), max_size=40
 )
 
 

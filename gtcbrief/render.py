@@ -281,10 +281,8 @@ class _Drawer:
     def drawn(self, block: _Block) -> str:
         """The lines of ``block`` as :meth:`rich.console.Console.print` writes them."""
         rows, widths, first, last = block
-        table = _table(self.columns, rows, title=self.title if first else None, header=first)
-        table.expand = False
-        for column, width in zip(table.columns, widths, strict=True):
-            column.width, column.ratio = width, None
+        title = self.title if first else None
+        table = _table(self.columns, rows, title=title, header=first, widths=widths)
         con = self.con
         lines = con.render_lines(table, pad=False)
         # the whole table's top edge and header come first, its bottom edge last
@@ -354,20 +352,24 @@ def _table(
     *,
     title: str | None = None,
     header: bool = True,
+    widths: Sequence[int] | None = None,
 ) -> Any:
-    """A rich table of plain cells (never read as markup)."""
+    """A rich table of plain cells (never read as markup); ``widths`` fixes every
+    column's width (without padding) where rich would share it out or measure it."""
     from rich.table import Table
     from rich.text import Text
 
-    flexible = any(len(c) == 3 for c in columns)
+    flexible = widths is None and any(len(c) == 3 for c in columns)
     table = Table(title=title, show_lines=False, expand=flexible, show_header=header)
     for index, column in enumerate(columns):
+        width = None if widths is None else widths[index]
         if index == 0:
-            table.add_column(column[1], no_wrap=True)
+            table.add_column(column[1], no_wrap=True, width=width)
         elif len(column) == 3:
-            table.add_column(column[1], overflow="fold", ratio=column[2])
+            ratio = column[2] if widths is None else None
+            table.add_column(column[1], overflow="fold", ratio=ratio, width=width)
         else:
-            table.add_column(column[1], overflow="fold", max_width=60)
+            table.add_column(column[1], overflow="fold", max_width=60, width=width)
     for row in rows:
         table.add_row(*map(Text, row))
     return table

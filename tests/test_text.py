@@ -235,6 +235,14 @@ def test_whole_text_helpers_for_ranking_and_statistics() -> None:
     assert "检索" in text.word_tokens(norm)  # search mode adds the words inside
 
 
+@given(st.one_of(st.text(), st.text(alphabet="ab9._+#/- 加速㐀，\n")))
+def test_latin_words_are_the_latin_runs_of_the_tokens(raw: str) -> None:
+    """Found on their own, not among the Chinese runs, they are the same words."""
+    norm = normalize(raw)
+    runs = re.finditer(text._PATTERNS["_RUNS"], norm)
+    assert text.latin_words(norm) == [m["latin"] for m in runs if m["latin"] is not None]
+
+
 def test_rewriting_what_the_pattern_matches_is_translating_with_the_table() -> None:
     table = text._fast_table()
     every = "".join(map(chr, [*range(0xD800), *range(0xE000, max(table) + 300)]))

@@ -132,39 +132,103 @@ def keys_of(entry: Entry, by: str) -> list[str]:
     return out or [NONE]
 
 
-def group(entries: Sequence[Entry], by: str) -> list[Group]:
-    """Counts and coverage per key, most entries first (then by key)."""
-    members: dict[str, list[Entry]] = {}
-    for entry in entries:
-        for key in keys_of(entry, by):
-            members.setdefault(key, []).append(entry)
-    total = len(entries) or 1
-    rows = []
-    for key, items in members.items():
-        lengths = [len(e.description or "") for e in items if _has_description(e)]
-        with_desc = len(lengths)
-        with_auth = sum(1 for e in items if e.authors)
-        rows.append(
-            Group(
-                key=key,
-                entries=len(items),
-                share=round(len(items) / total, 4),
-                with_description=with_desc,
-                with_authors=with_auth,
-                no_description=len(items) - with_desc,
-                no_authors=len(items) - with_auth,
-                description_median=statistics.median(lengths) if lengths else None,
+class _Members:
+    """What one group has counted so far."""
+
+    __slots__ = ("entries", "with_authors", "lengths")
+
+    def __init__(self) -> None:
+        self.entries = 0
+        self.with_authors = 0
+        self.lengths: list[int] = []  # of the descriptions, as written
+
+
+class Tally:
+    """Everything ``gtcbrief stats`` shows, counted one document at a time.
+
+    No entry is kept: a group holds its counts and its description lengths, and
+    the top terms are counted by :class:`gtcbrief.terms.TermCounts`, so memory
+    grows with the number of groups and descriptions, not with the documents."""
+
+    def __init__(self, by: str = "track") -> None:
+        if by not in GROUP_KEYS:
+            raise ValueError(f"unknown group key {by!r}")
+        self.by = by
+        self.documents = 0
+        self.entries = 0
+        self.formats: Counter[str] = Counter()
+        self.no_description = 0
+        self.no_authors = 0
+        self.unfinished = 0
+        self.lengths: list[int] = []  # of the descriptions, stripped
+        self.members: dict[str, _Members] = {}
+
+    def add(self, doc: Document) -> None:
+        self.documents += 1
+        self.formats[doc.format] += 1
+        members = self.members
+        for entry in doc.entries:
+            self.entries += 1
+            described = _has_description(entry)
+            if not described:
+                self.no_description += 1
+            else:
+                self.lengths.append(len((entry.description or "").strip()))
+            if not entry.authors:
+                self.no_authors += 1
+            if not described or not entry.authors:
+                self.unfinished += 1
+            for key in keys_of(entry, self.by):
+                group = members.get(key)
+                if group is None:
+                    group = members[key] = _Members()
+                group.entries += 1
+                if entry.authors:
+                    group.with_authors += 1
+                if described:
+                    group.lengths.append(len(entry.description or ""))
+
+    def groups(self) -> list[Group]:
+        """Counts and coverage per key, most entries first (then by key)."""
+        total = self.entries or 1
+        rows = []
+        for key, m in self.members.items():
+            with_desc = len(m.lengths)
+            rows.append(
+                Group(
+                    key=key,
+                    entries=m.entries,
+                    share=round(m.entries / total, 4),
+                    with_description=with_desc,
+                    with_authors=m.with_authors,
+                    no_description=m.entries - with_desc,
+                    no_authors=m.entries - m.with_authors,
+                    description_median=statistics.median(m.lengths) if m.lengths else None,
+                )
             )
+        rows.sort(key=lambda g: (-g.entries, g.key == NONE, g.key))
+        return rows
+
+    def summary(self, top: dict[str, list[tuple[str, int]]] | None = None) -> Summary:
+        return Summary(
+            documents=self.documents,
+            entries=self.entries,
+            files_by_format=dict(sorted(self.formats.items())),
+            by=self.by,
+            groups=tuple(self.groups()),
+            no_description=self.no_description,
+            no_authors=self.no_authors,
+            unfinished=self.unfinished,
+            descriptions=description_lengths(self.lengths),
+            top_terms=top or {},
         )
-    rows.sort(key=lambda g: (-g.entries, g.key == NONE, g.key))
-    return rows
 
 
 _BUCKETS = (0, 100, 200, 400, 800, 1600)
 
 
-def description_lengths(entries: Iterable[Entry]) -> Lengths:
-    lengths = [len((e.description or "").strip()) for e in entries if _has_description(e)]
+def description_lengths(lengths: Sequence[int]) -> Lengths:
+    """Descriptions' lengths (stripped) in buckets, with their extremes and centre."""
     if not lengths:
         return Lengths(0, None, None, None, None, ())
     buckets: list[tuple[str, int]] = []
@@ -188,58 +252,56 @@ def is_term(token: str) -> bool:
     return not token.replace(".", "").isdigit()
 
 
-def top_terms(
-    entries: Iterable[Entry],
-    *,
-    per_group: int = 10,
-    by: str = "track",
-) -> dict[str, list[tuple[str, int]]]:
-    """The most frequent words of each group's descriptions (jieba words, stop words out).
+def description_terms(description: str) -> list[str]:
+    """The distinct words of a description that top terms count (in no order): its Latin
+    words and jieba words (:func:`gtcbrief.text.word_tokens`, one call) that
+    :func:`is_term` keeps. None has a line feed (:mod:`gtcbrief.terms` joins them by it).
 
-    Each description is segmented in one call (:func:`gtcbrief.text.word_tokens`).
-
-    A word counts once per entry (document frequency), so one long
-    description cannot dominate its track.
-    """
+    A word counts once per entry (document frequency), so one long description
+    cannot dominate its track."""
     from gtcbrief.text import latin_words, normalize, word_tokens
 
-    counts: dict[str, Counter[str]] = {}
-    for entry in entries:
-        if not _has_description(entry):
-            continue
-        norm = normalize(entry.description or "")
-        words = {t for t in (*latin_words(norm), *word_tokens(norm, search=False)) if is_term(t)}
-        for key in keys_of(entry, by):
-            counts.setdefault(key, Counter()).update(words)
+    norm = normalize(description)
+    # the Chinese words are neither numbers nor spaced; each distinct word is tested once
+    words = {w for w in word_tokens(norm, search=False) if len(w) > 1}
+    words.update(latin_words(norm))
+    words -= STOP_WORDS
+    return [w for w in words if is_term(w) and "\n" not in w]
+
+
+def described(doc: Document) -> list[Entry]:
+    """The entries of ``doc`` whose words top terms count: those with a description."""
+    return [e for e in doc.entries if _has_description(e)]
+
+
+def ranked_terms(
+    counts: dict[str, Counter[str]], per_group: int
+) -> dict[str, list[tuple[str, int]]]:
+    """The ``per_group`` most frequent words of each track (ties in word order), tracks
+    with most words first."""
+    from heapq import nsmallest
+
     return {
-        key: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:per_group]
-        for key, c in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        key: nsmallest(per_group, c.items(), key=lambda kv: (-kv[1], kv[0]))
+        for key, c in sorted(counts.items(), key=lambda kv: (-kv[1].total(), kv[0]))
     }
 
 
 def summarize(docs: Iterable[Document], *, by: str = "track", terms: int = 10) -> Summary:
-    """Everything ``gtcbrief stats`` shows, for the documents given."""
-    if by not in GROUP_KEYS:
-        raise ValueError(f"unknown group key {by!r}")
-    entries: list[Entry] = []
-    formats: Counter[str] = Counter()
-    documents = 0
-    for doc in docs:
-        documents += 1
-        formats[doc.format] += 1
-        entries.extend(doc.entries)
-    no_desc = sum(1 for e in entries if not _has_description(e))
-    no_auth = sum(1 for e in entries if not e.authors)
-    unfinished = sum(1 for e in entries if not _has_description(e) or not e.authors)
-    return Summary(
-        documents=documents,
-        entries=len(entries),
-        files_by_format=dict(sorted(formats.items())),
-        by=by,
-        groups=tuple(group(entries, by)),
-        no_description=no_desc,
-        no_authors=no_auth,
-        unfinished=unfinished,
-        descriptions=description_lengths(entries),
-        top_terms=top_terms(entries, per_group=terms) if terms > 0 else {},
-    )
+    """Everything ``gtcbrief stats`` shows, for the documents given (read once, in turn).
+
+    ``terms``: the most frequent description words per track (0: none), segmented
+    once per document's descriptions (see :mod:`gtcbrief.terms`)."""
+    tally = Tally(by)
+    if terms <= 0:
+        for doc in docs:
+            tally.add(doc)
+        return tally.summary()
+    from gtcbrief.terms import TermCounts
+
+    with TermCounts() as words:
+        for doc in docs:
+            tally.add(doc)
+            words.add(doc)
+        counts = words.counts()
+    return tally.summary(ranked_terms(counts, terms))

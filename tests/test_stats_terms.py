@@ -1,0 +1,191 @@
+"""`stats`' top terms: the same words however they were segmented.
+
+Words are segmented in this process, by the loader's worker processes, or by a
+forked process beside this one, or read back from the cache; the counts must
+not tell which.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief import terms
+from gtcbrief.cli import app
+from gtcbrief.loader import iter_documents, load_path
+from gtcbrief.stats import described, description_terms, is_term, summarize
+from gtcbrief.text import latin_words, normalize, word_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus(
+    bench_script: Callable[[str], ModuleType], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """400 generated entries in 20 files: enough for the loader to start its workers."""
+    if not (SHARED / "corpus" / "daily-arxiv").is_dir():
+        pytest.skip("../shared corpus not present")
+    out = tmp_path_factory.mktemp("reports")
+    bench_script("gen_corpus").main(["--entries", "400", "--seed", "3", "--out", str(out)])
+    return out
+
+
+@pytest.fixture
+def expected(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Top terms counted in this process alone, with nothing cached."""
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    monkeypatch.setenv("GTCBRIEF_JOBS", "1")
+    top = summarize(iter_documents([str(corpus)]), terms=8).to_dict()["top_terms"]
+    monkeypatch.delenv("GTCBRIEF_NO_CACHE")
+    monkeypatch.delenv("GTCBRIEF_JOBS")
+    assert len(top) > 5
+    return top  # type: ignore[no-any-return]
+
+
+def top_terms(*paths: str) -> dict[str, object]:
+    result = runner.invoke(app, ["stats", "--format", "json", *paths])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["top_terms"]  # type: ignore[no-any-return]
+
+
+def words_cache() -> Path:
+    return Path(os.environ["GTCBRIEF_CACHE_DIR"]) / f"terms-{terms.FORMAT}"
+
+
+@pytest.fixture
+def segmented_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Callable[[], set[int]]]:
+    """The processes that segmented (read after the command)."""
+    marks = tmp_path / "segmented-in"
+    real = terms.segment
+
+    def marked(texts: list[str]) -> list[str]:
+        with open(marks, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(texts)
+
+    monkeypatch.setattr(terms, "segment", marked)
+    yield lambda: {int(line) for line in marks.read_text().split()} if marks.exists() else set()
+
+
+def test_description_terms_are_the_counted_words_of_a_description(corpus: Path) -> None:
+    docs = [load_path(str(ROOT / "samples" / "gtc-daily-brief.md"))]
+    docs += list(iter_documents([str(corpus)], cache=False, jobs=1))
+    for entry in (e for doc in docs for e in described(doc)):
+        norm = normalize(entry.description or "")
+        words = {t for t in (*latin_words(norm), *word_tokens(norm, search=False)) if is_term(t)}
+        got = description_terms(entry.description or "")
+        assert len(got) == len(set(got)) and set(got) == words
+
+
+def test_words_segmented_by_the_loaders_workers_count_the_same(
+    corpus: Path,
+    expected: dict[str, object],
+    segmented_in: Callable[[], set[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(terms.TermCounts, "_start", lambda self: started.append(self))
+    assert top_terms(str(corpus)) == expected  # nothing cached: loaded by two processes
+    assert segmented_in() - {os.getpid()}, "the loader's worker segmented nothing"
+    assert not started, "documents were left to segment after loading"
+    assert words_cache().is_dir()
+
+
+def test_words_of_cached_documents_are_segmented_on_both_cores(
+    corpus: Path, expected: dict[str, object], segmented_in: Callable[[], set[int]]
+) -> None:
+    runner.invoke(app, ["stats", "--terms", "0", str(corpus)])  # documents cached, no words
+    assert not words_cache().exists()
+    assert top_terms(str(corpus)) == expected
+    assert os.getpid() in segmented_in() and len(segmented_in()) == 2
+
+
+def test_cached_words_are_read_back_not_segmented_again(
+    corpus: Path, expected: dict[str, object], segmented_in: Callable[[], set[int]]
+) -> None:
+    assert top_terms(str(corpus)) == expected
+    first = segmented_in()
+    assert top_terms(str(corpus)) == expected
+    assert segmented_in() == first  # no process segmented anything the second time
+
+
+def test_damaged_cached_words_are_a_miss(
+    corpus: Path, expected: dict[str, object], segmented_in: Callable[[], set[int]]
+) -> None:
+    assert top_terms(str(corpus)) == expected
+    files = sorted(words_cache().iterdir())
+    assert len(files) == 20
+    files[0].write_bytes(files[0].read_bytes()[:-3])  # truncated
+    files[1].write_bytes(b"\x00not marshal")
+    files[2].write_bytes(files[3].read_bytes())  # another document's words
+    files[4].unlink()
+    count = len(marshal.loads(files[5].read_bytes()))
+    files[5].write_bytes(marshal.dumps([0] * count))  # as many items, not words
+    before = segmented_in()
+    assert top_terms(str(corpus)) == expected
+    assert segmented_in() != before or not before
+
+
+def test_with_the_cache_off_or_one_process_the_counts_are_the_same(
+    corpus: Path, expected: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    assert top_terms(str(corpus)) == expected
+    assert not words_cache().exists()
+    monkeypatch.delenv("GTCBRIEF_NO_CACHE")
+    monkeypatch.setenv("GTCBRIEF_JOBS", "1")
+    assert top_terms(str(corpus)) == expected
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_segmenting_process_that_fails_leaves_its_documents_here(
+    corpus: Path, expected: dict[str, object], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    runner.invoke(app, ["stats", "--terms", "0", str(corpus)])  # documents cached, no words
+    parent, real = os.getpid(), terms.segment
+
+    def failing(texts: list[str]) -> list[str]:
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(1)
+            raise RuntimeError("segmenting failed")
+        return real(texts)
+
+    monkeypatch.setattr(terms, "segment", failing)
+    assert top_terms(str(corpus)) == expected
+
+
+def test_the_same_descriptions_under_other_tracks_count_under_those(
+    corpus: Path, tmp_path: Path, segmented_in: Callable[[], set[int]]
+) -> None:
+    """Words are cached by the descriptions alone; the tracks are the document's."""
+    one = next(corpus.rglob("*.md"))
+    moved = tmp_path / "moved.md"
+    moved.write_text(re.sub(r"(?m)^(### 主题\n).*$", r"\1Moved - Here", one.read_text("utf-8")))
+
+    def every_word(path: Path) -> dict[str, dict[str, int]]:
+        top = top_terms("--terms", "100000", str(path))
+        return {track: {i["term"]: i["count"] for i in items} for track, items in top.items()}  # type: ignore[attr-defined]
+
+    by_track = every_word(one)
+    assert len(by_track) > 1
+    segmented = segmented_in()
+    summed: Counter[str] = Counter()
+    for words in by_track.values():
+        summed.update(words)
+    assert every_word(moved) == {"Moved": dict(summed)}
+    assert segmented_in() == segmented  # read back from the cache

@@ -1,16 +1,14 @@
-"""The words ``stats`` counts per track, segmented once per text and on both cores.
+"""The words ``stats`` counts per track, segmented once per text.
 
-Segmenting descriptions is most of ``gtcbrief stats``: about 0.25 ms a
+Segmenting descriptions was most of ``gtcbrief stats``: about 0.25 ms a
 description (jieba's words, the Latin words, the stop words out), 23 s of a
 29 s run over 100k entries. So a document's words
 (:func:`gtcbrief.stats.description_terms` of each described entry) are kept in
 the cache directory under a hash of its descriptions and of what decides the
 words (this package's version, the modules and dictionaries that segment, the
-segmenter), and an unchanged file is not segmented again. What the cache does
-not have is segmented where it is cheapest: by the loader's worker processes
-as they load a document, else by a forked process beside this one, which
-takes a document whenever it has fewer than :data:`IN_HAND` in hand while this
-one segments the others. Counts do not depend on the order documents come in.
+segmenter), and an unchanged file is not segmented again. Counts do not depend
+on the order documents come in, so two processes can each count some of them
+and add up (:func:`gtcbrief.stats.summarize_files`).
 """
 
 from __future__ import annotations
@@ -21,16 +19,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from gtcbrief.cache import BlobStore
     from gtcbrief.model import Document
-    from gtcbrief.workers import Workers
 
 #: Bump when the encoding of a document's words changes.
 FORMAT = 1
-#: Documents the forked process may have in hand before this one segments the next.
-IN_HAND = 4
 #: A document's words: for each of its described entries, in order, its words joined
 #: by line feeds (no word has one). Ten times faster to read back from the
 #: cache than a list per entry, and about as fast to count (splitting is in C).
@@ -100,194 +93,74 @@ def segment(texts: list[str]) -> Words:
     return ["\n".join(description_terms(text)) for text in texts]
 
 
-def _decode(blob: bytes | None, count: int) -> Words | None:
-    """A document's words from the cache or a process; ``None`` if they are not
-    ``count`` strings (a truncated or foreign entry is a miss)."""
+def _encode(key: str, words: Words) -> bytes:
+    """A cache entry: its own key (an entry copied under another name is a miss) and
+    the words."""
+    return marshal.dumps((key, words))
+
+
+def _decode(blob: bytes | None, key: str, count: int) -> Words | None:
+    """A document's words from the cache; ``None`` unless ``blob`` is the entry of
+    ``key`` with ``count`` strings (a truncated, damaged or foreign entry is a miss)."""
     if blob is None:
         return None
     try:
-        words = marshal.loads(blob)
+        stored, words = marshal.loads(blob)
     except (EOFError, ValueError, TypeError):
         return None
-    if not isinstance(words, list) or len(words) != count:
+    if stored != key or not isinstance(words, list) or len(words) != count:
         return None
     return words if all(isinstance(item, str) for item in words) else None
 
 
 class TermCounts:
     """How many described entries of each track use each word, over the documents
-    given to :meth:`add` (see the module doc). A context manager: on leaving, the
-    forked process is stopped and the loader no longer segments."""
+    given to :meth:`add` (see the module doc)."""
 
     def __init__(self) -> None:
         self._counts: dict[str, Counter[str]] = {}
         self._store = _store()
-        self._pool: Workers | None = None
-        self._pool_tried = False
-        self._segmenting = False  # whether this process has segmented (loaded the segmenter)
-        #: tracks and texts of the documents the pool has, by ticket
-        self._given: dict[int, tuple[list[str], list[str]]] = {}
-        self._in_loader()
-
-    def __enter__(self) -> TermCounts:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        from gtcbrief.loader import also_in_workers
-
-        also_in_workers(None)
-        if self._pool is not None:
-            self._pool.close(kill=True)
-            self._pool = None
-
-    # ------------------------------------------------------------- documents
 
     def add(self, doc: Document) -> None:
-        """Count the words of ``doc``'s described entries (now, or once a process has
-        segmented them)."""
-        from gtcbrief.loader import worker_result
+        """Count the words of ``doc``'s described entries."""
         from gtcbrief.stats import described, keys_of
 
         entries = described(doc)
         if not entries:
             return
-        tracks = [keys_of(e, "track")[0] for e in entries]
         texts = [e.description or "" for e in entries]
-        made = worker_result(doc)  # bytes from a loader's worker, the list if loaded here
-        words = made if isinstance(made, list) else _decode(made, len(texts))
-        if words is None and self._store is not None:
-            words = _decode(self._store.get(_key(texts)), len(texts))
-        if words is not None:
-            self._count(tracks, words)
-        elif not self._give(tracks, texts):
-            self._count(tracks, self._segmented(texts))
-        self._take(wait=False)
-
-    def counts(self) -> dict[str, Counter[str]]:
-        """The counts of every document added (waiting for the forked process)."""
-        self._take(wait=True)
+        words = None
         if self._store is not None:
-            self._store.prune()
-        return self._counts
-
-    def _count(self, tracks: list[str], words: Words) -> None:
+            key = _key(texts)
+            words = _decode(self._store.get(key), key, len(texts))
+        if words is None:
+            words = segment(texts)
+            if self._store is not None:
+                self._store.put(key, _encode(key, words))
         counts = self._counts
-        for track, these in zip(tracks, words, strict=True):
+        for entry, these in zip(entries, words, strict=True):
             if not these:
                 continue
+            track = keys_of(entry, "track")[0]
             found = counts.get(track)
             if found is None:
                 found = counts[track] = Counter()
             found.update(these.split("\n"))
 
-    def _segmented(self, texts: list[str]) -> Words:
-        """Segment here, and keep the words in the cache."""
-        words = segment(texts)
-        self._segmenting = True
+    def state(self) -> dict[str, dict[str, int]]:
+        """What :meth:`merge` adds to other counts (plain data, for ``marshal``)."""
+        return {track: dict(counts) for track, counts in self._counts.items()}
+
+    def merge(self, state: dict[str, dict[str, int]]) -> None:
+        """Add other counts' :meth:`state`."""
+        for track, counts in state.items():
+            found = self._counts.get(track)
+            if found is None:
+                found = self._counts[track] = Counter()
+            found.update(counts)
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """The counts of every document added (and merged)."""
         if self._store is not None:
-            self._store.put(_key(texts), marshal.dumps(words))
-        return words
-
-    # ------------------------------------------------------------- processes
-
-    def _in_loader(self) -> None:
-        """Have the loader's worker processes segment each document they load."""
-        from gtcbrief.loader import also_in_workers
-        from gtcbrief.stats import described
-
-        store = self._store
-
-        def here(doc: Document) -> Words | None:
-            entries = described(doc)
-            if not entries:
-                return None
-            texts = [e.description or "" for e in entries]
-            words = segment(texts)
-            if store is not None:
-                store.put(_key(texts), marshal.dumps(words))
-            return words
-
-        def work(doc: Document) -> bytes | None:  # in a worker: sent encoded
-            words = here(doc)
-            return None if words is None else marshal.dumps(words)
-
-        also_in_workers(work, here)
-
-    def _give(self, tracks: list[str], texts: list[str]) -> bool:
-        """Hand a document's texts to the forked process if it has room (starting it
-        after the first document segmented here, which loads the segmenter it shares)."""
-        from gtcbrief.workers import WorkerDied
-
-        pool = self._pool
-        if pool is None:
-            if self._pool_tried or not self._segmenting:
-                return False
-            pool = self._start()
-            if pool is None:
-                return False
-        if pool.in_hand >= IN_HAND:
-            return False
-        try:
-            self._given[pool.submit(marshal.dumps(texts))] = (tracks, texts)
-        except WorkerDied:
-            self._lose_pool()
-            return False
-        return True
-
-    def _start(self) -> Workers | None:
-        from gtcbrief.forked import can_fork
-        from gtcbrief.loader import fork_workers
-        from gtcbrief.workers import Workers
-
-        self._pool_tried = True
-        if fork_workers() < 2 or not can_fork():
-            return None
-        store = self._store
-
-        def work(job: bytes) -> bytes:
-            texts = marshal.loads(job)
-            blob = marshal.dumps(segment(texts))
-            if store is not None:
-                store.put(_key(texts), blob)
-            return blob
-
-        try:
-            self._pool = Workers(1, work)
-        except OSError:  # no process to spare: everything is segmented here
-            return None
-        if store is not None:
-            store.wrote_elsewhere()
-        return self._pool
-
-    def _take(self, *, wait: bool) -> None:
-        """Count what the forked process has segmented (all of it, with ``wait``)."""
-        from gtcbrief.workers import WorkerDied
-
-        pool = self._pool
-        if pool is None:
-            return
-        for ticket in list(self._given):
-            try:
-                if not wait and not pool.done(ticket):
-                    continue
-                answer = pool.result(ticket)
-            except WorkerDied:
-                self._lose_pool()
-                return
-            tracks, texts = self._given.pop(ticket)
-            words = _decode(answer, len(texts)) if isinstance(answer, bytes) else None
-            self._count(tracks, self._segmented(texts) if words is None else words)
-
-    def _lose_pool(self) -> None:
-        """Segment here what the forked process had in hand; it is gone."""
-        given, self._given = self._given, {}
-        if self._pool is not None:
-            self._pool.close(kill=True)
-            self._pool = None
-        for tracks, texts in given.values():
-            self._count(tracks, self._segmented(texts))
+            self._store.prune()
+        return self._counts

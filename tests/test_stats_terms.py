@@ -11,6 +11,7 @@ import json
 import marshal
 import os
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +20,10 @@ from types import ModuleType
 import pytest
 from typer.testing import CliRunner
 
-from gtcbrief import terms
+from gtcbrief import stats, terms
 from gtcbrief.cli import app
 from gtcbrief.loader import iter_documents, load_path
+from gtcbrief.model import Document
 from gtcbrief.stats import described, description_terms, is_term, summarize
 from gtcbrief.text import latin_words, normalize, word_tokens
 
@@ -91,27 +93,19 @@ def test_description_terms_are_the_counted_words_of_a_description(corpus: Path) 
         assert len(got) == len(set(got)) and set(got) == words
 
 
-def test_words_segmented_by_the_loaders_workers_count_the_same(
+@pytest.mark.parametrize("cached", ["nothing", "documents"])
+def test_two_processes_each_segment_half_and_count_the_same(
     corpus: Path,
     expected: dict[str, object],
     segmented_in: Callable[[], set[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    cached: str,
 ) -> None:
-    started: list[object] = []
-    monkeypatch.setattr(terms.TermCounts, "_start", lambda self: started.append(self))
-    assert top_terms(str(corpus)) == expected  # nothing cached: loaded by two processes
-    assert segmented_in() - {os.getpid()}, "the loader's worker segmented nothing"
-    assert not started, "documents were left to segment after loading"
-    assert words_cache().is_dir()
-
-
-def test_words_of_cached_documents_are_segmented_on_both_cores(
-    corpus: Path, expected: dict[str, object], segmented_in: Callable[[], set[int]]
-) -> None:
-    runner.invoke(app, ["stats", "--terms", "0", str(corpus)])  # documents cached, no words
-    assert not words_cache().exists()
+    if cached == "documents":
+        runner.invoke(app, ["stats", "--terms", "0", str(corpus)])  # no words cached
+        assert not words_cache().exists()
     assert top_terms(str(corpus)) == expected
     assert os.getpid() in segmented_in() and len(segmented_in()) == 2
+    assert len(list(words_cache().iterdir())) == 20
 
 
 def test_cached_words_are_read_back_not_segmented_again(
@@ -152,21 +146,43 @@ def test_with_the_cache_off_or_one_process_the_counts_are_the_same(
 
 
 @pytest.mark.parametrize("how", ["raises", "dies"])
-def test_a_segmenting_process_that_fails_leaves_its_documents_here(
-    corpus: Path, expected: dict[str, object], monkeypatch: pytest.MonkeyPatch, how: str
+@pytest.mark.parametrize("words", [True, False], ids=["with words", "without words"])
+def test_a_process_that_fails_leaves_its_files_to_this_one(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, how: str, words: bool
 ) -> None:
-    runner.invoke(app, ["stats", "--terms", "0", str(corpus)])  # documents cached, no words
-    parent, real = os.getpid(), terms.segment
+    args = ["stats", "--format", "json", str(corpus), *([] if words else ["--terms", "0"])]
+    monkeypatch.setenv("GTCBRIEF_JOBS", "1")
+    alone = runner.invoke(app, args)
+    monkeypatch.delenv("GTCBRIEF_JOBS")
+    parent, real = os.getpid(), stats.Tally.add
 
-    def failing(texts: list[str]) -> list[str]:
+    def failing(self: stats.Tally, doc: Document) -> None:
         if os.getpid() != parent:
             if how == "dies":
                 os._exit(1)
-            raise RuntimeError("segmenting failed")
-        return real(texts)
+            raise RuntimeError("tallying failed")
+        real(self, doc)
 
-    monkeypatch.setattr(terms, "segment", failing)
-    assert top_terms(str(corpus)) == expected
+    monkeypatch.setattr(stats.Tally, "add", failing)
+    both = runner.invoke(app, args)
+    assert (both.exit_code, both.stdout) == (alone.exit_code, alone.stdout) == (0, alone.stdout)
+    assert json.loads(both.stdout)["entries"] == 400
+
+
+def test_unreadable_files_of_either_process_are_reported_in_file_order(
+    corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for i, path in enumerate(sorted(corpus.rglob("*.md"))):
+        shutil.copy(path, folder / f"{i:02}.md")
+    for name in ("02b.md", "08b.md"):  # the 4th and the 11th file: the other process's, ours
+        (folder / name).write_bytes(b"binary\x00file")
+    result = runner.invoke(app, ["stats", "--format", "json", str(folder)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["entries"] == 400
+    warned = [line.split(": ")[1] for line in result.stderr.splitlines()]
+    assert warned == [str(folder / "02b.md"), str(folder / "08b.md")]
 
 
 def test_the_same_descriptions_under_other_tracks_count_under_those(

@@ -29,7 +29,8 @@ class Loaded:
         self.stdin_filename = stdin_filename
         self.errors = 0
 
-    def _error(self, exc: GtcbriefError) -> None:
+    def report(self, exc: GtcbriefError) -> None:
+        """A file that could not be read: warned about, and counted."""
         self.errors += 1
         warn(str(exc))
 
@@ -42,6 +43,6 @@ class Loaded:
                 config=self.config,
                 encoding=self.encoding,
                 stdin_name=self.stdin_filename,
-                on_error=self._error,
+                on_error=self.report,
             )
         )

@@ -151,7 +151,7 @@ def stats(
     import json
 
     from gtcbrief.render import default_format, write_csv
-    from gtcbrief.stats import GROUP_KEYS, summarize
+    from gtcbrief.stats import GROUP_KEYS, summarize_files
 
     check_choice("--by", by, GROUP_KEYS)
     chosen = check_choice("--format", fmt or default_format(), STATS_FORMATS)
@@ -162,7 +162,15 @@ def stats(
         encoding=encoding,
         stdin_filename=stdin_filename,
     )
-    summary = summarize(loaded, by=by, terms=terms if chosen != "csv" else 0)
+    summary = summarize_files(
+        loaded.paths,
+        config=loaded.config,
+        encoding=loaded.encoding,
+        stdin_name=loaded.stdin_filename,
+        on_error=loaded.report,
+        by=by,
+        terms=terms if chosen != "csv" else 0,
+    )
     if chosen == "json":
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     elif chosen == "csv":

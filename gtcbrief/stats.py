@@ -1,10 +1,11 @@
 """Corpus statistics as data: counts, coverage, description lengths, top terms.
 
-Pure functions over loaded documents; ``gtcbrief stats`` renders the result.
-An entry is *unfinished* when it lacks a description or authors (a brief is
-often filed before it is written up); coverage counts those per group.
-Multi-valued keys (``org``, ``speaker``, ``author``) count an entry once for
-each distinct value it has; an entry without any value counts under ``(none)``.
+Functions over loaded documents (:func:`summarize`), and over files loaded on both
+cores (:func:`summarize_files`); ``gtcbrief stats`` renders the result. An entry
+is *unfinished* when it lacks a description or authors (a brief is often filed
+before it is written up); coverage counts those per group. Multi-valued keys
+(``org``, ``speaker``, ``author``) count an entry once for each distinct value it
+has; an entry without any value counts under ``(none)``.
 """
 
 from __future__ import annotations
@@ -324,18 +325,20 @@ def summarize(docs: Iterable[Document], *, by: str = "track", terms: int = 10) -
 
     ``terms``: the most frequent description words per track (0: none); each
     document's words are cached (see :mod:`gtcbrief.terms`)."""
-    tally = Tally(by)
-    if terms <= 0:
-        for doc in docs:
-            tally.add(doc)
-        return tally.summary()
+    tally, words = _tallied(docs, by, terms)
+    return tally.summary(ranked_terms(words.counts(), terms) if words is not None else None)
+
+
+def _tallied(docs: Iterable[Document], by: str, terms: int) -> tuple[Tally, TermCounts | None]:
+    """The tally of ``docs``, and their words' counts if ``terms`` are wanted."""
     from gtcbrief.terms import TermCounts
 
-    words = TermCounts()
+    tally, words = Tally(by), TermCounts() if terms > 0 else None
     for doc in docs:
         tally.add(doc)
-        words.add(doc)
-    return tally.summary(ranked_terms(words.counts(), terms))
+        if words is not None:
+            words.add(doc)
+    return tally, words
 
 
 def summarize_files(
@@ -370,17 +373,11 @@ def summarize_files(
     def tallied(
         these: list[str], errors: list[GtcbriefError], jobs: int | None
     ) -> tuple[Tally, TermCounts | None]:
-        from gtcbrief.terms import TermCounts
-
-        tally, words = Tally(by), TermCounts() if terms > 0 else None
-        for doc in iter_documents(
+        docs = iter_documents(
             these, config=config, encoding=encoding, stdin_name=stdin_name,
             on_error=errors.append, jobs=jobs,
-        ):  # fmt: skip
-            tally.add(doc)
-            if words is not None:
-                words.add(doc)
-        return tally, words
+        )  # fmt: skip
+        return _tallied(docs, by, terms)
 
     def work(job: bytes) -> bytes:
         """Tally the files of ``job`` (every other file) in one process, as plain data."""
@@ -394,7 +391,7 @@ def summarize_files(
             )
         )
 
-    theirs = marshal.dumps(files[1::2])
+    theirs = marshal.dumps(files[1::2]) if split else b""
     elsewhere = _Elsewhere.start(work, theirs) if split and can_fork() else None
     errors: list[GtcbriefError] = []
     try:

@@ -129,14 +129,13 @@ class TermCounts:
         if not entries:
             return
         texts = [e.description or "" for e in entries]
-        words = None
-        if self._store is not None:
-            key = _key(texts)
-            words = _decode(self._store.get(key), key, len(texts))
+        store = self._store
+        key = _key(texts) if store is not None else ""
+        words = _decode(store.get(key), key, len(texts)) if store is not None else None
         if words is None:
             words = segment(texts)
-            if self._store is not None:
-                self._store.put(key, _encode(key, words))
+            if store is not None:
+                store.put(key, _encode(key, words))
         counts = self._counts
         for entry, these in zip(entries, words, strict=True):
             if not these:

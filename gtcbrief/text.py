@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 CJK_RANGES = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
 #: :data:`CJK_RANGES` as the inside of a regex character class (``[{CJK_CLASS}]``).
 CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
+#: A Latin word of normalised text (``tensorrt-llm``, ``c++``), as ``_RUNS`` finds it.
+_LATIN = r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*"
 #: Compiled on first use (:func:`_pattern`): a class of 28,000 characters takes
 #: milliseconds to compile, which a query that never segments need not pay. Not a
 #: module ``__getattr__``: every ``from gtcbrief.text import …`` inside a function
@@ -54,8 +56,6 @@ CJK_CLASS = "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES)
 #: AttributeError each time (≈3 µs; 3,600 times in a ``grep --format jsonl`` with
 #: 600 hits). Without one, Python 3.11 still makes and drops an AttributeError for
 #: any module without ``__path__`` (≈1 µs): code run per entry imports at the top.
-#: A Latin word of normalised text (``tensorrt-llm``, ``c++``), as ``_RUNS`` finds it.
-_LATIN = r"[0-9a-z]+(?:[._+#/-][0-9a-z]+)*[+#]*"
 _PATTERNS = {
     "_RUNS": rf"(?P<latin>{_LATIN})|(?P<cjk>[{CJK_CLASS}]+)",
     "_LATIN": _LATIN,

@@ -304,7 +304,11 @@ def _glossary_cached(extra: tuple[tuple[str, str], ...]) -> Glossary:
         return parse_glossary([*read_glossary_tsv(builtin_glossary_path()), *extra])
     kept = _kept_glossary_file()
     glossary = _read_glossary(kept) if kept else None
-    if glossary is None:
+    if glossary is not None:
+        from gtcbrief.text import kept_file_used
+
+        kept_file_used(kept)
+    else:
         glossary = parse_glossary(read_glossary_tsv(builtin_glossary_path()))
         if kept:
             from gtcbrief.text import keep_file
@@ -964,14 +968,15 @@ def lexicon() -> Mapping[str, tuple[str, ...]]:
     :func:`gtcbrief.text.cache_dir`, keyed by the source file's size and mtime, as
     two strings, the words and their translations one a line: loading it is
     splitting them (8 ms for 23,000 words; a marshalled dict took 37 ms). Writing
-    a new one removes the others, made for an earlier format or dictionary.
+    a new one removes the others (an earlier format or dictionary) once unused for
+    :data:`gtcbrief.text.KEPT_DAYS`: another install's is still in use.
     """
     global _lexicon
     if _lexicon is not None:
         return _lexicon
     import marshal
 
-    from gtcbrief.text import cache_dir
+    from gtcbrief.text import cache_dir, kept_file_used
 
     source = _cedict_path()
     if source is None:
@@ -987,6 +992,7 @@ def lexicon() -> Mapping[str, tuple[str, ...]]:
             words, translated = (str(part).split("\n") if part else [] for part in loaded)
             if len(words) == len(translated):
                 found = _lexicon = Lexicon(dict(zip(words, translated, strict=True)))
+                kept_file_used(str(cache))
                 return found
     except (OSError, EOFError, ValueError, TypeError):
         pass

@@ -94,11 +94,19 @@ def cache_root() -> str:
     return os.path.join(base, "gtcbrief")
 
 
+#: A file :func:`keep_file` wrote is removed by the next one it replaces only once unused
+#: this long: two installs sharing the cache directory (pre-commit's environment and an
+#: analyst's) each keep their own instead of rebuilding it on every alternation.
+KEPT_DAYS = 30
+_DAY = 86400.0
+
+
 def keep_file(path: str, data: bytes, *, replacing: str = "") -> bool:
     """Write a file of the cache directory atomically; if it cannot be written,
     nothing (what it keeps is made again next time). Once written, the folder's
-    other files whose names start with ``replacing`` (made for other inputs) are
-    removed. Whether it was written."""
+    other files whose names start with ``replacing`` (made for other inputs: an
+    earlier format, another install) are removed if unused for :data:`KEPT_DAYS`
+    (see :func:`kept_file_used`). Whether it was written."""
     import tempfile  # (not at import: it costs every command a few milliseconds)
 
     folder = os.path.dirname(path)
@@ -118,14 +126,30 @@ def keep_file(path: str, data: bytes, *, replacing: str = "") -> bool:
             pass
         return False
     if replacing:
+        import time
+
         name = os.path.basename(path)
+        cutoff = time.time() - KEPT_DAYS * _DAY
         try:
-            for other in os.listdir(folder):
-                if other.startswith(replacing) and other != name:
-                    os.unlink(os.path.join(folder, other))
+            for other in os.scandir(folder):
+                if other.name.startswith(replacing) and other.name != name:
+                    if other.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(other.path)
         except OSError:
             pass
     return True
+
+
+def kept_file_used(path: str) -> None:
+    """Mark a file :func:`keep_file` wrote as used (its time, at most once a day), so
+    that a file replacing it while it is still in use leaves it."""
+    import time
+
+    try:
+        if time.time() - os.stat(path).st_mtime > _DAY:
+            os.utime(path)
+    except OSError:
+        pass
 
 
 def user_dict_path() -> Path:

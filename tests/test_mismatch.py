@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,9 @@ def test_the_shipped_glossary_is_built_once_and_kept_in_the_cache(
 ) -> None:
     monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path))
     built = parse_glossary(mismatch.read_glossary_tsv(mismatch.builtin_glossary_path()))
-    (tmp_path / "glossary-0-old.marshal").write_bytes(b"")  # kept for other files
+    old = tmp_path / "glossary-0-old.marshal"  # an earlier format's, unused for long
+    old.write_bytes(b"")
+    os.utime(old, (0, 0))
     mismatch._glossary_cached.cache_clear()
     assert mismatch.load_glossary() == built  # built, and kept
     (kept,) = tmp_path.glob("glossary-*.marshal")
@@ -147,7 +150,9 @@ def test_the_shipped_glossary_is_built_once_and_kept_in_the_cache(
 
     monkeypatch.setattr(mismatch, "parse_glossary", unbuildable)
     mismatch._glossary_cached.cache_clear()
+    os.utime(kept, (0, 0))
     read = mismatch.load_glossary()
+    assert kept.stat().st_mtime > time.time() - 60  # marked as used
     assert read == built and read.head_pairs is not None
     assert read.concept_ids("基于深度学习的推理") == built.concept_ids("基于深度学习的推理")
     monkeypatch.undo()
@@ -369,6 +374,48 @@ def test_the_inverted_dictionary_is_cached_and_reloaded(
     assert mismatch.lexicon() == {}
 
 
+def test_two_installs_sharing_the_cache_each_keep_their_dictionary(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pre-commit's environment and an analyst's: neither parses CC-CEDICT again
+    because the other ran in between."""
+    ours, theirs = tmp_path / "ours.txt", tmp_path / "theirs.txt"
+    ours.write_text("機器人 机器人 [ji1 qi4 ren2] /robot/\n", encoding="utf-8")
+    theirs.write_text("機器人 机器人 [ji1 qi4 ren2] /robot/\n\n", encoding="utf-8")
+    for source in (ours, theirs):
+        monkeypatch.setattr(mismatch, "_cedict_path", lambda source=source: source)
+        monkeypatch.setattr(mismatch, "_lexicon", None)
+        assert mismatch.lexicon() == {"robot": ("机器人",)}  # parsed, and kept
+    assert len(list((tmp_path / "cache").glob("lexicon-*.marshal"))) == 2
+
+    def unparsable(lines: object) -> dict[str, tuple[str, ...]]:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(mismatch, "parse_cedict", unparsable)
+    kept = list((tmp_path / "cache").glob("lexicon-*.marshal"))
+    for path in kept:
+        os.utime(path, (0, 0))
+    for source in (ours, theirs, ours):
+        monkeypatch.setattr(mismatch, "_cedict_path", lambda source=source: source)
+        monkeypatch.setattr(mismatch, "_lexicon", None)
+        assert mismatch.lexicon() == {"robot": ("机器人",)}
+    assert all(path.stat().st_mtime > time.time() - 60 for path in kept)  # marked as used
+
+
+def test_a_kept_file_in_use_is_marked_so_that_it_stays(tmp_path: Path) -> None:
+    from gtcbrief.text import KEPT_DAYS, keep_file, kept_file_used
+
+    used, unused = tmp_path / "x-used.bin", tmp_path / "x-unused.bin"
+    for path in (used, unused):
+        path.write_bytes(b"")
+        os.utime(path, (0, 0))
+    kept_file_used(str(used))  # read today
+    assert used.stat().st_mtime > time.time() - 60
+    assert keep_file(str(tmp_path / "x-new.bin"), b"new", replacing="x-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-new.bin", "x-used.bin"]
+    assert KEPT_DAYS >= 7
+
+
 def test_the_cached_dictionary_splits_a_word_s_translations_when_asked(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -381,6 +428,7 @@ def test_the_cached_dictionary_splits_a_word_s_translations_when_asked(
     stale = tmp_path / "cache" / "lexicon-2-1-1.marshal"  # an earlier format's cache
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
+    os.utime(stale, (0, 0))  # unused for long
     monkeypatch.setattr(mismatch, "_cedict_path", lambda: source)
     monkeypatch.setattr(mismatch, "_lexicon", None)
     parsed = dict(mismatch.lexicon())

@@ -151,6 +151,13 @@ def test_an_unwritable_cache_directory_only_means_compiling_again(
     assert (tmp_path / "kept" / "x.bin").read_bytes() == b"data"
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["x.bin"]  # no temporary left
     (tmp_path / "kept" / "x-old.bin").write_bytes(b"old")
+    os.utime(tmp_path / "kept" / "x-old.bin", (0, 0))  # unused for long
+    (tmp_path / "kept" / "x-other.bin").write_bytes(b"another install's, in use")
     (tmp_path / "kept" / "y.bin").write_bytes(b"other")
     assert keep_file(str(tmp_path / "kept" / "x-new.bin"), b"new", replacing="x")
-    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["x-new.bin", "y.bin"]
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == [
+        "x-new.bin",
+        "x-other.bin",
+        "x.bin",  # written just now: in use
+        "y.bin",
+    ]

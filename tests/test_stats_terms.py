@@ -123,12 +123,18 @@ def test_damaged_cached_words_are_a_miss(
     assert top_terms(str(corpus)) == expected
     files = sorted(words_cache().iterdir())
     assert len(files) == 20
-    files[0].write_bytes(files[0].read_bytes()[:-3])  # truncated
-    files[1].write_bytes(b"\x00not marshal")
-    files[2].write_bytes(files[3].read_bytes())  # another document's words
-    files[4].unlink()
-    key, words = marshal.loads(files[5].read_bytes())
-    files[5].write_bytes(marshal.dumps((key, [0] * len(words))))  # as many items, not words
+    by_count: dict[int, list[Path]] = {}
+    for path in files:
+        by_count.setdefault(len(marshal.loads(path.read_bytes())[1]), []).append(path)
+    # another document's words, as many as this one's: only the key tells them apart
+    copy, original = next(paths[:2] for paths in by_count.values() if len(paths) > 1)
+    copy.write_bytes(original.read_bytes())
+    rest = [path for path in files if path not in (copy, original)]
+    rest[0].write_bytes(rest[0].read_bytes()[:-3])  # truncated
+    rest[1].write_bytes(b"\x00not marshal")
+    rest[2].unlink()
+    key, words = marshal.loads(rest[3].read_bytes())
+    rest[3].write_bytes(marshal.dumps((key, [0] * len(words))))  # as many items, not words
     before = len(segmented_in())
     assert top_terms(str(corpus)) == expected
     assert len(segmented_in()) == before + 5  # the five damaged or missing, again

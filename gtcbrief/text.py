@@ -142,7 +142,9 @@ def keep_file(path: str, data: bytes, *, replacing: str = "") -> bool:
 
 def kept_file_used(path: str) -> None:
     """Mark a file :func:`keep_file` wrote as used (its time, at most once a day), so
-    that a file replacing it while it is still in use leaves it."""
+    that a file replacing it while it is still in use leaves it. The document cache
+    marks its entries alike (:meth:`gtcbrief.cache.BlobStore.get`), with the same 30
+    days: this module does not import that one, which a warm ``grep`` does not load."""
     import time
 
     try:

@@ -147,6 +147,20 @@ def test_speaker_shapes(raw: str, name: str, role: str | None, org: str | None) 
     assert speaker.raw == raw
 
 
+@given(st.text(alphabet="(（)）,，、;a李 .", max_size=30))
+@example("Ann (Team)（Role, Org）")
+def test_a_speakers_fields_come_from_its_text(text: str) -> None:
+    speaker = parse_speaker(text)
+    assert speaker.raw == text.strip()
+    assert speaker.raw.startswith(speaker.name)
+    assert bool(speaker.name) == bool(speaker.raw)
+    if speaker.organisation is None:
+        assert speaker.role is None
+    # role and organisation parts are joined with ", " whatever comma the text used
+    for field in (speaker.role, speaker.organisation):
+        assert all(part in speaker.raw for part in (field or "").split(", "))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -1358,9 +1358,11 @@ class Scorer:
             blocks.append(_unique(np, keys) + start * width)  # sorted: blocks ascend
             start = end
         keys = np.concatenate(blocks)
-        owners = keys // width
-        ids = (keys % width).astype(np.uint32)
-        bounds = np.searchsorted(owners, np.arange(len(ds) + 1)).tolist()
+        del blocks  # at 100k entries each of these arrays is 130 MB: one at a time
+        # keys ascend, so each description's run starts at its first key of owner · width
+        bounds = np.searchsorted(keys, np.arange(len(ds) + 1, dtype=np.int64) * width).tolist()
+        ids = np.remainder(keys, width, out=keys).astype(np.uint32)
+        del keys
         for k, i in enumerate(which):
             out[i] = array("I", ids[bounds[k] : bounds[k + 1]].tobytes())
         self._flat_ids = ids

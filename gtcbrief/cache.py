@@ -19,6 +19,10 @@ written leaves loading correct, just uncached. Entries not used for
 
 The same tuple encoding carries documents back from the loader's worker
 processes, which is far cheaper than pickling the dataclasses.
+
+:class:`BlobStore` is the store itself, also used for what commands make of a
+document (description-mismatch's features); :class:`TextsStore` keeps strings
+made one per text of a document (``stats``' words, ``dedupe``'s compact forms).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from gtcbrief.model import (
 
 if TYPE_CHECKING:
     import hashlib
+    from collections.abc import Iterable
 
     from gtcbrief.config import Config
 
@@ -182,12 +187,7 @@ def _loader_salt() -> bytes:
     from gtcbrief import __version__
 
     h = blake2b(f"gtcbrief-documents-{FORMAT}-{__version__}".encode(), digest_size=16)
-    here = Path(__file__).parent
-    for name in _LOADER_MODULES:
-        try:
-            h.update((here / name).read_bytes())
-        except OSError:
-            h.update(name.encode())
+    add_sources(h, _LOADER_MODULES)
     spec = find_spec("mistletoe")
     origin = spec.origin if spec is not None else None
     if origin:
@@ -311,6 +311,18 @@ def document_salt(config: Config) -> bytes:
     return h.digest()
 
 
+def add_sources(h: hashlib.blake2b, names: Iterable[str]) -> None:
+    """Add to ``h`` the bytes of each of this package's files ``names`` (relative to the
+    package; a file that cannot be read adds its name): what a cached value made by
+    those modules and data depends on."""
+    here = Path(__file__).parent
+    for name in names:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+
+
 def text_key(salt: bytes, text: str) -> str:
     h = blake2b(salt, digest_size=20)
     h.update(text.encode("utf-8", "surrogatepass"))
@@ -344,3 +356,40 @@ class DocumentCache(BlobStore):
 
     def put_document(self, key: str, doc: Document) -> None:
         self.put(key, dumps(doc))
+
+
+class TextsStore(BlobStore):
+    """Strings made one per text from one document's texts (the words of its
+    descriptions for ``stats``, the compact forms of its titles and descriptions for
+    ``dedupe``), kept under a hash of the texts and of ``salt``: what makes them.
+
+    An entry holds its own key, so one copied under another name is a miss, as is a
+    truncated or damaged one, or one with another count of strings."""
+
+    def __init__(self, folder: Path, salt: bytes) -> None:
+        super().__init__(folder)
+        self._salt = salt
+
+    def key(self, texts: Iterable[str]) -> str:
+        h = blake2b(self._salt, digest_size=20)
+        for text in texts:
+            data = text.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little"))  # so no two lists of texts run together
+            h.update(data)
+        return h.hexdigest()
+
+    def get_texts(self, key: str, count: int) -> list[str] | None:
+        """The ``count`` strings kept under ``key``, or ``None``."""
+        blob = self.get(key)
+        if blob is None:
+            return None
+        try:
+            stored, made = marshal.loads(blob)
+        except (EOFError, ValueError, TypeError):
+            return None
+        if stored != key or not isinstance(made, list) or len(made) != count:
+            return None
+        return made if all(isinstance(item, str) for item in made) else None
+
+    def put_texts(self, key: str, made: list[str]) -> None:
+        self.put(key, marshal.dumps((key, made)))

@@ -633,15 +633,10 @@ FEATURES_FORMAT = 2
 
 def _features_salt(config: Config, glossary: Glossary) -> bytes:
     """What prepared features depend on besides a document's text."""
-    from gtcbrief.cache import blake2b, document_salt
+    from gtcbrief.cache import add_sources, blake2b, document_salt
 
     h = blake2b(document_salt(config), digest_size=16)
-    here = Path(__file__).parent
-    for name in ("mismatch.py", "text.py", "data/t2s.txt"):
-        try:
-            h.update((here / name).read_bytes())
-        except OSError:
-            h.update(name.encode())
+    add_sources(h, ("mismatch.py", "text.py", "data/t2s.txt"))
     h.update(repr((sorted(glossary.english.items()), sorted(glossary.chinese.items()))).encode())
     return h.digest()
 

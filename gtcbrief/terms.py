@@ -13,13 +13,12 @@ and add up (:func:`gtcbrief.stats.summarize_files`).
 
 from __future__ import annotations
 
-import marshal
 from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gtcbrief.cache import BlobStore
+    from gtcbrief.cache import TextsStore
     from gtcbrief.model import Document
 
 #: Bump when the encoding of a document's words changes.
@@ -33,19 +32,12 @@ Words = list[str]
 @lru_cache(maxsize=1)
 def _salt() -> bytes:
     """What a document's words depend on besides its descriptions."""
-    from pathlib import Path
-
     from gtcbrief import __version__
-    from gtcbrief.cache import blake2b
+    from gtcbrief.cache import add_sources, blake2b
     from gtcbrief.text import segmenter
 
     h = blake2b(f"gtcbrief-terms-{FORMAT}-{__version__}-{segmenter()}".encode(), digest_size=16)
-    here = Path(__file__).parent
-    for name in ("stats.py", "text.py", "data/userdict.txt", "data/t2s.txt"):
-        try:
-            h.update((here / name).read_bytes())
-        except OSError:
-            h.update(name.encode())
+    add_sources(h, ("stats.py", "text.py", "data/userdict.txt", "data/t2s.txt"))
     h.update(_segmenter_build().encode())
     return h.digest()
 
@@ -68,22 +60,11 @@ def _segmenter_build() -> str:
     return f"{segmenter()} {origin} {st.st_size} {st.st_mtime_ns}" if st else segmenter()
 
 
-def _store() -> BlobStore | None:
-    from gtcbrief.cache import BlobStore, enabled_by_default
+def _store() -> TextsStore | None:
+    from gtcbrief.cache import TextsStore, enabled_by_default
     from gtcbrief.text import cache_dir
 
-    return BlobStore(cache_dir() / f"terms-{FORMAT}") if enabled_by_default() else None
-
-
-def _key(texts: list[str]) -> str:
-    from gtcbrief.cache import blake2b
-
-    h = blake2b(_salt(), digest_size=20)
-    for text in texts:
-        data = text.encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))  # so no two lists of texts run together
-        h.update(data)
-    return h.hexdigest()
+    return TextsStore(cache_dir() / f"terms-{FORMAT}", _salt()) if enabled_by_default() else None
 
 
 def segment(texts: list[str]) -> Words:
@@ -91,26 +72,6 @@ def segment(texts: list[str]) -> Words:
     from gtcbrief.stats import description_terms
 
     return ["\n".join(description_terms(text)) for text in texts]
-
-
-def _encode(key: str, words: Words) -> bytes:
-    """A cache entry: its own key (an entry copied under another name is a miss) and
-    the words."""
-    return marshal.dumps((key, words))
-
-
-def _decode(blob: bytes | None, key: str, count: int) -> Words | None:
-    """A document's words from the cache; ``None`` unless ``blob`` is the entry of
-    ``key`` with ``count`` strings (a truncated, damaged or foreign entry is a miss)."""
-    if blob is None:
-        return None
-    try:
-        stored, words = marshal.loads(blob)
-    except (EOFError, ValueError, TypeError):
-        return None
-    if stored != key or not isinstance(words, list) or len(words) != count:
-        return None
-    return words if all(isinstance(item, str) for item in words) else None
 
 
 class TermCounts:
@@ -130,12 +91,12 @@ class TermCounts:
             return
         texts = [e.description or "" for e in entries]
         store = self._store
-        key = _key(texts) if store is not None else ""
-        words = _decode(store.get(key), key, len(texts)) if store is not None else None
+        key = store.key(texts) if store is not None else ""
+        words = store.get_texts(key, len(texts)) if store is not None else None
         if words is None:
             words = segment(texts)
             if store is not None:
-                store.put(key, _encode(key, words))
+                store.put_texts(key, words)
         counts = self._counts
         for entry, these in zip(entries, words, strict=True):
             if not these:

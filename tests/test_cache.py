@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gtcbrief import cache
-from gtcbrief.cache import DocumentCache
+from gtcbrief.cache import DocumentCache, TextsStore
 from gtcbrief.config import DEFAULT, Template
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.loader import iter_documents, load_path, load_text
@@ -229,3 +229,10 @@ def test_a_load_that_raises_in_either_process_raises_here_in_its_turn(
     with pytest.raises(ValueError, match="a loader bug"):
         loaded.extend(iter_documents([str(tmp_path / "r")], jobs=2, cache=False))
     assert [d.path for d in loaded] == [str(f) for f in files[:7]]
+
+
+def test_a_texts_key_tells_where_each_text_ends_and_what_made_them(tmp_path: Path) -> None:
+    key = TextsStore(tmp_path, b"made by this").key
+    assert key(["ab", "c"]) != key(["a", "bc"])
+    assert key(["ab", "c"]) == TextsStore(tmp_path / "elsewhere", b"made by this").key(["ab", "c"])
+    assert key(["ab", "c"]) != TextsStore(tmp_path, b"made by that").key(["ab", "c"])

@@ -4,7 +4,8 @@ Pipeline (no all-pairs comparison):
 
 1. **Sketch.** Each description is reduced to its compact normalised text
    (NFKC, case folded, Traditional→Simplified, spaces and punctuation
-   dropped); its character 3-grams are hashed (CRC-32, deterministic) and
+   dropped; an unchanged file's are read back from the cache directory, see
+   :func:`compact_forms`); its character 3-grams are hashed (CRC-32, deterministic) and
    the ``SKETCH_POOL`` smallest hashes taken (a bottom-k MinHash sketch).
    Of those, the ``SKETCH`` smallest that at most ``CAP`` sketches share are
    kept: boilerplate is never evidence, and in a large corpus it would crowd
@@ -40,6 +41,8 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from gtcbrief import _re_speedup
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from gtcbrief.cache import TextsStore
     from gtcbrief.config import Config
     from gtcbrief.model import Entry
 
@@ -500,12 +504,61 @@ def _np_containments(texts: Sequence[str], a: Ints, b: Ints) -> NDArray[np.float
     return out
 
 
+#: Bump when the compact forms kept in the cache change encoding.
+COMPACT_FORMAT = 1
+#: Records from which their compact forms are kept in the cache directory (fewer are
+#: made sooner than their document's entry is looked up).
+COMPACT_CACHE_FROM = VECTOR_MIN
+
+
+def _compact_store() -> TextsStore | None:
+    from gtcbrief import __version__
+    from gtcbrief.cache import TextsStore, add_sources, blake2b, enabled_by_default
+    from gtcbrief.text import cache_dir
+
+    if not enabled_by_default():
+        return None
+    h = blake2b(f"gtcbrief-compact-{COMPACT_FORMAT}-{__version__}".encode(), digest_size=16)
+    add_sources(h, ("dedupe.py", "text.py", "data/t2s.txt"))
+    return TextsStore(cache_dir() / f"compact-{COMPACT_FORMAT}", h.digest())
+
+
+def _compact_all(texts: Sequence[str]) -> list[str]:
+    return [compact(t) if t else "" for t in texts]
+
+
+def compact_forms(records: Sequence[Record]) -> tuple[list[str], list[str]]:
+    """:func:`compact` of each record's title and of its description ("" without one).
+
+    Normalising them was a fifth of ``dedupe`` over cached documents, and a fifth
+    of ``validate``'s copied-description, so from ``COMPACT_CACHE_FROM`` records on
+    each document's (a run of records with one path) are kept in the cache
+    directory under a hash of its titles and descriptions, and an unchanged file's
+    are read back."""
+    store = _compact_store() if len(records) >= COMPACT_CACHE_FROM else None
+    if store is None:
+        forms = _compact_all([t for r in records for t in (r.title, r.description or "")])
+        return forms[0::2], forms[1::2]
+    titles: list[str] = []
+    descs: list[str] = []
+    for _, run in groupby(records, key=attrgetter("path")):
+        texts = [t for r in run for t in (r.title, r.description or "")]
+        key = store.key(texts)
+        kept = store.get_texts(key, len(texts))
+        if kept is None:
+            kept = _compact_all(texts)
+            store.put_texts(key, kept)
+        titles += kept[0::2]
+        descs += kept[1::2]
+    store.prune()
+    return titles, descs
+
+
 class _Prepared:
     """Normalised forms of the records, computed once."""
 
     def __init__(self, records: Sequence[Record]) -> None:
-        self.titles = [compact(r.title) for r in records]
-        self.descs = [compact(r.description) if r.description else "" for r in records]
+        self.titles, self.descs = compact_forms(records)
         self.sentences: dict[int, str] = {}
         self.records = records
 

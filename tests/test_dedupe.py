@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import marshal
+import os
 import random
 from pathlib import Path
 
@@ -469,3 +471,102 @@ def test_pairs_are_the_same_when_every_similarity_is_exact(
     monkeypatch.setattr(dedupe, "_kept_from", lambda *_: 0.0)
     assert pairs == dedupe.find_pairs(records, threshold)
     assert len({p.kind for p in pairs}) == 2
+
+
+# ----------------------------------------------------------------- compact forms, cached
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The texts of each document whose compact forms were made, not read back; kept
+    from two records on."""
+    calls: list[list[str]] = []
+    real = dedupe._compact_all
+
+    def counted(texts: list[str]) -> list[str]:
+        calls.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(dedupe, "_compact_all", counted)
+    monkeypatch.setattr(dedupe, "COMPACT_CACHE_FROM", 2)
+    return calls
+
+
+def in_documents(rows: int = 300) -> list[Record]:
+    """Records of seven documents, each document's together (as they are loaded)."""
+    return sorted(corpus(random.Random(6), rows), key=lambda r: (r.path, r.line))
+
+
+def compact_cache() -> Path:
+    return Path(os.environ["GTCBRIEF_CACHE_DIR"]) / f"compact-{dedupe.COMPACT_FORMAT}"
+
+
+def made_here(records: list[Record]) -> tuple[list[str], list[str]]:
+    titles = [dedupe.compact(r.title) for r in records]
+    return titles, [dedupe.compact(r.description) if r.description else "" for r in records]
+
+
+def test_compact_forms_are_kept_per_document_and_read_back(made: list[list[str]]) -> None:
+    records = in_documents()
+    assert dedupe.compact_forms(records) == made_here(records)
+    assert len(made) == 7 and len(list(compact_cache().iterdir())) == 7
+    made.clear()
+    assert dedupe.compact_forms(records) == made_here(records)
+    assert made == []
+
+
+def test_only_a_changed_documents_compact_forms_are_made_again(made: list[list[str]]) -> None:
+    records = in_documents()
+    dedupe.compact_forms(records)
+    made.clear()
+    at = next(i for i, r in enumerate(records) if r.path == "3.md")
+    records[at] = Record(records[at].path, records[at].line, "改过的标题 Renamed", "改过的描述。")
+    assert dedupe.compact_forms(records) == made_here(records)
+    assert len(made) == 1 and "改过的描述。" in made[0]
+
+
+def test_a_damaged_or_foreign_kept_entry_is_made_again(made: list[list[str]]) -> None:
+    records = in_documents()
+    dedupe.compact_forms(records)
+    files = sorted(compact_cache().iterdir())
+    by_count: dict[int, list[Path]] = {}
+    for path in files:
+        by_count.setdefault(len(marshal.loads(path.read_bytes())[1]), []).append(path)
+    # another document's forms, as many as this one's: only the key tells them apart
+    copy, original = next(paths[:2] for paths in by_count.values() if len(paths) > 1)
+    copy.write_bytes(original.read_bytes())
+    rest = [path for path in files if path not in (copy, original)]
+    rest[0].write_bytes(rest[0].read_bytes()[:-3])  # truncated
+    key, forms = marshal.loads(rest[1].read_bytes())
+    rest[1].write_bytes(marshal.dumps((key, [0] * len(forms))))  # as many items, not strings
+    key, forms = marshal.loads(rest[2].read_bytes())
+    rest[2].write_bytes(marshal.dumps((key, forms[:-1])))  # a string short
+    rest[3].unlink()
+    made.clear()
+    assert dedupe.compact_forms(records) == made_here(records)
+    assert len(made) == 5
+
+
+def test_no_compact_forms_are_kept_for_a_few_records_or_with_the_cache_off(
+    made: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = in_documents(30)
+    monkeypatch.setattr(dedupe, "COMPACT_CACHE_FROM", 31)
+    assert dedupe.compact_forms(records) == made_here(records)
+    monkeypatch.setattr(dedupe, "COMPACT_CACHE_FROM", 30)
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    assert dedupe.compact_forms(records) == made_here(records)
+    assert not compact_cache().exists()
+
+
+def test_dedupe_run_again_reads_its_compact_forms_back_and_finds_the_same(
+    made: list[list[str]],
+) -> None:
+    samples = str(Path(__file__).parent.parent / "samples")
+    first = CliRunner().invoke(app, ["dedupe", "--format", "json", samples])
+    assert first.exit_code == 0, first.output
+    assert made
+    made.clear()
+    again = CliRunner().invoke(app, ["dedupe", "--format", "json", samples])
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert made == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -135,3 +136,26 @@ def entry_and_app(
         return (code, got.out, got.err), (code_app, app.out, app.err)
 
     return answers
+
+
+def damage_kept_texts(folder: Path) -> int:
+    """Damage entries of a :class:`gtcbrief.cache.TextsStore` in ``folder`` every way
+    it must take as a miss, and return how many: one made a copy of another
+    document's entry with as many strings (only the key tells them apart), one
+    truncated, one not marshal data, one with as many items that are not strings,
+    one a string short, and one removed. Needs seven entries, two of one count."""
+    files = sorted(folder.iterdir())
+    by_count: dict[int, list[Path]] = {}
+    for path in files:
+        by_count.setdefault(len(marshal.loads(path.read_bytes())[1]), []).append(path)
+    copy, original = next(paths[:2] for paths in by_count.values() if len(paths) > 1)
+    copy.write_bytes(original.read_bytes())
+    rest = [path for path in files if path not in (copy, original)]
+    rest[0].write_bytes(rest[0].read_bytes()[:-3])
+    rest[1].write_bytes(b"\x00not marshal")
+    key, made = marshal.loads(rest[2].read_bytes())
+    rest[2].write_bytes(marshal.dumps((key, [0] * len(made))))
+    key, made = marshal.loads(rest[3].read_bytes())
+    rest[3].write_bytes(marshal.dumps((key, made[:-1])))
+    rest[4].unlink()
+    return 6

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import random
 from pathlib import Path
 
 import pytest
+from conftest import damage_kept_texts
 from typer.testing import CliRunner
 
 from gtcbrief import dedupe
@@ -528,23 +528,10 @@ def test_only_a_changed_documents_compact_forms_are_made_again(made: list[list[s
 def test_a_damaged_or_foreign_kept_entry_is_made_again(made: list[list[str]]) -> None:
     records = in_documents()
     dedupe.compact_forms(records)
-    files = sorted(compact_cache().iterdir())
-    by_count: dict[int, list[Path]] = {}
-    for path in files:
-        by_count.setdefault(len(marshal.loads(path.read_bytes())[1]), []).append(path)
-    # another document's forms, as many as this one's: only the key tells them apart
-    copy, original = next(paths[:2] for paths in by_count.values() if len(paths) > 1)
-    copy.write_bytes(original.read_bytes())
-    rest = [path for path in files if path not in (copy, original)]
-    rest[0].write_bytes(rest[0].read_bytes()[:-3])  # truncated
-    key, forms = marshal.loads(rest[1].read_bytes())
-    rest[1].write_bytes(marshal.dumps((key, [0] * len(forms))))  # as many items, not strings
-    key, forms = marshal.loads(rest[2].read_bytes())
-    rest[2].write_bytes(marshal.dumps((key, forms[:-1])))  # a string short
-    rest[3].unlink()
+    damaged = damage_kept_texts(compact_cache())
     made.clear()
     assert dedupe.compact_forms(records) == made_here(records)
-    assert len(made) == 5
+    assert len(made) == damaged
 
 
 def test_no_compact_forms_are_kept_for_a_few_records_or_with_the_cache_off(

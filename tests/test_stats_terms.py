@@ -7,7 +7,6 @@ other file, or read back from the cache; the counts must not tell which.
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import damage_kept_texts
 from typer.testing import CliRunner
 
 from gtcbrief import stats, terms
@@ -121,23 +121,11 @@ def test_damaged_cached_words_are_a_miss(
     corpus: Path, expected: dict[str, object], segmented_in: Callable[[], list[int]]
 ) -> None:
     assert top_terms(str(corpus)) == expected
-    files = sorted(words_cache().iterdir())
-    assert len(files) == 20
-    by_count: dict[int, list[Path]] = {}
-    for path in files:
-        by_count.setdefault(len(marshal.loads(path.read_bytes())[1]), []).append(path)
-    # another document's words, as many as this one's: only the key tells them apart
-    copy, original = next(paths[:2] for paths in by_count.values() if len(paths) > 1)
-    copy.write_bytes(original.read_bytes())
-    rest = [path for path in files if path not in (copy, original)]
-    rest[0].write_bytes(rest[0].read_bytes()[:-3])  # truncated
-    rest[1].write_bytes(b"\x00not marshal")
-    rest[2].unlink()
-    key, words = marshal.loads(rest[3].read_bytes())
-    rest[3].write_bytes(marshal.dumps((key, [0] * len(words))))  # as many items, not words
+    assert len(list(words_cache().iterdir())) == 20
+    damaged = damage_kept_texts(words_cache())
     before = len(segmented_in())
     assert top_terms(str(corpus)) == expected
-    assert len(segmented_in()) == before + 5  # the five damaged or missing, again
+    assert len(segmented_in()) == before + damaged  # each damaged or missing one, again
 
 
 def test_with_the_cache_off_or_one_process_the_counts_are_the_same(

@@ -5,8 +5,9 @@ Pipeline (no all-pairs comparison):
 1. **Sketch.** Each description is reduced to its compact normalised text
    (NFKC, case folded, Traditional→Simplified, spaces and punctuation
    dropped; an unchanged file's are read back from the cache directory, see
-   :func:`compact_forms`); its character 3-grams are hashed (CRC-32, deterministic) and
-   the ``SKETCH_POOL`` smallest hashes taken (a bottom-k MinHash sketch).
+   :func:`compact_forms`); its character 3-grams are hashed (CRC-32,
+   deterministic) and the ``SKETCH_POOL`` smallest hashes taken (a bottom-k
+   MinHash sketch).
    Of those, the ``SKETCH`` smallest that at most ``CAP`` sketches share are
    kept: boilerplate is never evidence, and in a large corpus it would crowd
    the sketches. A copy that was truncated, reordered or lightly edited

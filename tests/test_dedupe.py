@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import damage_kept_texts
+from conftest import SAMPLES, damage_kept_texts
 from typer.testing import CliRunner
 
 from gtcbrief import dedupe
@@ -549,11 +549,10 @@ def test_no_compact_forms_are_kept_for_a_few_records_or_with_the_cache_off(
 def test_dedupe_run_again_reads_its_compact_forms_back_and_finds_the_same(
     made: list[list[str]],
 ) -> None:
-    samples = str(Path(__file__).parent.parent / "samples")
-    first = CliRunner().invoke(app, ["dedupe", "--format", "json", samples])
+    first = CliRunner().invoke(app, ["dedupe", "--format", "json", str(SAMPLES)])
     assert first.exit_code == 0, first.output
     assert made
     made.clear()
-    again = CliRunner().invoke(app, ["dedupe", "--format", "json", samples])
+    again = CliRunner().invoke(app, ["dedupe", "--format", "json", str(SAMPLES)])
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert made == []

@@ -30,22 +30,29 @@ class Source:
 
 
 def iter_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Expand PATHS into files; ``-`` and paths that are not directories pass through."""
+    """Expand PATHS into files; ``-`` and paths that are not directories pass through.
+
+    A directory that cannot be listed is passed through too, in its place among the
+    files, so that :func:`read_source` reports it (a directory without its
+    Markdown is an error, not an empty directory)."""
     seen: set[str] = set()
     for raw in paths:
         if raw == "-":
             yield raw
             continue
-        p = Path(raw)
-        if p.is_dir():
+        # os.path, not Path.is_dir: a path under a directory that may not be searched
+        # fails its stat with EACCES, which Path.is_dir raises; read_source reports it
+        if os.path.isdir(raw):
             found: list[str] = []
-            for root, dirs, files in os.walk(p, onerror=None, followlinks=False):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(Path(raw), onerror=unlisted.append, followlinks=False):
                 dirs.sort()
                 for name in files:
                     if name.lower().endswith(MD_SUFFIXES):
                         full = os.path.join(root, name)
                         if os.path.isfile(full):  # skips broken links, sockets…
                             found.append(full)
+            found += [e.filename for e in unlisted if isinstance(e.filename, str)]
             for full in sorted(found):
                 if full not in seen:
                     seen.add(full)
@@ -95,11 +102,22 @@ def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-"
     try:
         with open(path, "rb") as fh:
             data = fh.read()
-    except IsADirectoryError:
-        raise GtcbriefError("is a directory", path=path) from None
     except FileNotFoundError:
         what = "broken symbolic link" if os.path.islink(path) else "no such file"
         raise GtcbriefError(what, path=path) from None
     except OSError as exc:
+        if os.path.isdir(path):  # one iter_paths could not list (EACCES or EISDIR here)
+            raise GtcbriefError(_directory_problem(path), path=path) from None
         raise GtcbriefError(f"cannot read: {exc.strerror or exc}", path=path) from None
     return Source(path, decode(data, path, encoding))
+
+
+def _directory_problem(path: str) -> str:
+    """What is wrong with a directory given where a file is read: that it cannot be
+    listed (:func:`iter_paths` passes such a directory on), or just that it is one."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        return f"cannot list directory: {exc.strerror or exc}"
+    return "is a directory"

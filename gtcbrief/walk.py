@@ -64,7 +64,10 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
         root = spelled(raw)
         if os.path.isdir(root):
             found: list[File] = []
-            _walk_md(root, os.path.abspath(root), found)
+            unlisted: list[tuple[str, OSError]] = []
+            _walk_md(root, os.path.abspath(root), found, unlisted)
+            for where, exc in unlisted:  # as read_source reports what iter_paths passes on
+                on_error(GtcbriefError(f"cannot list directory: {exc.strerror or exc}", path=where))
             found.sort(key=itemgetter(0))  # by display path
             for f in found:
                 if f.display not in seen:
@@ -76,9 +79,12 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
         seen.add(raw)
         try:
             st = os.stat(raw)
-        except OSError:
+        except FileNotFoundError:
             what = "broken symbolic link" if os.path.islink(raw) else "no such file"
             on_error(GtcbriefError(what, path=raw))
+            continue
+        except OSError as exc:  # EACCES under a directory that may not be searched
+            on_error(GtcbriefError(f"cannot read: {exc.strerror or exc}", path=raw))
             continue
         if not stat.S_ISREG(st.st_mode):
             on_error(GtcbriefError("not a regular file", path=raw))
@@ -88,17 +94,19 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
     return out
 
 
-def _walk_md(top: str, absolute: str, out: list[File]) -> None:
+def _walk_md(top: str, absolute: str, out: list[File], unlisted: list[tuple[str, OSError]]) -> None:
     """``os.walk(top)`` as ``iter_paths`` uses it: Markdown regular files, no directory links.
 
-    Like ``os.walk`` without ``onerror``, a directory that cannot be listed is skipped.
+    A directory that cannot be listed goes to ``unlisted``, as ``os.walk`` gives it
+    to ``iter_paths``' ``onerror``.
     """
     prefix = absolute if absolute.endswith(os.sep) else absolute + os.sep  # os.path.join's
     files: list[File] = []
     subdirs: list[tuple[str, str]] = []
     try:
         listing = os.scandir(top)
-    except OSError:
+    except OSError as exc:
+        unlisted.append((top, exc))
         return
     with listing:
         while True:
@@ -106,7 +114,8 @@ def _walk_md(top: str, absolute: str, out: list[File]) -> None:
                 entry = next(listing)
             except StopIteration:
                 break
-            except OSError:
+            except OSError as exc:
+                unlisted.append((top, exc))
                 return
             try:
                 is_dir = entry.is_dir()
@@ -128,7 +137,7 @@ def _walk_md(top: str, absolute: str, out: list[File]) -> None:
                     files.append(File(entry.path, prefix + entry.name, st.st_size, st.st_mtime_ns))
     out.extend(files)
     for path, absolute_path in subdirs:
-        _walk_md(path, absolute_path, out)
+        _walk_md(path, absolute_path, out, unlisted)
 
 
 def snapshot(files: Sequence[File]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -142,3 +143,71 @@ def test_an_unknown_rule_in_config_is_a_usage_error(setting: str, tmp_path: Path
     result = runner.invoke(app, ["validate", str(doc)])
     assert result.exit_code == 2, result.stderr
     assert "unknown rule" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _deny(monkeypatch: pytest.MonkeyPatch, folder: Path, *, search: bool) -> None:
+    """Make ``folder`` unreadable as the kernel would for a user who is not root (the
+    tests may run as root, which reads everything): it cannot be listed, and with
+    ``search`` nothing under it can be looked at or opened either."""
+    import builtins
+
+    locked = os.fspath(folder)
+
+    def refused(path: Any) -> bool:
+        if isinstance(path, int):
+            return False
+        text = os.path.abspath(os.fsdecode(os.fspath(path)))
+        return text == locked or (search and text.startswith(locked + os.sep))
+
+    def guard(real: Callable[..., Any], listing: bool = False) -> Callable[..., Any]:
+        """``real``, refusing what is under the folder (and, with ``listing``, the
+        folder itself: listing it, or opening it to read)."""
+
+        def checked(path: Any = ".", *args: Any, **kwargs: Any) -> Any:
+            inside = refused(path) and (listing or os.path.abspath(os.fspath(path)) != locked)
+            if inside:
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+
+        return checked
+
+    monkeypatch.setattr(os, "scandir", guard(os.scandir, listing=True))
+    monkeypatch.setattr(os, "stat", guard(os.stat))
+    monkeypatch.setattr(builtins, "open", guard(builtins.open, listing=True))
+
+
+def _two_folders(tmp_path: Path) -> tuple[Path, Path]:
+    good = tmp_path / "a-good.md"
+    good.write_text("# 每日参会快报\n\n## 【Keynote】机器人\n", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.md").write_text("# 每日参会快报\n\n## 【Keynote】机器人手\n", encoding="utf-8")
+    return good, locked
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_directory_that_cannot_be_listed_is_an_error_not_an_empty_one(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good, locked = _two_folders(tmp_path)
+    _deny(monkeypatch, locked, search=False)
+    result = runner.invoke(app, argv(command, str(tmp_path)))
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert f"{locked}: cannot list directory: Permission denied" in result.stderr
+    assert "Traceback" not in result.stderr and "no Markdown files" not in result.stderr
+    if command in ("parse", "grep"):  # the rest is still read
+        assert "a-good.md" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_file_under_a_directory_that_cannot_be_searched_is_an_io_error(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good, locked = _two_folders(tmp_path)
+    _deny(monkeypatch, locked, search=True)
+    result = runner.invoke(app, argv(command, str(good), str(locked / "x.md")))
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert f"{locked / 'x.md'}: cannot read: Permission denied" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    if command in ("parse", "grep"):
+        assert "a-good.md" in result.stdout

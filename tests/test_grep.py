@@ -243,6 +243,50 @@ def test_files_counts_and_limit() -> None:
     assert len(limited.stdout.splitlines()) == 2
 
 
+@pytest.mark.parametrize("flag", ["-l", "-c"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_files_and_counts_follow_the_format(flag: str, fmt: str) -> None:
+    """``-l``/``-c`` with ``--format json``/``jsonl`` print JSON, not text lines."""
+    result = grep("机器人", "samples/", "--no-cache", flag, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    records = (
+        json.loads(result.stdout)
+        if fmt == "json"
+        else [json.loads(line) for line in result.stdout.splitlines()]
+    )
+    text = grep("机器人", "samples/", "--no-cache", flag).stdout.splitlines()
+    if flag == "-l":
+        assert records == [{"path": p} for p in text]
+    else:
+        assert records == [
+            {"path": p, "count": int(n)} for p, n in (line.rsplit(":", 1) for line in text)
+        ]
+
+
+def test_json_records_carry_the_context_lines_asked_for() -> None:
+    plain = json.loads(
+        grep("Isaac Lab", "samples/clean-brief.md", "--no-cache", "-f", "json").stdout
+    )
+    around = json.loads(
+        grep("Isaac Lab", "samples/clean-brief.md", "--no-cache", "-f", "json", "-C", "1").stdout
+    )
+    assert "context" not in plain[0]
+    # the heading is shown above an entry: its own match brings no context
+    matched = {m["line"] for m in around[0]["lines"]} - {around[0]["line"]}
+    lines = (ROOT / "samples/clean-brief.md").read_text(encoding="utf-8").split("\n")
+    expected = sorted({n for m in matched for n in (m - 1, m + 1)} - matched - {around[0]["line"]})
+    assert [c["line"] for c in around[0]["context"]] == expected
+    assert all(c["text"] == lines[c["line"] - 1] for c in around[0]["context"])
+
+
+def test_listed_paths_reach_a_pipe_as_they_are(tmp_path: Path) -> None:
+    """Off a terminal, ``-l`` prints a file's real name (for xargs), escapes and all."""
+    name = tmp_path / "\x1b[31mevil.md"
+    name.write_text("# 每日参会快报\n\n## 【Keynote】机器人\n", encoding="utf-8")
+    result = grep("机器人", str(tmp_path), "--no-cache", "-l")
+    assert result.stdout == f"{name}\n"
+
+
 def test_text_output_highlights_and_shows_context(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")

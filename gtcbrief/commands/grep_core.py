@@ -210,9 +210,23 @@ def _answer(index: Index, r: Request, options: Options) -> int:
             per_file[hit.unit.path] = per_file.get(hit.unit.path, 0) + 1
         matched = sum(per_file.values())
         in_order = [p for p in index.display.values() if p in per_file]
-        for path in in_order:
-            n = per_file[path]
-            out.write(f"{safe(path)}:{n}\n" if r.count_only else f"{safe(path)}\n")
+        if r.fmt != "text":  # {"path"} per file, with its "count" for -c
+            from gtcbrief.render import write_json_items, write_jsonl
+
+            records = (
+                {"path": p, "count": per_file[p]} if r.count_only else {"path": p} for p in in_order
+            )
+            if r.fmt == "jsonl":
+                write_jsonl(records, out)
+            else:
+                json_array(out, lambda: write_json_items(records, out))
+        else:
+            # made visible on a terminal only: off one, a path is for the next
+            # program (xargs, a loop), which must get the file's real name
+            shown = safe if _isatty(sys.stdout) else str
+            for path in in_order:
+                n = per_file[path]
+                out.write(f"{shown(path)}:{n}\n" if r.count_only else f"{shown(path)}\n")
     elif r.fmt == "json":
         matched = json_array(out, lambda: _stream(index, r, options, out))
     else:
@@ -250,11 +264,11 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         if r.fmt == "jsonl":
             from gtcbrief.render import write_jsonl
 
-            return write_jsonl((hit_record(h) for h in hits), sink)
+            return write_jsonl((hit_record(h, r.context) for h in hits), sink)
         if r.fmt == "json":
             from gtcbrief.render import write_json_items
 
-            return write_json_items((hit_record(h) for h in hits), sink, after)
+            return write_json_items((hit_record(h, r.context) for h in hits), sink, after)
         return _render_text(hits, r.context, r.full, sink, after)
 
     ranked = ranking(index, r.query, options) if r.limit is None else None
@@ -396,8 +410,9 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
-def hit_record(hit: Hit) -> dict[str, Any]:
-    """The JSON record of one matching entry (SPEC contract: path, line, title + matches)."""
+def hit_record(hit: Hit, context: int = 0) -> dict[str, Any]:
+    """The JSON record of one matching entry (SPEC contract: path, line, title + matches);
+    with ``context`` (``-C N``), also the entry's other lines within N of a match."""
     import gtcbrief.search  # (not ``from … import``: see the import of ``safe`` above)
 
     unit = hit.unit
@@ -406,7 +421,7 @@ def hit_record(hit: Hit) -> dict[str, Any]:
         spans = hit.fields.get(name)
         if spans:
             fields[name] = {"text": getattr(unit, attr), "spans": [list(s) for s in spans]}
-    return {
+    record: dict[str, Any] = {
         "path": unit.path,
         "line": unit.line,
         "end_line": unit.end_line,
@@ -419,6 +434,10 @@ def hit_record(hit: Hit) -> dict[str, Any]:
             {"line": m.line, "text": m.text, "spans": [list(s) for s in m.spans]} for m in hit.lines
         ],
     }
+    if context:
+        rows = _rows(hit, context)
+        record["context"] = [{"line": n, "text": text} for n, spans, text in rows if spans is None]
+    return record
 
 
 class _Cells(dict[int, str]):

@@ -391,6 +391,18 @@ def test_regex_errors_and_catastrophic_backtracking_are_bounded(tmp_path: Path) 
     assert "longer than 0.3 s" in slow.stderr
 
 
+def test_a_regex_timeout_of_zero_sets_no_limit(tmp_path: Path) -> None:
+    """``--regex-timeout 0`` waits as long as the scan takes, as its help says: a scan
+    that takes longer than a short budget still ends with its matches."""
+    doc = tmp_path / "slow.md"
+    doc.write_text("# t\n\n" + "a" * 22 + "!\n", "utf-8")
+    args = ["--regex", "(a+)+$|!", str(doc), "--no-cache", "-c"]
+    assert grep(*args, "--regex-timeout", "0.001").exit_code == 2
+    unbounded = grep(*args, "--regex-timeout", "0")
+    assert unbounded.exit_code == 0 and unbounded.stdout == f"{doc}:1\n"
+    assert "(0: no limit" in " ".join(grep("--help").stdout.split())
+
+
 def test_case_sensitive_and_hyphenated_words() -> None:
     assert grep("rag", BRIEF, "--no-cache", "-s").exit_code == 1
     assert grep("RAG", BRIEF, "--no-cache", "-s", "-c").stdout == f"{BRIEF}:2\n"

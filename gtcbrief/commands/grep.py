@@ -74,7 +74,11 @@ def grep(
     ] = False,
     regex_timeout: Annotated[
         float,
-        typer.Option("--regex-timeout", min=0.0, help="Give up a --regex scan after N seconds."),
+        typer.Option(
+            "--regex-timeout",
+            min=0.0,
+            help="Give up a --regex scan after N seconds (0: no limit, wait as long as it takes).",
+        ),
     ] = 5.0,
     full: Annotated[bool, typer.Option("--full-lines", help="Never shorten long lines.")] = False,
     cache_dir: Annotated[

@@ -9,7 +9,7 @@ command can read its own settings.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from gtcbrief.errors import GtcbriefError
 
@@ -73,6 +73,10 @@ class Config(NamedTuple):
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)
 
+    def error(self, message: str) -> GtcbriefError:
+        """A bad value of this config's: the message names its file, where there is one."""
+        return GtcbriefError(message, path=self.path)
+
 
 DEFAULT = Config()
 
@@ -91,20 +95,22 @@ def number_setting(
     ``low`` is exclusive and ``high`` inclusive, (low, high]; NaN is refused.
     """
     value: Any = explicit
+    bad: Callable[[str], GtcbriefError] = GtcbriefError
     if value is None and config is not None:
         value = config.get(key)
+        bad = config.error  # the value is the config file's: name it
     if value is None:
         return default
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise GtcbriefError(f"{key} must be a number, not {value!r}") from None
+        raise bad(f"{key} must be a number, not {value!r}") from None
     if number != number:  # NaN
-        raise GtcbriefError(f"{key} must be a number")
+        raise bad(f"{key} must be a number")
     if (low is not None and number <= low) or (high is not None and number > high):
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise GtcbriefError(f"{key} must be in ({lo}, {hi}], not {number:g}")
+        raise bad(f"{key} must be in ({lo}, {hi}], not {number:g}")
     return number
 
 

@@ -399,9 +399,11 @@ def load_glossary(config: Config | None = None) -> Glossary:
     from gtcbrief.errors import GtcbriefError
 
     extra: list[tuple[str, str]] = []
-    value = config.get("glossary") if config is not None else None
+    if config is None:
+        return _glossary_cached(())
+    value = config.get("glossary")
     if isinstance(value, str):
-        base = Path(config.path).parent if config is not None and config.path else Path.cwd()
+        base = Path(config.path).parent if config.path else Path.cwd()
         path = (base / value) if not Path(value).is_absolute() else Path(value)
         try:
             extra = read_glossary_tsv(path)
@@ -416,9 +418,9 @@ def load_glossary(config: Config | None = None) -> Glossary:
             if isinstance(item, list | tuple) and len(item) == 2:
                 extra.append((str(item[0]), str(item[1])))
             else:
-                raise GtcbriefError("glossary entries must be [english, chinese] pairs")
+                raise config.error("glossary entries must be [english, chinese] pairs")
     elif value is not None:
-        raise GtcbriefError("glossary must be a TSV path, a table or a list of pairs")
+        raise config.error("glossary must be a TSV path, a table or a list of pairs")
     return _glossary_cached(tuple(extra))
 
 

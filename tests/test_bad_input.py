@@ -211,3 +211,33 @@ def test_a_file_under_a_directory_that_cannot_be_searched_is_an_io_error(
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     if command in ("parse", "grep"):
         assert "a-good.md" in result.stdout
+
+
+# (id, a config file's line, the command that reads it, what the message says)
+BAD_CONFIG_VALUES = [
+    ("severity", '[severity]\nGB301 = "loud"\n', "validate", "severity of GB301 must be"),
+    ("unknown-rule", '[severity]\nGB999 = "error"\n', "validate", "unknown rule"),
+    ("select", "select = 3\n", "validate", "'select' must be a list"),
+    ("fail-on", 'fail_on = "nope"\n', "validate", "fail_on must be one of"),
+    ("mismatch-threshold", 'mismatch_threshold = "high"\n', "validate", "must be a number"),
+    ("dedupe-threshold", "dedupe_threshold = 5\n", "dedupe", "dedupe_threshold must be in"),
+    ("glossary", "glossary = 3\n", "validate", "glossary must be a TSV path"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "line", "command", "needle"), BAD_CONFIG_VALUES, ids=[c[0] for c in BAD_CONFIG_VALUES]
+)
+@pytest.mark.parametrize("given", [False, True], ids=["found", "--config"])
+def test_a_bad_config_value_names_the_config_file(
+    case: str, line: str, command: str, needle: str, given: bool, tmp_path: Path
+) -> None:
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_text(line, encoding="utf-8")
+    doc = tmp_path / "a.md"
+    doc.write_text("# 每日参会快报\n\n## 【Keynote】机器人\n", encoding="utf-8")
+    extra = ["--config", str(config)] if given else []
+    result = runner.invoke(app, [*argv(command, str(doc)), *extra])
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert result.stderr.startswith(f"gtcbrief: {config}: "), result.stderr
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1

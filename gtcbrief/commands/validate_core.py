@@ -97,7 +97,7 @@ def _threshold(value: float | None, config: Config) -> float | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise GtcbriefError(f"mismatch_threshold must be a number, not {raw!r}")
+        raise config.error(f"mismatch_threshold must be a number, not {raw!r}")
     return float(raw)
 
 
@@ -151,6 +151,8 @@ def run(
     cfg = with_threshold(loaded.config, _threshold(mismatch_threshold, loaded.config))
     selection = make_selection(cfg, select, ignore)
     level = fail_on or cfg.get("fail_on", "error")
+    if fail_on is None and level not in FAIL_LEVELS:  # the config file's
+        raise cfg.error(f"fail_on must be one of {', '.join(FAIL_LEVELS)}, not {level!r}")
     check_choice("--fail-on", str(level), FAIL_LEVELS)
 
     crashed: list[str] = []

@@ -12,10 +12,9 @@ import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gtcbrief.diagnostics import SEVERITIES, Diagnostic, Severity
-from gtcbrief.errors import GtcbriefError
 from gtcbrief.model import record
 from gtcbrief.rules import CorpusContext, DocContext, Hit, Rule, all_rules, by_key, resolve
 
@@ -42,14 +41,15 @@ class Selection:
         ]
 
 
-def _list_of(value: Any, key: str) -> list[str]:
+def _list_of(config: Config, key: str) -> list[str]:
+    value = config.get(key)
     if value is None:
         return []
     if isinstance(value, str):
         return [v for v in value.replace(",", " ").split() if v]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise GtcbriefError(f"config key {key!r} must be a list of rule codes or names")
+    raise config.error(f"config key {key!r} must be a list of rule codes or names")
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -65,25 +65,25 @@ def make_selection(
     ignore: Sequence[str] | None = None,
 ) -> Selection:
     """Config ``select``/``ignore``/``severity``; ``--select`` replaces, ``--ignore`` adds."""
-    chosen = _split(select) or _list_of(config.get("select"), "select")
-    dropped = _list_of(config.get("ignore"), "ignore") + _split(ignore)
+    chosen = _split(select) or _list_of(config, "select")
+    dropped = _list_of(config, "ignore") + _split(ignore)
     enabled = resolve(chosen) if chosen else {r.code for r in all_rules()}
     enabled -= resolve(dropped)
     severities: dict[str, Severity] = {}
     table = config.get("severity", {})
     if not isinstance(table, Mapping):
-        raise GtcbriefError("config key 'severity' must be a table of rule = level")
+        raise config.error("config key 'severity' must be a table of rule = level")
     keys = by_key()
     for name, level in table.items():
         rule = keys.get(str(name).lower())
         if rule is None:
-            raise GtcbriefError(f"config severity names an unknown rule {name!r}")
+            raise config.error(f"config severity names an unknown rule {name!r}")
         if level == "off":
             enabled.discard(rule.code)
         elif level in SEVERITIES:
             severities[rule.code] = level
         else:
-            raise GtcbriefError(
+            raise config.error(
                 f"severity of {name} must be error, warning, info or off, not {level!r}"
             )
     return Selection(frozenset(enabled), severities)

@@ -203,7 +203,12 @@ def write_table(
     block = list(islice(rows, TABLE_HEAD_ROWS))
     following = list(islice(rows, TABLE_BLOCK_ROWS))
     if not following:
-        con.print(_table(columns, block, title=title))
+        laid = narrowed = None
+        if any(len(c) == 3 for c in columns):  # (else each column is as wide as its cells)
+            natural = _widest(con, columns, block, [0] * len(keys), header=True)
+            laid = _layout(con, columns, natural)
+            narrowed = laid is not None and laid[0] < natural[0]
+        con.print(_table(columns, block, title=title, widths=laid, narrowed=bool(narrowed)))
         return len(block)
     fixed = [0] * len(columns)
     count = 0
@@ -220,7 +225,8 @@ def write_table(
                 header = not count
                 con.print(_table(columns, rest, title=title if header else None, header=header))
                 return count + len(rest)
-            drawer.draw((block, widths, not count, not following))
+            narrowed = widths[0] < fixed[0]
+            drawer.draw((block, widths, not count, not following, narrowed))
             count += len(block)
             block, following = following, list(islice(rows, TABLE_BLOCK_ROWS))
         drawer.finish()
@@ -230,8 +236,9 @@ def write_table(
 
 
 #: A block to draw: its rows' cells, the columns' widths, whether it is the first
-#: (with the title, header and top edge) and whether it is the last (with the bottom).
-_Block = tuple[list[list[str]], list[int], bool, bool]
+#: (with the title, header and top edge), whether it is the last (with the bottom),
+#: and whether the location column was narrowed (and folds).
+_Block = tuple[list[list[str]], list[int], bool, bool, bool]
 
 
 class _Drawer:
@@ -280,9 +287,11 @@ class _Drawer:
 
     def drawn(self, block: _Block) -> str:
         """The lines of ``block`` as :meth:`rich.console.Console.print` writes them."""
-        rows, widths, first, last = block
+        rows, widths, first, last, narrowed = block
         title = self.title if first else None
-        table = _table(self.columns, rows, title=title, header=first, widths=widths)
+        table = _table(
+            self.columns, rows, title=title, header=first, widths=widths, narrowed=narrowed
+        )
         con = self.con
         lines = con.render_lines(table, pad=False)
         # the whole table's top edge and header come first, its bottom edge last
@@ -342,8 +351,8 @@ def _encode(block: _Block) -> bytes:
 def _decode(job: bytes) -> _Block:
     import marshal
 
-    rows, widths, first, last = marshal.loads(job)
-    return rows, widths, first, last
+    rows, widths, first, last, narrowed = marshal.loads(job)
+    return rows, widths, first, last, narrowed
 
 
 def _table(
@@ -353,9 +362,11 @@ def _table(
     title: str | None = None,
     header: bool = True,
     widths: Sequence[int] | None = None,
+    narrowed: bool = False,
 ) -> Any:
     """A rich table of plain cells (never read as markup); ``widths`` fixes every
-    column's width (without padding) where rich would share it out or measure it."""
+    column's width (without padding) where rich would share it out or measure it;
+    ``narrowed``: the location (first column) is narrower than its cells, and folds."""
     from rich.table import Table
     from rich.text import Text
 
@@ -363,8 +374,11 @@ def _table(
     table = Table(title=title, show_lines=False, expand=flexible, show_header=header)
     for index, column in enumerate(columns):
         width = None if widths is None else widths[index]
-        if index == 0:
-            table.add_column(column[1], no_wrap=True, width=width)
+        if index == 0:  # the location: whole, unless the layout had to narrow it
+            if narrowed:
+                table.add_column(column[1], overflow="fold", width=width)
+            else:
+                table.add_column(column[1], no_wrap=True, width=width)
         elif len(column) == 3:
             ratio = column[2] if widths is None else None
             table.add_column(column[1], overflow="fold", ratio=ratio, width=width)
@@ -411,25 +425,44 @@ def _layout(
     columns: Sequence[tuple[str, str] | tuple[str, str, int]],
     fixed: Sequence[int],
 ) -> list[int] | None:
-    """Every column's width as rich lays the table out, given the ``fixed`` widths of
-    the columns without a ratio: the rest of the room shared out by ratio as
-    ``rich._ratio.ratio_distribute`` does, each at least one cell. ``None`` where that
-    does not fit, since rich then shrinks columns to their cells, block by block."""
+    """Every column's width, given the ``fixed`` widths of the columns without a ratio:
+    the rest of the room shared out by ratio as ``rich._ratio.ratio_distribute`` does,
+    but each ratio column at least :data:`_LEAST` cells. rich gives one cell, into which
+    no Chinese character fits: rich drops it, and a name was gone from the table. Where
+    the location (the first column) leaves too little room for that, it is narrowed
+    (and folds), down to :data:`_LOCATION_LEAST`. ``None`` where the table does not fit
+    even so: rich then lays it out itself."""
     from math import ceil
 
-    left = con.options.max_width - (len(columns) + 1)  # the borders
+    room = con.options.max_width - (len(columns) + 1)  # the borders
     ratios = [len(column) == 3 for column in columns]
-    left -= sum(width + _PAD for width, ratio in zip(fixed, ratios, strict=True) if not ratio)
     weight = sum(column[2] for column in columns if len(column) == 3)
-    widths = []
-    for column, width in zip(columns, fixed, strict=True):
-        if len(column) == 3:
-            share = max(1 + _PAD, ceil(column[2] * left / weight))
-            left -= share
-            weight -= column[2]
-            width = share - _PAD
-        widths.append(width)
-    return widths if left >= 0 else None
+    if not weight:  # every column as wide as its cells, if they fit
+        return list(fixed) if sum(fixed) + _PAD * len(fixed) <= room else None
+    first = fixed[0]
+    others = sum(w + _PAD for w, ratio in list(zip(fixed, ratios, strict=True))[1:] if not ratio)
+    while True:
+        left = room - others - (first + _PAD)
+        share_left, weight_left = left, weight
+        widths = [first]
+        for column, width in list(zip(columns, fixed, strict=True))[1:]:
+            if len(column) == 3:
+                share = max(_LEAST + _PAD, ceil(column[2] * share_left / weight_left))
+                share_left -= share
+                weight_left -= column[2]
+                width = share - _PAD
+            widths.append(width)
+        if share_left >= 0:
+            return widths
+        first += share_left  # the location gives up what the ratio columns lack
+        if first < min(fixed[0], _LOCATION_LEAST):
+            return None
+
+
+#: The fewest cells a ratio column is given: room for one Chinese character.
+_LEAST = 2
+#: The narrowest the location column is made, when it must fold to leave room.
+_LOCATION_LEAST = 16
 
 
 class _Lines:

@@ -195,12 +195,33 @@ def test_a_terminal_resized_while_the_table_is_drawn_keeps_its_layout(
     assert out.getvalue() == expected
 
 
-def test_a_cell_leaving_too_little_room_later_gets_the_rest_drawn_by_rich() -> None:
+def first_cells(text: str) -> str:
+    """The location column's cells, joined: a folded location read back whole."""
+    return "".join(line.split("│")[1].strip() for line in text.splitlines() if "│" in line)
+
+
+def test_a_location_too_wide_for_the_room_folds_and_squeezes_no_title_out() -> None:
     wide = "reports/2025/a-very-long-folder-name/day-two.md:120"
     paths = iter([*(f"a.md:{i}" for i in range(1, 9)), wide, "a.md:10"])
     text = drawn(located(10, paths), ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "64"})
-    # the blocks before it as they were drawn; from it on, rich's table of the rest
-    # (which, as rich's whole table would have for every row, squeezes the titles out)
-    assert all(f"第{i}场" in text for i in range(8))
-    assert wide in text and "a.md:10" in text  # a location is never folded
+    # the blocks before it as they were drawn; from it on, the location folds
+    assert all(f"第{i}场" in text for i in range(10))
+    assert wide not in text and wide in first_cells(text) and "a.md:10" in text
     assert max(cell_len(line) for line in text.splitlines()) <= 64
+
+
+@pytest.mark.parametrize("rows", [3, 30], ids=["one-block", "blocks"])
+def test_every_column_keeps_room_for_a_chinese_character(rows: int) -> None:
+    """A long location on an 80-column terminal once left the authors one cell, into
+    which no Chinese character fits: rich dropped the names, and the table showed ','."""
+    where = "reports/2025/gtc-shanghai/day-two/clean-brief.md"
+    records = [
+        {"where": f"{where}:{n}", "kind": "Talks & Panels", "title": "使用 Isaac Sim 加速仿真",
+         "topic": "Robotics - Robotics Simulation", "speaker_names": "Wei Liu, Hao Chen",
+         "desc": "330 chars", "author_names": "孙立, 何静"}
+        for n in range(rows)
+    ]  # fmt: skip
+    text = drawn(records, ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "80"})
+    authors = "".join(line.split("│")[7].strip() for line in text.splitlines() if "│" in line)
+    assert authors == "孙立,何静" * rows
+    assert {cell_len(line) for line in text.splitlines()} == {80}

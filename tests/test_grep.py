@@ -279,6 +279,33 @@ def test_json_records_carry_the_context_lines_asked_for() -> None:
     assert all(c["text"] == lines[c["line"] - 1] for c in around[0]["context"])
 
 
+@pytest.mark.parametrize(
+    ("options", "shown"),
+    [
+        pytest.param(["-C", "1"], [11, 12, 13], id="C-both-sides"),
+        pytest.param(["-A", "1"], [12, 13], id="A-after"),
+        pytest.param(["-B", "1"], [11, 12], id="B-before"),
+        pytest.param(["-C", "2", "-A", "0"], [10, 11, 12], id="A-overrides-C"),
+        pytest.param(["-B", "2", "-A", "1"], [10, 11, 12, 13], id="B-and-A"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_context_before_and_after_as_ripgrep_takes_them(
+    options: list[str], shown: list[int], fmt: str
+) -> None:
+    """``-B``/``-A`` choose each side; ``-C`` sets both unless one is given (line 12 of
+    the sample is the only body line that matches)."""
+    result = grep("Isaac Lab", "samples/clean-brief.md", "--no-cache", "-f", fmt, *options)
+    assert result.exit_code == 0, result.stderr
+    if fmt == "text":
+        numbers = [int(m) for m in re.findall(r"^ +(\d+)[:-] ", result.stdout, re.M)]
+    else:
+        record = json.loads(result.stdout.splitlines()[0])
+        body = {m["line"] for m in record["lines"]} - {record["line"]}
+        numbers = sorted(body | {c["line"] for c in record["context"]})
+    assert numbers == shown
+
+
 def test_listed_paths_reach_a_pipe_as_they_are(tmp_path: Path) -> None:
     """Off a terminal, ``-l`` prints a file's real name (for xargs), escapes and all."""
     name = tmp_path / "\x1b[31mevil.md"

@@ -50,6 +50,16 @@ def grep(
     context: Annotated[
         int, typer.Option("--context", "-C", min=0, help="Show N lines around each matching line.")
     ] = 0,
+    before: Annotated[
+        int | None,
+        typer.Option(
+            "--before-context", "-B", min=0, help="Show N lines before each matching line."
+        ),
+    ] = None,
+    after: Annotated[
+        int | None,
+        typer.Option("--after-context", "-A", min=0, help="Show N lines after each matching line."),
+    ] = None,
     files_only: Annotated[
         bool,
         typer.Option("--files-with-matches", "-l", help="Print only the paths of matching files."),
@@ -124,5 +134,7 @@ def grep(
             doc_format,
             encoding,
             stdin_filename,
+            before,
+            after,
         )  # fmt: skip
     )

@@ -40,6 +40,8 @@ FLAGS = {
 VALUED = {
     "-f": ("fmt", "str"), "--format": ("fmt", "str"),
     "-C": ("context", "int>=0"), "--context": ("context", "int>=0"),
+    "-B": ("before", "int>=0"), "--before-context": ("before", "int>=0"),
+    "-A": ("after", "int>=0"), "--after-context": ("after", "int>=0"),
     "-m": ("limit", "int>=1"), "--limit": ("limit", "int>=1"),
     "--sort": ("sort", "str"),
     "--regex-timeout": ("regex_timeout", "float>=0"),

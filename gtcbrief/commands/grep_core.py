@@ -60,7 +60,20 @@ class Request(NamedTuple):
     doc_format: str | None = None
     encoding: str | None = None
     stdin_filename: str = "-"
+    #: ``-B``/``-A``: lines before/after each matching line (``None``: ``context``'s).
+    before: int | None = None
+    after: int | None = None
 
+    def around(self) -> Context:
+        """The context lines asked for: (before, after) each matching line."""
+        return (
+            self.context if self.before is None else self.before,
+            self.context if self.after is None else self.after,
+        )
+
+
+#: Lines shown before and after each matching line (``-B``, ``-A``; ``-C`` both).
+Context = tuple[int, int]
 
 GREP_FORMATS = ("text", "json", "jsonl")
 
@@ -264,12 +277,12 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         if r.fmt == "jsonl":
             from gtcbrief.render import write_jsonl
 
-            return write_jsonl((hit_record(h, r.context) for h in hits), sink)
+            return write_jsonl((hit_record(h, r.around()) for h in hits), sink)
         if r.fmt == "json":
             from gtcbrief.render import write_json_items
 
-            return write_json_items((hit_record(h, r.context) for h in hits), sink, after)
-        return _render_text(hits, r.context, r.full, sink, after)
+            return write_json_items((hit_record(h, r.around()) for h in hits), sink, after)
+        return _render_text(hits, r.around(), r.full, sink, after)
 
     ranked = ranking(index, r.query, options) if r.limit is None else None
     if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():
@@ -410,9 +423,9 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
-def hit_record(hit: Hit, context: int = 0) -> dict[str, Any]:
+def hit_record(hit: Hit, context: Context = (0, 0)) -> dict[str, Any]:
     """The JSON record of one matching entry (SPEC contract: path, line, title + matches);
-    with ``context`` (``-C N``), also the entry's other lines within N of a match."""
+    with ``context`` (``-B``/``-A``/``-C``), also the entry's other lines around a match."""
     import gtcbrief.search  # (not ``from … import``: see the import of ``safe`` above)
 
     unit = hit.unit
@@ -434,7 +447,7 @@ def hit_record(hit: Hit, context: int = 0) -> dict[str, Any]:
             {"line": m.line, "text": m.text, "spans": [list(s) for s in m.spans]} for m in hit.lines
         ],
     }
-    if context:
+    if any(context):
         rows = _rows(hit, context)
         record["context"] = [{"line": n, "text": text} for n, spans, text in rows if spans is None]
     return record
@@ -675,7 +688,7 @@ MATCH_STYLE = "bold red"
 
 
 def _render_text(
-    hits: Iterator[Hit], context: int, full: bool, out: IO[str], after: int = 0
+    hits: Iterator[Hit], context: Context, full: bool, out: IO[str], after: int = 0
 ) -> int:
     """ripgrep-like text: ``path:line: 【kind】title``, then numbered matching lines.
 
@@ -768,7 +781,7 @@ def _painter(con: Console) -> Callable[[list[Segment]], str] | None:
 
 def _show_hits(
     hits: Iterator[Hit],
-    context: int,
+    context: Context,
     width: int | None,
     show: Callable[[list[Segment]], None],
     each_hit: Callable[[], None] | None,
@@ -817,10 +830,11 @@ def _is_heading(m: LineMatch, unit: Unit) -> bool:
     return m.line == unit.line and unit.heading
 
 
-def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
+def _rows(hit: Hit, context: Context) -> list[tuple[int, list[tuple[int, int]] | None, str]]:
     """The body lines to show for a hit: (number, spans or None for context, text)."""
     unit = hit.unit
-    if not context:  # the matching lines, in order, each once: no lines to look up
+    before, after = context
+    if not (before or after):  # the matching lines, in order, each once: no lines to look up
         return [(m.line, m.spans, m.text) for m in hit.lines if not _is_heading(m, unit)]
     wanted: dict[int, list[tuple[int, int]] | None] = {}
     known: dict[int, str] = {}  # matching lines carry their text: no need to split the unit
@@ -828,7 +842,7 @@ def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | Non
     for m in hit.lines:
         if _is_heading(m, unit):
             continue
-        for n in range(m.line - context, m.line + context + 1):
+        for n in range(m.line - before, m.line + after + 1):
             if first <= n <= unit.end_line and n not in wanted:
                 wanted[n] = None
         wanted[m.line] = m.spans
@@ -846,7 +860,7 @@ def _rows(hit: Hit, context: int) -> list[tuple[int, list[tuple[int, int]] | Non
 
 
 def _render_plain(
-    hits: Iterator[Hit], context: int, full: bool, out: IO[str], after: int = 0
+    hits: Iterator[Hit], context: Context, full: bool, out: IO[str], after: int = 0
 ) -> int:
     """:func:`_render_text` without colour: each line built as a string, written in blocks."""
 
@@ -870,7 +884,7 @@ def _render_plain(
                 block.append("")
             block.append(f"{path}:{unit.line}: {kind}{safe(unit.title)}")
             previous = None
-            if not context:  # the matching lines, as _rows would give them, without the tuples
+            if not any(context):  # the matching lines, as _rows gives them, without the tuples
                 for m in hit.lines:
                     n = m.line
                     if _is_heading(m, unit):

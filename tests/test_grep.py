@@ -430,6 +430,34 @@ def test_a_regex_timeout_of_zero_sets_no_limit(tmp_path: Path) -> None:
     assert "(0: no limit" in " ".join(grep("--help").stdout.split())
 
 
+@pytest.mark.parametrize(
+    ("query", "options", "sensitive"),
+    [
+        pytest.param("rag", ["-S"], False, id="lower-case-ignores-case"),
+        pytest.param("Rag", ["-S"], True, id="a-capital-respects-it"),
+        pytest.param("rag OR 检索", ["-S"], False, id="the-OR-operator-is-no-capital"),
+        pytest.param("Rag", ["-S", "-i"], False, id="i-wins"),
+        pytest.param("rag", ["-S", "-s"], True, id="s-wins"),
+        pytest.param("r\\w", ["-S", "--regex"], False, id="a-regex-escape-is-no-capital"),
+        pytest.param("R\\w", ["-S", "--regex"], True, id="a-regex-capital"),
+    ],
+)
+def test_smart_case_respects_latin_case_only_for_a_query_with_a_capital(
+    query: str, options: list[str], sensitive: bool
+) -> None:
+    from gtcbrief.commands import grep_argv
+
+    request = grep_argv.parse([query, *options])
+    assert request is not None and request.sensitive() is sensitive
+    # the same as the case option it stands for (or as the -i/-s given with it)
+    rest = options[1:]
+    explicit = [o for o in rest if o in ("-i", "-s")] or (["-s"] if sensitive else ["-i"])
+    others = [o for o in rest if o not in ("-i", "-s")]
+    smart = grep(query, BRIEF, "--no-cache", "-f", "jsonl", *options)
+    plain = grep(query, BRIEF, "--no-cache", "-f", "jsonl", *explicit, *others)
+    assert smart.exit_code == plain.exit_code and smart.stdout == plain.stdout
+
+
 def test_case_sensitive_and_hyphenated_words() -> None:
     assert grep("rag", BRIEF, "--no-cache", "-s").exit_code == 1
     assert grep("RAG", BRIEF, "--no-cache", "-s", "-c").stdout == f"{BRIEF}:2\n"

@@ -60,6 +60,12 @@ def grep(
         int | None,
         typer.Option("--after-context", "-A", min=0, help="Show N lines after each matching line."),
     ] = None,
+    smart_case: Annotated[
+        bool,
+        typer.Option(
+            "--smart-case", "-S", help="Match Latin case exactly only if QUERY has a capital."
+        ),
+    ] = False,
     files_only: Annotated[
         bool,
         typer.Option("--files-with-matches", "-l", help="Print only the paths of matching files."),
@@ -136,5 +142,6 @@ def grep(
             stdin_filename,
             before,
             after,
+            smart_case,
         )  # fmt: skip
     )

@@ -30,6 +30,7 @@ FLAGS = {
     "-c": "count_only", "--count": "count_only",
     "-i": "ignore_case", "--ignore-case": "ignore_case",
     "-s": "case_sensitive", "--case-sensitive": "case_sensitive",
+    "-S": "smart_case", "--smart-case": "smart_case",
     "-e": "regex", "--regex": "regex",
     "--full-lines": "full",
     "--no-cache": "no_cache",

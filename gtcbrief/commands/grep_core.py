@@ -63,6 +63,16 @@ class Request(NamedTuple):
     #: ``-B``/``-A``: lines before/after each matching line (``None``: ``context``'s).
     before: int | None = None
     after: int | None = None
+    #: ``-S``: match Latin case exactly if the query has a capital letter of its own.
+    smart_case: bool = False
+
+    def sensitive(self) -> bool:
+        """Whether Latin case must match: ``-s``, or ``-S`` with a capital in the query
+        (not ``OR``, the operator, nor a regex escape such as ``\\W``); ``-i`` wins."""
+        if self.case_sensitive or not self.smart_case or self.ignore_case:
+            return self.case_sensitive
+        own = re.sub(r"\\.", "", self.query) if self.regex else re.sub(r"\bOR\b", "", self.query)
+        return any(c.isupper() for c in own)
 
     def around(self) -> Context:
         """The context lines asked for: (before, after) each matching line."""
@@ -110,7 +120,7 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
 
     # a bad query fails now, before any index is built
     if r.regex:
-        compile_regex(r.query, case_sensitive=r.case_sensitive)
+        compile_regex(r.query, case_sensitive=r.sensitive())
     else:
         parse_query(r.query)
     cfg = load_config(r.config, targets, r.doc_format)
@@ -138,7 +148,7 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
         return index
 
     options = Options(
-        case_sensitive=r.case_sensitive,
+        case_sensitive=r.sensitive(),
         regex=r.regex,
         regex_timeout=r.regex_timeout,
         limit=r.limit,

@@ -241,3 +241,11 @@ def test_a_bad_config_value_names_the_config_file(
     assert result.exit_code == 2, (result.exit_code, result.stderr)
     assert result.stderr.startswith(f"gtcbrief: {config}: "), result.stderr
     assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["parse", "validate", "stats", "dedupe"])
+def test_a_directory_without_markdown_says_so_and_is_no_error(command: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("机器人\n", encoding="utf-8")
+    result = runner.invoke(app, argv(command, str(tmp_path)))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"gtcbrief: no Markdown files found in {tmp_path}\n"

@@ -34,15 +34,23 @@ class Loaded:
         self.errors += 1
         warn(str(exc))
 
+    def none_found(self, documents: int) -> None:
+        """Say so when PATHS held no Markdown at all (and nothing failed to be read):
+        a directory mistyped, or of other files, is not a clean result."""
+        if not documents and not self.errors:
+            warn("no Markdown files found in " + " ".join(self.paths))
+
     def __iter__(self) -> Iterator[Any]:
         from gtcbrief.loader import iter_documents
 
-        return iter(
-            iter_documents(
-                self.paths,
-                config=self.config,
-                encoding=self.encoding,
-                stdin_name=self.stdin_filename,
-                on_error=self.report,
-            )
-        )
+        count = 0
+        for doc in iter_documents(
+            self.paths,
+            config=self.config,
+            encoding=self.encoding,
+            stdin_name=self.stdin_filename,
+            on_error=self.report,
+        ):
+            count += 1
+            yield doc
+        self.none_found(count)

@@ -171,6 +171,7 @@ def stats(
         by=by,
         terms=terms if chosen != "csv" else 0,
     )
+    loaded.none_found(summary.documents)
     if chosen == "json":
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     elif chosen == "csv":

@@ -177,8 +177,6 @@ def run(
         check_while_loading(cfg, selection)
     try:
         documents: list[Document] = list(loaded)
-        if not documents and not loaded.errors:
-            warn("no Markdown files found in " + " ".join(paths))
         if fix or diff:
             documents, changed, failed = _fix(
                 documents, cfg, selection, write=fix, encoding=encoding

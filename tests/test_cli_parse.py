@@ -194,3 +194,21 @@ def test_score_adds_description_mismatch_to_each_brief_entry() -> None:
         by_line[57]["mismatch"]["suggestion"] == "Deploying RAG Pipelines for Production at Scale"
     )
     assert "mismatch" not in json.loads(invoke("parse", BRIEF, "--format", "json").stdout)[0]
+
+
+def test_score_in_csv_adds_the_score_and_suggestion_columns() -> None:
+    import csv
+
+    scored = list(
+        csv.DictReader(io.StringIO(invoke("parse", BRIEF, "--score", "-f", "csv").stdout))
+    )
+    records = [
+        json.loads(line)
+        for line in invoke("parse", BRIEF, "--score", "-f", "jsonl").stdout.splitlines()
+    ]
+    for row, record in zip(scored, records, strict=True):
+        mismatch = record["mismatch"] or {"score": "", "suggestion": ""}
+        assert row["mismatch_score"] == str(mismatch["score"])
+        assert row["mismatch_suggestion"] == (mismatch["suggestion"] or "")
+    plain = invoke("parse", BRIEF, "-f", "csv").stdout.splitlines()[0]
+    assert "mismatch" not in plain

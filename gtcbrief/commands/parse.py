@@ -42,6 +42,8 @@ ENTRY_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("desc", "Desc."),
     ("author_names", "Authors", 2),
 )
+#: CSV's columns for ``--score`` (JSON has the whole ``mismatch`` object).
+SCORE_CSV = ("mismatch_score", "mismatch_suggestion")
 DOC_CSV = ("path", "format", "title", "entries", "line_count")
 DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entries", "Entries"))
 
@@ -147,13 +149,17 @@ def parse(
             for entry in doc.entries:
                 record = entry.to_dict()
                 if score:
-                    record["mismatch"] = scores.get((entry.path, entry.line))
+                    found = record["mismatch"] = scores.get((entry.path, entry.line))
+                    if chosen == "csv":  # flat, for the columns SCORE_CSV adds
+                        record["mismatch_score"] = found and found["score"]
+                        record["mismatch_suggestion"] = found and found["suggestion"]
                 yield _table_row(record) if chosen == "table" else record
 
     if documents:
         emit(records(), chosen, csv_columns=DOC_CSV, table_columns=DOC_TABLE)
     else:
-        emit(records(), chosen, csv_columns=ENTRY_CSV, table_columns=ENTRY_TABLE)
+        csv_columns = ENTRY_CSV + SCORE_CSV if score else ENTRY_CSV
+        emit(records(), chosen, csv_columns=csv_columns, table_columns=ENTRY_TABLE)
     if chosen == "table" or sys.stderr.isatty():
         sys.stderr.write(
             f"{stats['entries']} entries in {stats['documents']} documents"

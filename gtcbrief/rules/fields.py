@@ -151,7 +151,7 @@ def author_id(d: DocContext) -> Iterator[Hit]:
                     number,
                     column_of(line, author.id),
                     f"employee id {author.id!r} of {author.name} does not match "
-                    f"{d.template.id_pattern!r}",
+                    f"the pattern {d.template.id_pattern}",
                     extras={"context": line},
                 )
 

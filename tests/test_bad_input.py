@@ -185,31 +185,36 @@ def _two_folders(tmp_path: Path) -> tuple[Path, Path]:
     return good, locked
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_directory_that_cannot_be_listed_is_an_error_not_an_empty_one(
-    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    good, locked = _two_folders(tmp_path)
-    _deny(monkeypatch, locked, search=False)
-    result = runner.invoke(app, argv(command, str(tmp_path)))
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert f"{locked}: cannot list directory: Permission denied" in result.stderr
-    assert "Traceback" not in result.stderr and "no Markdown files" not in result.stderr
-    if command in ("parse", "grep"):  # the rest is still read
-        assert "a-good.md" in result.stdout
+# (id, whether nothing under the folder may be looked at, the paths given, the message)
+DENIED = [
+    ("directory-not-listed", False, lambda good, locked: [str(good.parent)],
+     lambda locked: f"{locked}: cannot list directory: Permission denied"),
+    ("file-under-unsearchable", True, lambda good, locked: [str(good), str(locked / "x.md")],
+     lambda locked: f"{locked / 'x.md'}: cannot read: Permission denied"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_file_under_a_directory_that_cannot_be_searched_is_an_io_error(
-    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("case", "search", "given", "message"), DENIED, ids=[c[0] for c in DENIED])
+def test_a_folder_that_may_not_be_read_is_an_io_error_and_the_rest_is_read(
+    command: str,
+    case: str,
+    search: bool,
+    given: Callable[[Path, Path], list[str]],
+    message: Callable[[Path], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Not an internal error (a stat under a folder that may not be searched raised), and
+    not an empty folder (one that could not be listed was skipped without a word)."""
     good, locked = _two_folders(tmp_path)
-    _deny(monkeypatch, locked, search=True)
-    result = runner.invoke(app, argv(command, str(good), str(locked / "x.md")))
+    _deny(monkeypatch, locked, search=search)
+    result = runner.invoke(app, argv(command, *given(good, locked)))
     assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert f"{locked / 'x.md'}: cannot read: Permission denied" in result.stderr
+    assert message(locked) in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
-    if command in ("parse", "grep"):
+    assert "no Markdown files" not in result.stderr
+    if command in ("parse", "grep"):  # the rest is still read
         assert "a-good.md" in result.stdout
 
 

@@ -280,6 +280,8 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
     from gtcbrief.forked import can_fork
     from gtcbrief.search import ranking, search
 
+    context = r.around()
+
     def write(
         index: Index, ranked: Sequence[tuple[int, float]] | None, sink: IO[str], after: int
     ) -> int:
@@ -287,12 +289,12 @@ def _stream(index: Index, r: Request, options: Options, out: IO[str]) -> int:
         if r.fmt == "jsonl":
             from gtcbrief.render import write_jsonl
 
-            return write_jsonl((hit_record(h, r.around()) for h in hits), sink)
+            return write_jsonl((hit_record(h, context) for h in hits), sink)
         if r.fmt == "json":
             from gtcbrief.render import write_json_items
 
-            return write_json_items((hit_record(h, r.around()) for h in hits), sink, after)
-        return _render_text(hits, r.around(), r.full, sink, after)
+            return write_json_items((hit_record(h, context) for h in hits), sink, after)
+        return _render_text(hits, context, r.full, sink, after)
 
     ranked = ranking(index, r.query, options) if r.limit is None else None
     if ranked is None or len(ranked) < SPLIT_FROM or index.snapshot is None or not can_fork():

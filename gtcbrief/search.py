@@ -16,7 +16,10 @@ A Latin term matches whole words only (``rag`` never inside ``storage``); a
 Chinese term matches anywhere (``机器人`` inside ``人形机器人``). The index
 only proposes candidates; each is verified against the entry's normalised
 text, so results are exactly what a substring/word scan would find, ranked
-by BM25 (title hits and whole jieba words first).
+by BM25 (title hits and whole jieba words first). With ``-w``
+(:attr:`Options.words`) an occurrence counts only where it starts and ends on a
+word edge (:func:`gtcbrief.text.word_edge`: ``\b``, and jieba's cuts inside
+Chinese).
 
 ``--regex`` skips the language: the pattern is a Python regular expression
 run over each entry's raw lines, under a time budget so a pathological
@@ -35,7 +38,7 @@ from gtcbrief.index import Record, Value
 # not inside the functions: there ``from m import x`` looks for ``m.__path__``, and a
 # module without one formats and drops an AttributeError each time (≈2 µs; _spans
 # runs once per field of every hit in JSON)
-from gtcbrief.text import CJK_RANGES, normalize, normalize_map
+from gtcbrief.text import CJK_CLASS, CJK_RANGES, normalize, normalize_map, word_spans
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
@@ -145,24 +148,39 @@ def parse_query(text: str) -> Query:
 class Matcher(Value):
     """A compiled term: finds its occurrences in normalised text."""
 
-    __slots__ = ("term", "norm", "folded", "pattern", "plain")
+    __slots__ = ("term", "norm", "folded", "pattern", "plain", "words")
 
     def __init__(
-        self, term: Term, norm: str, folded: str, pattern: re.Pattern[str], plain: bool
+        self,
+        term: Term,
+        norm: str,
+        folded: str,
+        pattern: re.Pattern[str],
+        plain: bool,
+        words: bool = False,
     ) -> None:
         self.term = term
         self.norm = norm
         self.folded = folded  # the casefolded form, which the index holds
         self.pattern = pattern
         self.plain = plain  # a plain substring test is exact
+        self.words = words  # -w: only occurrences that start and end on word edges
 
     def found(self, norm_text: str) -> bool:
         if self.plain:
             return self.norm in norm_text
+        if self.words:
+            return next(word_spans(self.pattern, norm_text), None) is not None
         return self.pattern.search(norm_text) is not None
 
+    def spans(self, norm_text: str) -> Iterator[tuple[int, int]]:
+        """Where the term occurs in ``norm_text`` (possibly empty spans, unless ``words``)."""
+        if self.words:
+            return word_spans(self.pattern, norm_text)
+        return (found.span() for found in self.pattern.finditer(norm_text))
 
-def compile_term(term: Term, *, fold: bool = True) -> Matcher:
+
+def compile_term(term: Term, *, fold: bool = True, words: bool = False) -> Matcher:
     norm = " ".join(normalize(term.text, fold=fold).split())
     if not norm:
         raise GtcbriefError(f"the term {term.text!r} is empty after normalisation")
@@ -176,6 +194,8 @@ def compile_term(term: Term, *, fold: bool = True) -> Matcher:
         # its literal is found by a fast scan, one that starts with a lookbehind is tried
         # at every position (ten times slower over an entry)
         head, body = "", body + r"(?<![0-9A-Za-z]" + body + ")"
+    if words:  # whole words (grep -w): each occurrence is tested where it stands
+        return Matcher(term, norm, folded, re.compile(head + body + tail), False, True)
     return Matcher(term, norm, folded, re.compile(head + body + tail), plain)
 
 
@@ -277,7 +297,7 @@ class Hit(Record):
 
 class Options(Value):
     __slots__ = (
-        "case_sensitive", "regex", "regex_timeout", "limit", "sort", "spans", "fields",
+        "case_sensitive", "regex", "regex_timeout", "limit", "sort", "spans", "fields", "words",
     )  # fmt: skip
 
     def __init__(
@@ -289,6 +309,7 @@ class Options(Value):
         sort: str = "rank",
         spans: bool = True,  # compute line and field spans (not needed for -l / -c)
         fields: tuple[str, ...] | None = None,  # REPORTED fields to give spans for (None: all)
+        words: bool = False,  # -w: whole words only (Chinese ones as jieba cuts them)
     ) -> None:
         self.case_sensitive = case_sensitive
         self.regex = regex
@@ -297,6 +318,7 @@ class Options(Value):
         self.sort = sort
         self.spans = spans
         self.fields = fields
+        self.words = words
 
 
 def _spans(
@@ -316,12 +338,12 @@ def _spans(
         where = mapping
     found: list[tuple[int, int]] = []
     for m in matchers:
-        for hit in m.pattern.finditer(norm):
-            if hit.end() > hit.start():
+        for start, end in m.spans(norm):
+            if end > start:
                 if where is None:
-                    found.append((hit.start(), hit.end()))
+                    found.append((start, end))
                 else:
-                    found.append((where[hit.start()], where[hit.end() - 1] + 1))
+                    found.append((where[start], where[end - 1] + 1))
     return _merge(found)
 
 
@@ -369,8 +391,7 @@ def _line_spans(
         heads: Iterable[int] = by_line
     else:
         for m in matchers:
-            for found in m.pattern.finditer(norm):
-                start, end = found.span()
+            for start, end in m.spans(norm):
                 if end <= start:
                     continue
                 head = norm.rfind("\n", 0, start) + 1
@@ -431,8 +452,8 @@ def _annotate(
             starts.append(starts[-1] + len(line) + 1)
         matched: set[int] = set()
         for m in matchers:
-            for found in m.pattern.finditer(unit.norm):
-                matched.add(bisect.bisect_right(starts, found.start()) - 1)
+            for start, _end in m.spans(unit.norm):
+                matched.add(bisect.bisect_right(starts, start) - 1)
         candidates = sorted(matched)
     else:
         candidates = list(range(len(lines)))
@@ -480,9 +501,9 @@ def ranking(index: Index, query: str, options: Options) -> list[tuple[int, float
     if options.regex or options.sort != "rank":
         return None
     parsed = parse_query(query)
-    fold = not options.case_sensitive
+    fold, words = not options.case_sensitive, options.words
     expression = fts_expression(
-        [[compile_term(t, fold=fold) for t in clause] for clause in parsed.clauses]
+        [[compile_term(t, fold=fold, words=words) for t in clause] for clause in parsed.clauses]
     )
     return None if expression is None else index.rank(expression)
 
@@ -501,9 +522,11 @@ def search(
         yield from _regex_scan(index, query, options)
         return
     parsed = parse_query(query)
-    fold = not options.case_sensitive
-    clauses = [[compile_term(t, fold=fold) for t in clause] for clause in parsed.clauses]
-    excludes = [compile_term(t, fold=fold) for t in parsed.excludes]
+    fold, words = not options.case_sensitive, options.words
+    clauses = [
+        [compile_term(t, fold=fold, words=words) for t in clause] for clause in parsed.clauses
+    ]
+    excludes = [compile_term(t, fold=fold, words=words) for t in parsed.excludes]
     expression = fts_expression(clauses)
     with_text = options.spans or not fold
     # the optional unit fields anything below reads: filters, and the spans asked for
@@ -623,17 +646,39 @@ def _interrupted(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def compile_regex(pattern: str, *, case_sensitive: bool) -> re.Pattern[str]:
+#: Where a whole word may start or end, short of Chinese (``grep -w --regex``): not
+#: between two word characters neither of them Chinese. Inside a Chinese run,
+#: :func:`gtcbrief.text.word_spans` then asks jieba.
+_EDGE = rf"(?:(?<![^\W{CJK_CLASS}])|(?![^\W{CJK_CLASS}]))"
+
+
+def compile_regex(pattern: str, *, case_sensitive: bool, words: bool = False) -> re.Pattern[str]:
+    """``pattern`` compiled; with ``words``, held to word edges as ripgrep's ``-w`` does,
+    so that ``foo|foobar`` finds ``foobar`` where ``foo`` ends inside a word."""
     if len(pattern) > 1000:
         raise GtcbriefError("the regular expression is longer than 1000 characters")
     try:
-        return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+        compiled = re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+        if words:
+            # global flags, (?i), must stay first
+            flags = re.match(r"(?:\(\?[aiLmsux]+\))*", pattern)
+            cut = flags.end() if flags else 0
+            compiled = re.compile(
+                f"{pattern[:cut]}{_EDGE}(?:{pattern[cut:]}){_EDGE}", compiled.flags
+            )
+        return compiled
     except re.error as exc:
         raise GtcbriefError(f"bad regular expression: {exc}") from None
 
 
 def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
-    rx = compile_regex(pattern, case_sensitive=options.case_sensitive)
+    rx = compile_regex(pattern, case_sensitive=options.case_sensitive, words=options.words)
+
+    def spans_of(text: str) -> list[tuple[int, int]]:
+        if options.words:
+            return list(word_spans(rx, text))
+        return [(m.start(), m.end()) for m in rx.finditer(text) if m.end() > m.start()]
+
     started = time.perf_counter()
     emitted = 0
     hits: list[Hit] = []
@@ -642,15 +687,13 @@ def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
             for unit in index.all_units():
                 hit = Hit(unit, 0.0)
                 for n, line in enumerate(unit.text.split("\n")):
-                    spans = [(m.start(), m.end()) for m in rx.finditer(line) if m.end() > m.start()]
+                    spans = spans_of(line)
                     if spans:
                         hit.lines.append(LineMatch(unit.line + n, line, spans))
                 if hit.lines:
                     for name, attr in REPORTED:
                         value = getattr(unit, attr) or ""
-                        spans = [
-                            (m.start(), m.end()) for m in rx.finditer(value) if m.end() > m.start()
-                        ]
+                        spans = spans_of(value)
                         if spans:
                             hit.fields[name] = spans
                     hits.append(hit)

@@ -33,10 +33,11 @@ import os
 import re
 import unicodedata
 from functools import cache, lru_cache
+from itertools import accumulate
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
     from typing import Any
 
@@ -465,6 +466,65 @@ def cjk_bigrams(text: str) -> list[str]:
 
 def is_cjk(char: str) -> bool:
     return bool(_pattern("_CJK_CHAR").fullmatch(char))
+
+
+def _cjk(char: str) -> bool:
+    return any(lo <= char <= hi for lo, hi in CJK_RANGES)
+
+
+def _wordy(char: str) -> bool:
+    """A character of a word, as ``\\w`` has it: letters, digits, ``_``, Chinese."""
+    return char.isalnum() or char == "_"
+
+
+@lru_cache(maxsize=4096)
+def _cuts(run: str) -> frozenset[int]:
+    """Offsets inside a Chinese run where jieba's precise mode ends a word."""
+    norm = normalize(run)
+    pieces = _cut(norm if len(norm) == len(run) else run, False)
+    return frozenset(accumulate(len(piece) for piece in pieces))
+
+
+def word_edge(text: str, at: int) -> bool:
+    """Whether offset ``at`` of ``text`` is a word boundary (``grep -w``).
+
+    As ``\\b`` has it, except inside a run of Chinese characters, which has no
+    spaces: there, a boundary is where jieba (precise mode, no HMM) ends a
+    word. Chinese beside a Latin letter or digit is a boundary, as jieba cuts it.
+    """
+    if at <= 0 or at >= len(text):
+        return True
+    before, after = text[at - 1], text[at]
+    if not (_wordy(before) and _wordy(after)):
+        return True
+    if _cjk(before) != _cjk(after):
+        return True
+    if not _cjk(after):
+        return False  # inside a Latin word
+    start, end = at - 1, at + 1
+    while start > 0 and _cjk(text[start - 1]):
+        start -= 1
+    while end < len(text) and _cjk(text[end]):
+        end += 1
+    return at - start in _cuts(text[start:end])
+
+
+def word_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The non-empty matches of ``pattern`` in ``text`` that start and end on a
+    :func:`word_edge`, left to right without overlapping; a match that does not
+    is tried again one character on, so an overlapping one is not missed."""
+    pos = 0
+    search = pattern.search
+    while pos <= len(text):
+        found = search(text, pos)
+        if found is None:
+            return
+        start, end = found.span()
+        if end > start and word_edge(text, start) and word_edge(text, end):
+            yield start, end
+            pos = end
+        else:
+            pos = start + 1
 
 
 def word_tokens(norm: str, *, search: bool = True) -> list[str]:

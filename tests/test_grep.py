@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -456,6 +456,100 @@ def test_smart_case_respects_latin_case_only_for_a_query_with_a_capital(
     smart = grep(query, BRIEF, "--no-cache", "-f", "jsonl", *options)
     plain = grep(query, BRIEF, "--no-cache", "-f", "jsonl", *explicit, *others)
     assert smart.exit_code == plain.exit_code and smart.stdout == plain.stdout
+
+
+# ------------------------------------------------------------------ -w, whole words
+
+
+@cache
+def _word_edges(norm: str) -> frozenset[int]:
+    """Offsets of ``norm`` where a word starts or ends: around every token that
+    :func:`gtcbrief.text.normalized_tokens` gives (jieba's precise cut of each
+    Chinese run, whole Latin words), found in the text left to right."""
+    from gtcbrief.text import normalized_tokens
+
+    edges, at = {0, len(norm)}, 0
+    for token in normalized_tokens(norm):
+        at = norm.index(token, at)
+        edges.update((at, at + len(token)))
+        at += len(token)
+    return frozenset(edges)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_whole_chinese_words_start_and_end_where_jieba_cuts(data: st.DataObject) -> None:
+    """``-w``: an entry matches when the query occurs starting and ending on word edges."""
+    index, units = _corpus()
+    unit = data.draw(st.sampled_from([u for u in units if CJK_RUN.search(u.text)]))
+    run = data.draw(st.sampled_from(CJK_RUN.findall(unit.norm or "")))
+    start = data.draw(st.integers(0, len(run) - 1))
+    query = run[start : start + data.draw(st.integers(1, 4))]
+
+    def has_word(norm: str) -> bool:
+        if query not in norm:
+            return False
+        edges = _word_edges(norm)
+        starts = [m.start() for m in re.finditer(f"(?={re.escape(query)})", norm)]
+        return any(i in edges and i + len(query) in edges for i in starts)
+
+    expected = {(u.path, u.line) for u in units if has_word(u.norm or "")}
+    found = {
+        (h.unit.path, h.unit.line) for h in search(index, query, Options(spans=False, words=True))
+    }
+    assert found == expected
+    assert found <= _found(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "args", "lines"),
+    [
+        pytest.param("注意", [], [], id="not-inside-a-longer-word"),
+        pytest.param("机器", [], [111], id="a-word-of-its-own-only"),
+        pytest.param("模型", ["-m", "1"], [83], id="not-inside-a-domain-word"),
+        pytest.param("-e", ["注意|机器"], [111], id="regex"),
+    ],
+)
+def test_whole_words_in_the_samples(query: str, args: list[str], lines: list[int]) -> None:
+    """注意 is no word in 注意力; 机器 is one in 机器主动 but not in 机器人; 大模型 is one word."""
+    result = grep(query, *args, "samples/gtc-notes.md", "--no-cache", "-w", "-f", "jsonl")
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [m["line"] for r in records for m in r["lines"]] == lines
+    assert result.exit_code == (0 if lines else 1)
+    for record in records:
+        for m in record["lines"]:
+            for a, b in m["spans"]:
+                assert m["text"][a:b] in ("机器", "模型")
+                assert m["text"][b : b + 1] not in ("人", "力")
+                assert m["text"][a - 1 : a] != "大"
+
+
+def test_whole_words_with_a_regex_follow_ripgrep(tmp_path: Path) -> None:
+    """``foo|foobar`` finds foobar, where foo would end inside the word; a leading
+    ``(?i)`` still works; an underscore is part of a word; Chinese beside Latin is
+    an edge."""
+    doc = tmp_path / "w.md"
+    doc.write_text("# t\n\nfoobar x\n\nFOO_bar\n\nGPU加速\n", "utf-8")
+
+    def spans(pattern: str) -> list[str]:
+        out = grep("-w", "-e", pattern, str(doc), "--no-cache", "-s", "-f", "jsonl").stdout
+        return [m["text"][a:b] for r in map(json.loads, out.splitlines()) for m in r["lines"]
+                for a, b in m["spans"]]  # fmt: skip
+
+    assert spans("foo|foobar") == ["foobar"]
+    assert spans("(?i)foo") == []
+    assert spans("(?i)foo_bar") == ["FOO_bar"]
+    assert spans("GPU") == ["GPU"]
+    assert spans("加速") == ["加速"]
+
+
+def test_an_overlapping_occurrence_on_word_edges_is_not_missed() -> None:
+    """个人人人 is cut 个人|人人: 人人's first occurrence starts inside 个人, its next
+    one (overlapping the first) is a word."""
+    from gtcbrief.text import _cut, word_spans
+
+    assert _cut("个人人人", False) == ("个人", "人人")
+    assert list(word_spans(re.compile("人人"), "个人人人")) == [(2, 4)]
 
 
 def test_case_sensitive_and_hyphenated_words() -> None:

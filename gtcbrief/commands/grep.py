@@ -21,7 +21,8 @@ from gtcbrief.cli import ConfigOpt, DocFormatOpt, EncodingOpt, StdinNameOpt, app
         'Query language: words are ANDed; "a phrase"; a OR b; -exclude; field filters '
         "title: track: speaker: org: author: desc: (e.g. title:机器人, org:nvidia, "
         'desc:"kv cache"). Latin words match whole words, case-insensitively; Chinese '
-        "matches any substring; Traditional and Simplified are the same.\n\n"
+        "matches any substring (-w: whole words, as jieba cuts them); Traditional and "
+        "Simplified are the same.\n\n"
         "Examples:\n\n"
         "  gtcbrief grep 注意力 reports/\n\n"
         "  gtcbrief grep 'title:机器人 -track:simulation' reports/\n\n"
@@ -64,6 +65,15 @@ def grep(
         bool,
         typer.Option(
             "--smart-case", "-S", help="Match Latin case exactly only if QUERY has a capital."
+        ),
+    ] = False,
+    words: Annotated[
+        bool,
+        typer.Option(
+            "--word-regexp",
+            "-w",
+            help="Whole words only: Latin as \\b has it, Chinese where jieba cuts words "
+            "(注意 then no longer matches inside 注意力).",
         ),
     ] = False,
     files_only: Annotated[
@@ -143,5 +153,6 @@ def grep(
             before,
             after,
             smart_case,
+            words,
         )  # fmt: skip
     )

@@ -31,6 +31,7 @@ FLAGS = {
     "-i": "ignore_case", "--ignore-case": "ignore_case",
     "-s": "case_sensitive", "--case-sensitive": "case_sensitive",
     "-S": "smart_case", "--smart-case": "smart_case",
+    "-w": "words", "--word-regexp": "words",
     "-e": "regex", "--regex": "regex",
     "--full-lines": "full",
     "--no-cache": "no_cache",

@@ -65,6 +65,8 @@ class Request(NamedTuple):
     after: int | None = None
     #: ``-S``: match Latin case exactly if the query has a capital letter of its own.
     smart_case: bool = False
+    #: ``-w``: whole words only; Chinese words are where jieba cuts them.
+    words: bool = False
 
     def sensitive(self) -> bool:
         """Whether Latin case must match: ``-s``, or ``-S`` with a capital in the query
@@ -120,7 +122,7 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
 
     # a bad query fails now, before any index is built
     if r.regex:
-        compile_regex(r.query, case_sensitive=r.sensitive())
+        compile_regex(r.query, case_sensitive=r.sensitive(), words=r.words)
     else:
         parse_query(r.query)
     cfg = load_config(r.config, targets, r.doc_format)
@@ -156,6 +158,7 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
         spans=not (r.files_only or r.count_only),
         # text shows the title's spans only in colour; JSON reports every field's
         fields=(("title",) if use_colour() else ()) if r.fmt == "text" else None,
+        words=r.words,
     )
     index = opened()
     try:

@@ -560,6 +560,19 @@ class Index:
         """file id → position of the file in PATHS order (for ``--sort path``)."""
         return {fid: n for n, fid in enumerate(self.display)}
 
+    def files(self) -> dict[int, tuple[str, int]]:
+        """file id → (key, size in bytes) of each file of PATHS. The key is the file's
+        absolute path, or starts with ``"\\0"`` for input that is not a file (stdin)."""
+        import _sqlite3 as sqlite3
+
+        try:
+            rows = self.conn.execute("SELECT id, key, size FROM files").fetchall()
+        except sqlite3.OperationalError as exc:
+            raise GtcbriefError(f"cannot read the index ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+        return {fid: (key, size) for fid, key, size in rows if fid in self.display}
+
 
 def _meta(conn: sqlite3.Connection) -> dict[str, str]:
     """The index's settings and snapshot, without the display paths (see :func:`_display`)."""

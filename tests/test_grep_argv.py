@@ -42,6 +42,7 @@ def typer_request(args: list[str], typer_call: TyperCall) -> Request | None:
         pytest.param(["rag", "-A", "1", "--before-context=2", "-C3"], id="before-and-after"),
         pytest.param(["RAG", "-S", "--smart-case"], id="smart-case"),
         pytest.param(["注意", "-w", "--word-regexp"], id="word-regexp"),
+        pytest.param(["注意", "--json", "-C1"], id="ripgrep-json"),
         pytest.param(["rag", "--regex-timeout", ".5", "--sort", "path"], id="float"),
         pytest.param(["rag", "--regex-timeout", "5."], id="float-trailing-dot"),
         pytest.param(["rag", "--cache-dir", "x/y", "--no-cache", "-v", "-e"], id="path"),

@@ -48,6 +48,14 @@ def grep(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or jsonl.")] = "text",
+    rg_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="ripgrep's JSON Lines events (begin, match, context, end, summary), "
+            "for tools that read rg --json.",
+        ),
+    ] = False,
     context: Annotated[
         int, typer.Option("--context", "-C", min=0, help="Show N lines around each matching line.")
     ] = 0,
@@ -154,5 +162,6 @@ def grep(
             after,
             smart_case,
             words,
+            rg_json,
         )  # fmt: skip
     )

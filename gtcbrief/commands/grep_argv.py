@@ -32,6 +32,7 @@ FLAGS = {
     "-s": "case_sensitive", "--case-sensitive": "case_sensitive",
     "-S": "smart_case", "--smart-case": "smart_case",
     "-w": "words", "--word-regexp": "words",
+    "--json": "rg_json",
     "-e": "regex", "--regex": "regex",
     "--full-lines": "full",
     "--no-cache": "no_cache",

@@ -67,6 +67,8 @@ class Request(NamedTuple):
     smart_case: bool = False
     #: ``-w``: whole words only; Chinese words are where jieba cuts them.
     words: bool = False
+    #: ``--json``: ripgrep's JSON Lines event stream (:mod:`gtcbrief.commands.grep_rg`).
+    rg_json: bool = False
 
     def sensitive(self) -> bool:
         """Whether Latin case must match: ``-s``, or ``-S`` with a capital in the query
@@ -105,6 +107,10 @@ def run(request: Request, walk: Walk | None = None) -> int:
         check_choice("--sort", r.sort, ("rank", "path"))
         if r.ignore_case and r.case_sensitive:
             raise GtcbriefError("-i and -s contradict each other")
+        if r.rg_json and r.fmt != "text":
+            raise GtcbriefError(f"--json and --format {r.fmt} contradict each other")
+        if r.rg_json and (r.files_only or r.count_only):
+            raise GtcbriefError("--json cannot be used with -l or -c (as in ripgrep)")
         if walk is None:
             # look at the files in another process while the rest starts up and searches
             walk = walk_for_index(targets, in_memory=r.no_cache, verbose=r.verbose)
@@ -156,8 +162,9 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
         limit=r.limit,
         sort=r.sort,
         spans=not (r.files_only or r.count_only),
-        # text shows the title's spans only in colour; JSON reports every field's
-        fields=(("title",) if use_colour() else ()) if r.fmt == "text" else None,
+        # text shows the title's spans only in colour; JSON reports every field's;
+        # ripgrep's events have lines only
+        fields=None if r.fmt != "text" else () if r.rg_json or not use_colour() else ("title",),
         words=r.words,
     )
     index = opened()
@@ -217,7 +224,7 @@ def _answer(index: Index, r: Request, options: Options) -> int:
 
     out: IO[str] = sys.stdout
     held: _Held | None = None
-    shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only)
+    shown_as_found = r.fmt == "text" and not (r.files_only or r.count_only or r.rg_json)
     colour = shown_as_found and use_colour()
     if colour:
         # rich's console (≈50 ms) renders colour: imported now, while the walk may still
@@ -253,6 +260,10 @@ def _answer(index: Index, r: Request, options: Options) -> int:
             for path in in_order:
                 n = per_file[path]
                 out.write(f"{shown(path)}:{n}\n" if r.count_only else f"{shown(path)}\n")
+    elif r.rg_json:
+        from gtcbrief.commands import grep_rg
+
+        matched = grep_rg.write(search(index, r.query, options), index, r.around(), out)
     elif r.fmt == "json":
         matched = json_array(out, lambda: _stream(index, r, options, out))
     else:

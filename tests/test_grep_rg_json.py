@@ -1,0 +1,148 @@
+"""`gtcbrief grep --json`: ripgrep's JSON Lines events, for tools that read `rg --json`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gtcbrief.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "samples").glob("*.md"))
+
+runner = CliRunner()
+
+Line = tuple[str, int, int | None, str, tuple[tuple[str, int, int], ...], str]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def events(*args: str) -> list[dict]:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["grep", *args, "--no-cache", "--json"])
+    assert result.exit_code in (0, 1), result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def lines_of(stream: list[dict]) -> set[Line]:  # type: ignore[type-arg]
+    """The match and context events, as comparable tuples."""
+    out: set[Line] = set()
+    for event in stream:
+        if event["type"] in ("match", "context"):
+            d = event["data"]
+            subs = tuple((s["match"]["text"], s["start"], s["end"]) for s in d["submatches"])
+            out.add(
+                (
+                    d["path"]["text"],
+                    d["line_number"],
+                    d["absolute_offset"],
+                    d["lines"]["text"],
+                    subs,
+                    event["type"],
+                )
+            )
+    return out
+
+
+def scanned(needle: str, paths: list[str]) -> set[Line]:
+    """What ``rg --json needle`` reports for a literal, worked out here from the bytes."""
+    out: set[Line] = set()
+    raw = needle.encode()
+    for path in paths:
+        offset = 0
+        for number, line in enumerate(Path(path).read_bytes().splitlines(keepends=True), 1):
+            subs, at = [], line.find(raw)
+            while at >= 0:
+                subs.append((needle, at, at + len(raw)))
+                at = line.find(raw, at + len(raw))
+            if subs:
+                out.add((path, number, offset, line.decode(), tuple(subs), "match"))
+            offset += len(line)
+    return out
+
+
+@pytest.mark.parametrize("needle", ["注意力", "数据", "NVIDIA", "模型"])
+def test_matches_are_the_lines_a_byte_scan_finds_with_byte_offsets(needle: str) -> None:
+    assert SAMPLES, "the samples should hold Markdown files"
+    assert lines_of(events(needle, *SAMPLES, "-s")) == scanned(needle, SAMPLES)
+
+
+def test_each_file_is_begun_its_lines_in_order_ended_and_a_summary_closes() -> None:
+    stream = events("模型", *SAMPLES, "-C", "1")
+    assert stream[-1]["type"] == "summary"
+    files, current, last_line = [], None, 0
+    for event in stream[:-1]:
+        kind, data = event["type"], event["data"]
+        if kind == "begin":
+            assert current is None
+            current, last_line = data["path"]["text"], 0
+            files.append(current)
+        elif kind in ("match", "context"):
+            assert data["path"]["text"] == current and data["line_number"] > last_line
+            last_line = data["line_number"]
+            assert (kind == "match") == bool(data["submatches"])
+        else:
+            assert kind == "end" and data["path"]["text"] == current
+            current = None
+    assert current is None and len(files) == len(set(files)) >= 2
+    stats = stream[-1]["data"]["stats"]
+    matches = [e for e in stream if e["type"] == "match"]
+    assert stats["matched_lines"] == len(matches)
+    assert stats["matches"] == sum(len(e["data"]["submatches"]) for e in matches)
+    assert stats["searches_with_match"] == len(files) <= stats["searches"] == len(SAMPLES)
+    assert any(e["type"] == "context" for e in stream)
+
+
+def test_line_ends_are_the_file_s_own(tmp_path: Path) -> None:
+    doc = tmp_path / "crlf.md"
+    doc.write_bytes("# t\r\n\r\nfoo 模型\r\n\r\nbar 模型".encode())
+    got = sorted((line[1], line[2], line[3]) for line in lines_of(events("模型", str(doc))))
+    assert got == [(3, 7, "foo 模型\r\n"), (5, 21, "bar 模型")]
+
+
+def test_an_entry_matched_across_a_line_break_reports_its_first_line(tmp_path: Path) -> None:
+    doc = tmp_path / "p.md"
+    doc.write_text(
+        "# 每日参会快报\n\n## 【Talks & Panels】推理\n\n### 实事描述\n讲了 kv\ncache。\n"
+    )
+    (match,) = [e["data"] for e in events('"kv cache"', str(doc)) if e["type"] == "match"]
+    assert (match["line_number"], match["submatches"]) == (3, [])
+
+
+def test_standard_input_has_no_offset_to_give() -> None:
+    result = runner.invoke(app, ["grep", "模型", "-", "--json"], input="# t\n\n大模型\n")
+    (match,) = [json.loads(x) for x in result.stdout.splitlines() if '"match"' in x]
+    assert match["data"]["absolute_offset"] is None
+    assert match["data"]["path"] == {"text": "-"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--format", "jsonl"], id="another-format"),
+        pytest.param(["-l"], id="files"),
+        pytest.param(["-c"], id="counts"),
+    ],
+)
+def test_json_with_another_output_is_a_usage_error(args: list[str]) -> None:
+    result = runner.invoke(app, ["grep", "模型", *SAMPLES, "--no-cache", "--json", *args])
+    assert result.exit_code == 2 and "--json" in result.stderr and not result.stdout
+
+
+@pytest.mark.skipif(shutil.which("rg") is None, reason="ripgrep is not installed")
+@pytest.mark.parametrize("query", ["注意力", "数据", "Transformer", "RAG"])
+def test_the_same_events_as_ripgrep(query: str) -> None:
+    """Where the two match alike (a Chinese literal; a Latin word that occurs only
+    whole), the events are the same. (Context differs: here it stays in its entry.)"""
+    rg = subprocess.run(
+        ["rg", "--json", "--no-ignore", query, *SAMPLES], capture_output=True, text=True
+    )
+    expected = lines_of([json.loads(line) for line in rg.stdout.splitlines()])
+    assert expected and lines_of(events(query, "-s", *SAMPLES)) == expected

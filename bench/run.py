@@ -805,6 +805,19 @@ def row_grep(ctx: Context) -> list[Row]:
                 _mine_and_peer(row, mine, rg, reps=max(ctx.reps, 15))
                 _check(row, None)
             rows.append(row)
+        # for the editors and scripts that read rg's own events (no target; recorded)
+        for query in GREP_QUERIES:
+            row = Row(
+                f"grep-{k}-{query}-json", f"warm grep `{query}`, {k} entries, `--json` events",
+                "recorded", peer_name="rg",
+            )  # fmt: skip
+            if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
+                mine = Spec(
+                    _gtc(ctx, "grep", query, path, "--json", *_index_args()), ctx.env, (0, 1)
+                )
+                _mine_and_peer(row, mine, _rg(ctx, query, path, "--json"), reps=max(ctx.reps, 5))
+                _check(row, None)
+            rows.append(row)
     return rows
 
 

@@ -100,11 +100,28 @@ def test_each_file_is_begun_its_lines_in_order_ended_and_a_summary_closes() -> N
     assert any(e["type"] == "context" for e in stream)
 
 
-def test_line_ends_are_the_file_s_own(tmp_path: Path) -> None:
-    doc = tmp_path / "crlf.md"
-    doc.write_bytes("# t\r\n\r\nfoo 模型\r\n\r\nbar 模型".encode())
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(
+            "# t\r\n\r\nfoo 模型\r\n\r\nbar 模型",
+            [(3, 7, "foo 模型\r\n"), (5, 21, "bar 模型")],
+            id="crlf-and-no-end-at-the-end",
+        ),
+        pytest.param(
+            "# t\r\rfoo 模型\r\rbar 模型\n",
+            [(3, 5, "foo 模型\r"), (5, 17, "bar 模型\n")],
+            id="a-carriage-return-alone-ends-a-line-as-in-the-loader",
+        ),
+    ],
+)
+def test_line_ends_are_the_file_s_own(
+    tmp_path: Path, data: str, expected: list[tuple[int, int, str]]
+) -> None:
+    doc = tmp_path / "ends.md"
+    doc.write_bytes(data.encode())
     got = sorted((line[1], line[2], line[3]) for line in lines_of(events("模型", str(doc))))
-    assert got == [(3, 7, "foo 模型\r\n"), (5, 21, "bar 模型")]
+    assert got == expected
 
 
 def test_an_entry_matched_across_a_line_break_reports_its_first_line(tmp_path: Path) -> None:

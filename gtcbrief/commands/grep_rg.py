@@ -72,11 +72,24 @@ def _rows(hit: Hit, before: int, after: int) -> list[Row]:
 
 
 class _Raw:
-    """A file's bytes and where its lines start (for ``absolute_offset`` and line ends)."""
+    """A file's bytes and where its lines start (for ``absolute_offset`` and line ends).
+
+    Lines end as the loader ends them (:func:`gtcbrief.loader.split_lines`): at
+    CR LF, LF, or a CR alone, so the numbers agree with the entries' own.
+    """
 
     def __init__(self, data: bytes, lines: int) -> None:
         """``lines``: how many lines, from the first, are asked about."""
         self.data = data
+        if b"\r" in data:  # (rare) every kind of line end, found one by one
+            import re
+
+            self.starts = [0]
+            for end in re.finditer(rb"\r\n?|\n", data):
+                self.starts.append(end.end())
+                if len(self.starts) > lines + 1:
+                    break
+            return
         # each line's length and its line feed, summed (in C: a loop over line feeds in
         # Python was a fifth of a broad query's run); the line after the last one asked
         # about must be found too, for that one's end
@@ -87,12 +100,14 @@ class _Raw:
         return self.starts[number - 1] if number <= len(self.starts) else None
 
     def ending(self, number: int) -> str:
-        """The line's end as the file has it: CR LF, LF, or none at the end of the file."""
+        """The line's end as the file has it: CR LF, LF, CR, or none at the end."""
         if number > len(self.starts):
             return "\n"
-        end = self.starts[number] if number < len(self.starts) else len(self.data)
+        if number == len(self.starts):  # the last line: ended only by the end of the file
+            return ""
+        end = self.starts[number]
         tail = self.data[max(self.starts[number - 1], end - 2) : end]
-        return "\r\n" if tail == b"\r\n" else "\n" if tail.endswith(b"\n") else ""
+        return "\r\n" if tail == b"\r\n" else tail[-1:].decode("ascii")
 
 
 def _raw(key: str, lines: int) -> _Raw | None:

@@ -571,7 +571,22 @@ class Index:
             raise GtcbriefError(f"cannot read the index ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
-        return {fid: (key, size) for fid, key, size in rows if fid in self.display}
+        return {fid: (_loaded(key), size) for fid, key, size in rows if fid in self.display}
+
+
+def _stored(path: str) -> str | bytes:
+    """A path as SQLite can hold it: as text, or, for a file name that is not valid
+    UTF-8 (Python holds its bytes as lone surrogates), as its bytes in a BLOB."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape")
+    return path
+
+
+def _loaded(value: str | bytes) -> str:
+    """The path :func:`_stored` stored."""
+    return value if isinstance(value, str) else value.decode("utf-8", "surrogateescape")
 
 
 def _meta(conn: sqlite3.Connection) -> dict[str, str]:
@@ -592,17 +607,17 @@ def _display(conn: sqlite3.Connection) -> dict[int, str] | None:
     row = conn.execute("SELECT value FROM meta WHERE key = 'display0'").fetchone()
     if row is None:
         return None
-    head, _, names = row[0].partition("\0")
+    head, _, names = _loaded(row[0]).partition("\0")
     if not head:
         return {}
     return dict(zip(map(int, head.split(",")), names.split("\0"), strict=True))
 
 
-def _display_values(ids: Sequence[int], names: Sequence[str]) -> tuple[str, str]:
+def _display_values(ids: Sequence[int], names: Sequence[str]) -> tuple[str | bytes, str]:
     """The ``display0`` and ``display`` values :func:`_display` reads back."""
     import json
 
-    return ",".join(map(str, ids)) + "\0" + "\0".join(names), json.dumps([ids, names])
+    return _stored(",".join(map(str, ids)) + "\0" + "\0".join(names)), json.dumps([ids, names])
 
 
 def _delete_units(
@@ -870,7 +885,7 @@ def _refresh(
 
     stats.indexed = stats.reused = stats.removed = 0
     known = {
-        row[1]: (row[0], row[2], row[3], row[4])
+        _loaded(row[1]): (row[0], row[2], row[3], row[4])
         for row in conn.execute("SELECT id, key, size, mtime_ns, digest FROM files")
     }
     slots: list[tuple[_File, int | None]] = []  # file order, with its id once known
@@ -931,7 +946,7 @@ def _refresh(
             cur = conn.execute(
                 "INSERT INTO files(key, size, mtime_ns, digest, format, units) "
                 "VALUES (?,?,?,?,?,?)",
-                (f.key, f.size, f.mtime_ns, digest, fmt, len(rows)),
+                (_stored(f.key), f.size, f.mtime_ns, digest, fmt, len(rows)),
             )
             file_id = int(cur.lastrowid or 0)
         _insert_rows(conn, file_id, rows)

@@ -133,6 +133,16 @@ def test_an_entry_matched_across_a_line_break_reports_its_first_line(tmp_path: P
     assert (match["line_number"], match["submatches"]) == (3, [])
 
 
+def test_a_path_that_is_not_valid_utf8_comes_as_its_bytes(tmp_path: Path) -> None:
+    import base64
+    import os
+
+    name = os.fsencode(tmp_path) + b"/odd\xff.md"
+    Path(os.fsdecode(name)).write_text("# t\n\n大模型\n", "utf-8")
+    (begin, *_rest) = events("模型", str(tmp_path))
+    assert begin["data"]["path"] == {"bytes": base64.b64encode(name).decode()}
+
+
 def test_standard_input_has_no_offset_to_give() -> None:
     result = runner.invoke(app, ["grep", "模型", "-", "--json"], input="# t\n\n大模型\n")
     (match,) = [json.loads(x) for x in result.stdout.splitlines() if '"match"' in x]

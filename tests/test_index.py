@@ -161,6 +161,22 @@ def test_the_same_files_named_another_way_are_not_presumed_on(docs: Path, tmp_pa
     index.close()
 
 
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses names not valid UTF-8")
+def test_a_file_name_that_is_not_valid_utf8_is_indexed_and_found_again(
+    docs: Path, tmp_path: Path
+) -> None:
+    """SQLite holds text as UTF-8; such a name is kept as its bytes, and comes back the same."""
+    odd = os.fsdecode(os.fsencode(docs) + b"/odd\xff name.md")
+    shutil.copyfile(docs / "clean-brief.md", odd)
+    for run in ("built", "reused"):
+        index = open_index([str(docs)], config=Config(), location=tmp_path / "c")
+        paths = {h.unit.path for h in search(index, "61234599 OR nvidia", Options(spans=False))}
+        assert odd in paths, run
+        assert odd in {key for key, _size in index.files().values()}
+        index.close()
+    assert index.stats.reused == len(list(docs.glob("*.md"))) and index.stats.indexed == 0
+
+
 def test_a_file_that_cannot_be_read_is_reported_on_every_run(docs: Path, tmp_path: Path) -> None:
     cache = tmp_path / "c"
     (docs / "broken.md").write_bytes(b"# \xff\xfe not UTF-8 \x80")

@@ -18,8 +18,8 @@ only proposes candidates; each is verified against the entry's normalised
 text, so results are exactly what a substring/word scan would find, ranked
 by BM25 (title hits and whole jieba words first). With ``-w``
 (:attr:`Options.words`) an occurrence counts only where it starts and ends on a
-word edge (:func:`gtcbrief.text.word_edge`: ``\b``, and jieba's cuts inside
-Chinese).
+word edge (:class:`gtcbrief.text.WordEdges`: no word character just outside
+it, as ripgrep's ``-w`` has it, and jieba's cuts inside Chinese).
 
 ``--regex`` skips the language: the pattern is a Python regular expression
 run over each entry's raw lines, under a time budget so a pathological
@@ -350,7 +350,7 @@ def _spans(
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        if merged and start < merged[-1][1]:  # overlapping; touching ones stay two
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
@@ -646,10 +646,11 @@ def _interrupted(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-#: Where a whole word may start or end, short of Chinese (``grep -w --regex``): not
-#: between two word characters neither of them Chinese. Inside a Chinese run,
-#: :func:`gtcbrief.text.word_spans` then asks jieba.
-_EDGE = rf"(?:(?<![^\W{CJK_CLASS}])|(?![^\W{CJK_CLASS}]))"
+#: Where a whole word may start and end (``grep -w --regex``), short of Chinese: no
+#: word character just outside it, unless one side is Chinese, which
+#: :func:`gtcbrief.text.word_spans` then judges with jieba's cuts.
+_OPENS = rf"(?:(?<![^\W{CJK_CLASS}])|(?=[{CJK_CLASS}]))"
+_CLOSES = rf"(?:(?![^\W{CJK_CLASS}])|(?<=[{CJK_CLASS}]))"
 
 
 def compile_regex(pattern: str, *, case_sensitive: bool, words: bool = False) -> re.Pattern[str]:
@@ -663,8 +664,10 @@ def compile_regex(pattern: str, *, case_sensitive: bool, words: bool = False) ->
             # global flags, (?i), must stay first
             flags = re.match(r"(?:\(\?[aiLmsux]+\))*", pattern)
             cut = flags.end() if flags else 0
+            # (a verbose pattern may end in a comment: the group closes on a line of its own)
+            close = "\n)" if compiled.flags & re.VERBOSE else ")"
             compiled = re.compile(
-                f"{pattern[:cut]}{_EDGE}(?:{pattern[cut:]}){_EDGE}", compiled.flags
+                f"{pattern[:cut]}{_OPENS}(?:{pattern[cut:]}{close}{_CLOSES}", compiled.flags
             )
         return compiled
     except re.error as exc:

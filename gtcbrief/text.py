@@ -62,6 +62,7 @@ _PATTERNS = {
     "_LATIN": _LATIN,
     "_GRAM_RUNS": rf"[0-9a-z]+|[{CJK_CLASS}]+",
     "_CJK_CHAR": rf"[{CJK_CLASS}]",
+    "_CJK_RUN": rf"[{CJK_CLASS}]+",
 }
 
 
@@ -478,53 +479,114 @@ def _wordy(char: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _cuts(run: str) -> frozenset[int]:
-    """Offsets inside a Chinese run where jieba's precise mode ends a word."""
+def _cuts(run: str) -> tuple[int, ...]:
+    """Offsets inside a Chinese run where jieba's precise mode ends a word, in order."""
     norm = normalize(run)
     pieces = _cut(norm if len(norm) == len(run) else run, False)
-    return frozenset(accumulate(len(piece) for piece in pieces))
+    return tuple(accumulate(len(piece) for piece in pieces))
 
 
-def word_edge(text: str, at: int) -> bool:
-    """Whether offset ``at`` of ``text`` is a word boundary (``grep -w``).
+class WordEdges:
+    """Where a whole word may start and end in one text (``grep -w``).
 
-    As ``\\b`` has it, except inside a run of Chinese characters, which has no
-    spaces: there, a boundary is where jieba (precise mode, no HMM) ends a
-    word. Chinese beside a Latin letter or digit is a boundary, as jieba cuts it.
+    As ripgrep's ``-w`` has it, a match is a word when the characters just
+    outside it are not word characters (``\\w``: letters, digits, ``_``).
+    Chinese has no spaces between its words, so inside a run of Chinese an
+    edge is where jieba (precise mode, no HMM, the user dictionary) ends a
+    word, and Chinese beside a Latin letter or digit is an edge, as jieba cuts
+    there. The runs of the text are found once and each is cut once, however
+    many matches are tested (a test per match that walked its run again was
+    quadratic in a long run).
     """
-    if at <= 0 or at >= len(text):
-        return True
-    before, after = text[at - 1], text[at]
-    if not (_wordy(before) and _wordy(after)):
-        return True
-    if _cjk(before) != _cjk(after):
-        return True
-    if not _cjk(after):
-        return False  # inside a Latin word
-    start, end = at - 1, at + 1
-    while start > 0 and _cjk(text[start - 1]):
-        start -= 1
-    while end < len(text) and _cjk(text[end]):
-        end += 1
-    return at - start in _cuts(text[start:end])
+
+    __slots__ = ("text", "runs", "heads", "cut")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.runs: list[tuple[int, int]] | None = None
+        self.heads: list[int] = []
+        self.cut: dict[int, tuple[int, ...]] = {}
+
+    def _run(self, at: int) -> tuple[int, tuple[int, ...]]:
+        """(start, jieba's cuts) of the Chinese run around offset ``at``."""
+        import bisect
+
+        if self.runs is None:
+            self.runs = [m.span() for m in _pattern("_CJK_RUN").finditer(self.text)]
+            self.heads = [start for start, _end in self.runs]
+        start, end = self.runs[bisect.bisect_right(self.heads, at) - 1]
+        cuts = self.cut.get(start)
+        if cuts is None:
+            cuts = self.cut[start] = _cuts(self.text[start:end])
+        return start, cuts
+
+    def _between(self, before: str, after: str, at: int) -> bool:
+        """Whether ``at``, between two characters, one of them outside the match and a
+        word character, is an edge."""
+        if not (_wordy(before) and _wordy(after)):
+            return False
+        if _cjk(before) != _cjk(after):
+            return True
+        if not _cjk(after):
+            return False  # inside a Latin word
+        import bisect
+
+        start, cuts = self._run(at)
+        i = bisect.bisect_left(cuts, at - start)
+        return i < len(cuts) and cuts[i] == at - start
+
+    def opens(self, at: int) -> bool:
+        """Whether a whole word may start at ``at``."""
+        text = self.text
+        if at <= 0 or at >= len(text) or not _wordy(text[at - 1]):
+            return True
+        return self._between(text[at - 1], text[at], at)
+
+    def closes(self, at: int) -> bool:
+        """Whether a whole word may end at ``at``."""
+        text = self.text
+        if at <= 0 or at >= len(text) or not _wordy(text[at]):
+            return True
+        return self._between(text[at - 1], text[at], at)
+
+    def word_end(self, at: int) -> int | None:
+        """Where the Chinese word that ``at`` falls inside ends (``None``: not inside one)."""
+        import bisect
+
+        text = self.text
+        if not (0 < at < len(text) and _cjk(text[at - 1]) and _cjk(text[at])):
+            return None
+        start, cuts = self._run(at)
+        return start + cuts[bisect.bisect_right(cuts, at - start)]
 
 
 def word_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
-    """The non-empty matches of ``pattern`` in ``text`` that start and end on a
-    :func:`word_edge`, left to right without overlapping; a match that does not
-    is tried again one character on, so an overlapping one is not missed."""
+    """The non-empty matches of ``pattern`` in ``text`` that are whole words
+    (:class:`WordEdges`), left to right without overlapping.
+
+    A match that ends inside a Chinese word is tried again to that word's end
+    (``机器|机器人`` finds 机器人, as ``foo|foobar`` finds foobar); one that is no
+    word is tried again a character on, so an overlapping one is not missed.
+    """
+    edges = WordEdges(text)
     pos = 0
-    search = pattern.search
+    search, fullmatch = pattern.search, pattern.fullmatch
     while pos <= len(text):
         found = search(text, pos)
         if found is None:
             return
         start, end = found.span()
-        if end > start and word_edge(text, start) and word_edge(text, end):
-            yield start, end
-            pos = end
-        else:
-            pos = start + 1
+        if end > start and edges.opens(start):
+            if edges.closes(end):
+                yield start, end
+                pos = end
+                continue
+            longer = edges.word_end(end)
+            if longer is not None and fullmatch(text, start, longer):
+                yield start, longer
+                pos = longer
+                continue
+        pos = start + 1
 
 
 def word_tokens(norm: str, *, search: bool = True) -> list[str]:

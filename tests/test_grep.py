@@ -525,11 +525,14 @@ def test_whole_words_in_the_samples(query: str, args: list[str], lines: list[int
 
 
 def test_whole_words_with_a_regex_follow_ripgrep(tmp_path: Path) -> None:
-    """``foo|foobar`` finds foobar, where foo would end inside the word; a leading
-    ``(?i)`` still works; an underscore is part of a word; Chinese beside Latin is
-    an edge."""
+    """``foo|foobar`` finds foobar, where foo would end inside the word, and so does
+    ``机器|机器人``; a leading ``(?i)`` and a verbose pattern's comment still work; an
+    underscore is part of a word, and ``c++`` is no word in ``c++x`` (no word character
+    may be just outside); Chinese beside Latin is an edge."""
     doc = tmp_path / "w.md"
-    doc.write_text("# t\n\nfoobar x\n\nFOO_bar\n\nGPU加速\n", "utf-8")
+    doc.write_text(
+        "# t\n\nfoobar x\n\nFOO_bar\n\nGPU加速\n\nc++x c++\n\n我们的机器人很好\n", "utf-8"
+    )
 
     def spans(pattern: str) -> list[str]:
         out = grep("-w", "-e", pattern, str(doc), "--no-cache", "-s", "-f", "jsonl").stdout
@@ -537,10 +540,15 @@ def test_whole_words_with_a_regex_follow_ripgrep(tmp_path: Path) -> None:
                 for a, b in m["spans"]]  # fmt: skip
 
     assert spans("foo|foobar") == ["foobar"]
+    assert spans("机器|机器人") == ["机器人"]
     assert spans("(?i)foo") == []
     assert spans("(?i)foo_bar") == ["FOO_bar"]
+    assert spans("(?x) foo_bar | foobar   # a comment") == ["foobar"]
     assert spans("GPU") == ["GPU"]
     assert spans("加速") == ["加速"]
+    assert spans(r"c\+\+") == ["c++"]  # the second one only
+    assert [m["line"] for m in json.loads(grep("-w", "c++", str(doc), "--no-cache",
+            "-f", "jsonl").stdout)["lines"]] == [9]  # fmt: skip
 
 
 def test_an_overlapping_occurrence_on_word_edges_is_not_missed() -> None:
@@ -550,6 +558,27 @@ def test_an_overlapping_occurrence_on_word_edges_is_not_missed() -> None:
 
     assert _cut("个人人人", False) == ("个人", "人人")
     assert list(word_spans(re.compile("人人"), "个人人人")) == [(2, 4)]
+
+
+def test_a_long_run_of_chinese_is_cut_once_however_many_matches_it_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each match is judged on the run's cuts, made once: a cut per match made ``-w``
+    quadratic in the run's length (minutes for one 80,000-character line)."""
+    from gtcbrief import text
+
+    calls: list[int] = []
+    cuts = text._cuts
+
+    def counted(run: str) -> tuple[int, ...]:
+        calls.append(len(run))
+        return cuts(run)
+
+    monkeypatch.setattr(text, "_cuts", counted)
+    line = "机器学习" * 2000
+    assert list(text.word_spans(re.compile("机器学习"), line))[:2] == [(0, 4), (4, 8)]
+    assert list(text.word_spans(re.compile("机器"), line)) == []
+    assert calls == [len(line), len(line)]
 
 
 def test_case_sensitive_and_hyphenated_words() -> None:

@@ -143,6 +143,15 @@ def test_a_path_that_is_not_valid_utf8_comes_as_its_bytes(tmp_path: Path) -> Non
     assert begin["data"]["path"] == {"bytes": base64.b64encode(name).decode()}
 
 
+def test_touching_matches_are_submatches_of_their_own(tmp_path: Path) -> None:
+    doc = tmp_path / "t.md"
+    doc.write_text("# t\n\n他的的确确说了\n\n机器机器\n", "utf-8")
+    subs = {line[1]: [s[1:] for s in line[4]] for line in lines_of(events("的", str(doc), "-s"))}
+    assert subs == {3: [(3, 6), (6, 9)]}
+    (word,) = lines_of(events("-w", "机器", str(doc)))
+    assert [s[0] for s in word[4]] == ["机器", "机器"]
+
+
 def test_standard_input_has_no_offset_to_give() -> None:
     result = runner.invoke(app, ["grep", "模型", "-", "--json"], input="# t\n\n大模型\n")
     (match,) = [json.loads(x) for x in result.stdout.splitlines() if '"match"' in x]

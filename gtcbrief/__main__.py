@@ -15,9 +15,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args in (["--version"], ["-V"]):
         # Fast path: a version check must not pay for importing typer or rich.
         from gtcbrief import __version__
+        from gtcbrief.edge import flushed, output_failed
 
-        sys.stdout.write(f"gtcbrief {__version__}\n")
-        return 0
+        try:
+            sys.stdout.write(f"gtcbrief {__version__}\n")
+        except OSError as exc:
+            return output_failed(exc)
+        return flushed(0)
     import gc
 
     # PYTHONUNBUFFERED (common in CI images) makes every write a system call: 100k
@@ -53,10 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if helpcache.wants(args, COMMANDS):
         text, key = helpcache.cached(args)
         if text is not None:
-            sys.stdout.write(text)
+            from gtcbrief.edge import flushed, output_failed
+
+            try:
+                sys.stdout.write(text)
+                code = flushed(0)
+            except OSError as exc:
+                code = output_failed(exc)
             if argv is None:
-                _leave(0)
-            return 0
+                _leave(code)
+            return code
     from gtcbrief.cli import run
 
     if key is not None:
@@ -76,11 +86,13 @@ def _leave(code: int) -> None:
     0.15–0.2 s after 10,000 entries."""
     import os
 
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said
-            pass
+    from gtcbrief.edge import flushed
+
+    code = flushed(code)
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: nothing more can be said
+        pass
     os._exit(code)
 
 

@@ -7,6 +7,7 @@ so both end a run the same way. Nothing here imports Typer or rich.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -67,12 +68,51 @@ def guard(fn: Callable[[], int | None]) -> int:
     except GtcbriefError as exc:
         warn(str(exc))
         return EXIT_ERROR
-    except BrokenPipeError:
-        # `gtcbrief … | head`: the reader is gone; stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    except OSError as exc:
+        return output_failed(exc)
     return int(code or 0)
+
+
+#: A write that failed for want of room (ENOSPC, EDQUOT, EFBIG) or a device error (EIO):
+#: an I/O error of the run (exit 2), not a bug. Reading files reports its own errors.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def output_failed(exc: OSError) -> int:
+    """The exit status of a run whose standard output could not be written; ``exc`` is
+    raised again if it is not such a failure."""
+    if isinstance(exc, BrokenPipeError):
+        # `gtcbrief … | head`: the reader is gone; stop quietly.
+        _drop_stdout()
+        return EXIT_OK
+    if exc.errno not in _OUTPUT_FULL:
+        raise exc
+    # `gtcbrief … > /dev/full`, a full disk or quota: the output is incomplete
+    _drop_stdout()
+    warn(f"cannot write the output: {exc.strerror or exc}")
+    return EXIT_ERROR
+
+
+def flushed(code: int) -> int:
+    """``code``, once standard output is flushed; 2 if that fails for want of room."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            failed = output_failed(exc)
+        except OSError:
+            return code
+        return code if failed == EXIT_OK else failed
+    except ValueError:  # closed
+        pass
+    return code
+
+
+def _drop_stdout() -> None:
+    """Send what is left of standard output to the null device, so that flushing it at
+    the end does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def contain(fn: Callable[[], int]) -> int:

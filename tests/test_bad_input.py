@@ -254,3 +254,36 @@ def test_a_directory_without_markdown_says_so_and_is_no_error(command: str, tmp_
     result = runner.invoke(app, argv(command, str(tmp_path)))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"gtcbrief: no Markdown files found in {tmp_path}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--version"], id="version"),
+        pytest.param(["--help"], id="help"),
+        pytest.param(["grep", "的", "samples", "--no-cache"], id="grep"),
+        pytest.param(["grep", "的", "samples", "--no-cache", "--json"], id="grep-json"),
+        pytest.param(["parse", "samples", "--format", "jsonl"], id="parse"),
+        pytest.param(["validate", "samples", "--format", "json"], id="validate"),
+        pytest.param(["stats", "samples"], id="stats-table"),
+        pytest.param(["dedupe", "samples", "--format", "json"], id="dedupe"),
+    ],
+)
+def test_output_that_cannot_be_written_is_an_io_error(args: list[str]) -> None:
+    """Standard output on a full disk (``/dev/full``): one line and exit 2, not a bug's
+    exit 3 with a traceback, nor a quiet 0 over output that never arrived."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gtcbrief", *args],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=root, check=False,
+        )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == (
+        "gtcbrief: cannot write the output: No space left on device"
+    )
+    assert "Traceback" not in proc.stderr

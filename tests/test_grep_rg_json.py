@@ -104,22 +104,27 @@ def test_each_file_is_begun_its_lines_in_order_ended_and_a_summary_closes() -> N
     ("data", "expected"),
     [
         pytest.param(
-            "# t\r\n\r\nfoo 模型\r\n\r\nbar 模型",
+            "# t\r\n\r\nfoo 模型\r\n\r\nbar 模型".encode(),
             [(3, 7, "foo 模型\r\n"), (5, 21, "bar 模型")],
             id="crlf-and-no-end-at-the-end",
         ),
         pytest.param(
-            "# t\r\rfoo 模型\r\rbar 模型\n",
+            "# t\r\rfoo 模型\r\rbar 模型\n".encode(),
             [(3, 5, "foo 模型\r"), (5, 17, "bar 模型\n")],
             id="a-carriage-return-alone-ends-a-line-as-in-the-loader",
         ),
+        pytest.param(
+            "# t\r\n\r\n上海 模型\r\n\r\n𝔸 模型\r\n".encode("utf-16"),  # BOM, then 2 bytes a unit
+            [(3, 16, "上海 模型\r\n"), (5, 34, "𝔸 模型\r\n")],
+            id="utf-16-counts-its-own-bytes",
+        ),
     ],
 )
-def test_line_ends_are_the_file_s_own(
-    tmp_path: Path, data: str, expected: list[tuple[int, int, str]]
+def test_line_ends_and_offsets_are_the_file_s_own(
+    tmp_path: Path, data: bytes, expected: list[tuple[int, int, str]]
 ) -> None:
     doc = tmp_path / "ends.md"
-    doc.write_bytes(data.encode())
+    doc.write_bytes(data)
     got = sorted((line[1], line[2], line[3]) for line in lines_of(events("模型", str(doc))))
     assert got == expected
 

@@ -263,7 +263,8 @@ def _answer(index: Index, r: Request, options: Options) -> int:
     elif r.rg_json:
         from gtcbrief.commands import grep_rg
 
-        matched = grep_rg.write(search(index, r.query, options), index, r.around(), out)
+        hits = search(index, r.query, options)
+        matched = grep_rg.write(hits, index, r.around(), out, r.encoding)
     elif r.fmt == "json":
         matched = json_array(out, lambda: _stream(index, r, options, out))
     else:

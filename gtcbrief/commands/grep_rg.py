@@ -72,29 +72,54 @@ def _rows(hit: Hit, before: int, after: int) -> list[Row]:
 
 
 class _Raw:
-    """A file's bytes and where its lines start (for ``absolute_offset`` and line ends).
+    """Where a file's lines start, in bytes, and how each ends (``absolute_offset``,
+    ``lines.text``).
 
     Lines end as the loader ends them (:func:`gtcbrief.loader.split_lines`): at
     CR LF, LF, or a CR alone, so the numbers agree with the entries' own.
     """
 
-    def __init__(self, data: bytes, lines: int) -> None:
-        """``lines``: how many lines, from the first, are asked about."""
-        self.data = data
+    def __init__(self, data: bytes, lines: int, codec: str | None = None) -> None:
+        """``lines``: how many lines, from the first, are asked about. ``codec``: the
+        file's encoding where a line feed is not the byte 0x0A (UTF-16)."""
+        self.starts = [0]
+        self.ends: list[str] = []
+        if codec is not None:
+            self._decoded(data, lines, codec)
+            return
         if b"\r" in data:  # (rare) every kind of line end, found one by one
             import re
 
-            self.starts = [0]
             for end in re.finditer(rb"\r\n?|\n", data):
                 self.starts.append(end.end())
+                self.ends.append(end.group().decode("ascii"))
                 if len(self.starts) > lines + 1:
                     break
             return
         # each line's length and its line feed, summed (in C: a loop over line feeds in
         # Python was a fifth of a broad query's run); the line after the last one asked
-        # about must be found too, for that one's end
+        # about must be found too
         lengths = map(len, data.split(b"\n", lines + 1)[:-1])
         self.starts = list(accumulate(map((1).__add__, lengths), initial=0))
+        self.ends = ["\n"] * (len(self.starts) - 1)
+
+    def _decoded(self, data: bytes, lines: int, codec: str) -> None:
+        import codecs
+        import re
+
+        text = data.decode(codec, "replace")
+        bom = len("".encode(codec))  # what encoding adds before any text: a BOM, for UTF-16
+        marks = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+        # the BOM such a codec reads and drops; a codec that keeps it (utf-16-le) has it as
+        # a character of the text, counted with the first line
+        at, done = (bom if bom and data[:bom] in marks else 0), 0
+        for end in re.finditer(r"\r\n?|\n", text):
+            at += len(text[done : end.end()].encode(codec)) - bom
+            done = end.end()
+            self.starts.append(at)
+            self.ends.append(end.group())
+            if len(self.starts) > lines + 1:
+                break
 
     def offset(self, number: int) -> int | None:
         return self.starts[number - 1] if number <= len(self.starts) else None
@@ -103,26 +128,38 @@ class _Raw:
         """The line's end as the file has it: CR LF, LF, CR, or none at the end."""
         if number > len(self.starts):
             return "\n"
-        if number == len(self.starts):  # the last line: ended only by the end of the file
-            return ""
-        end = self.starts[number]
-        tail = self.data[max(self.starts[number - 1], end - 2) : end]
-        return "\r\n" if tail == b"\r\n" else tail[-1:].decode("ascii")
+        return self.ends[number - 1] if number <= len(self.ends) else ""
 
 
-def _raw(key: str, lines: int) -> _Raw | None:
+def _raw(key: str, lines: int, encoding: str | None) -> _Raw | None:
     """The file's :class:`_Raw` (``None``: standard input, or the file is gone)."""
     if key.startswith("\0"):
         return None
     try:
         with open(key, "rb") as fh:
-            return _Raw(fh.read(), lines)
+            data = fh.read()
     except OSError:
         return None
+    codec = None
+    if encoding is not None:
+        try:
+            codec = None if "\n".encode(encoding) == b"\n" else encoding
+        except LookupError:
+            codec = None
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # as gtcbrief.sources.decode reads it
+        codec = "utf-16"
+    return _Raw(data, lines, codec)
 
 
-def write(hits: Iterable[Hit], index: Index, context: tuple[int, int], out: IO[str]) -> int:
-    """Write the events of ``hits``; returns how many entries matched."""
+def write(
+    hits: Iterable[Hit],
+    index: Index,
+    context: tuple[int, int],
+    out: IO[str],
+    encoding: str | None = None,
+) -> int:
+    """Write the events of ``hits``; returns how many entries matched. ``encoding``:
+    ``--encoding``, how the files are read."""
     import json
 
     started = time.perf_counter()
@@ -148,7 +185,7 @@ def write(hits: Iterable[Hit], index: Index, context: tuple[int, int], out: IO[s
         rows = sorted(
             (row for hit in file_hits for row in _rows(hit, before, after)), key=lambda r: r[0]
         )
-        raw = _raw(key, rows[-1][0] if rows else 0)
+        raw = _raw(key, rows[-1][0] if rows else 0, encoding)
         printed = emit({"type": "begin", "data": {"path": path}})
         matched = matches = 0
         for number, spans, text in rows:

@@ -96,8 +96,15 @@ def test_each_file_is_begun_its_lines_in_order_ended_and_a_summary_closes() -> N
     matches = [e for e in stream if e["type"] == "match"]
     assert stats["matched_lines"] == len(matches)
     assert stats["matches"] == sum(len(e["data"]["submatches"]) for e in matches)
-    assert stats["searches_with_match"] == len(files) <= stats["searches"] == len(SAMPLES)
     assert any(e["type"] == "context" for e in stream)
+
+
+def test_the_summary_adds_up_the_files_reported_on_as_rg_does() -> None:
+    stream = events("注意力", *SAMPLES)  # in two of the three samples
+    files = [e["data"]["path"]["text"] for e in stream if e["type"] == "begin"]
+    stats = stream[-1]["data"]["stats"]
+    assert stats["searches_with_match"] == stats["searches"] == len(files) < len(SAMPLES)
+    assert stats["bytes_searched"] == sum((ROOT / f).stat().st_size for f in files)
 
 
 @pytest.mark.parametrize(

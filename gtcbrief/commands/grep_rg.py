@@ -177,7 +177,9 @@ def write(
         out.write(line)
         return len(line.encode("utf-8"))
 
-    total = {"bytes_printed": 0, "matched_lines": 0, "matches": 0}
+    # rg's summary adds up the files it reported on (their statistics), not every file
+    total = {"bytes_searched": 0, "bytes_printed": 0, "matched_lines": 0, "matches": 0}
+    spent = 0.0
     for file_id, file_hits in by_file.items():
         began = time.perf_counter()
         key, size = files.get(file_id, ("\0", 0))
@@ -208,7 +210,7 @@ def write(
                 matched += 1
                 matches += len(submatches)
         stats = {
-            "elapsed": _duration(time.perf_counter() - began),
+            "elapsed": _duration(time.perf_counter() - began),  # (as rg: rendering the file)
             "searches": 1,
             "searches_with_match": 1,
             "bytes_searched": size,
@@ -217,17 +219,17 @@ def write(
             "matches": matches,
         }
         emit({"type": "end", "data": {"path": path, "binary_offset": None, "stats": stats}})
+        spent += time.perf_counter() - began
+        total["bytes_searched"] += size
         total["bytes_printed"] += printed
         total["matched_lines"] += matched
         total["matches"] += matches
-    elapsed = _duration(time.perf_counter() - started)
     summary = {
-        "elapsed_total": elapsed,
+        "elapsed_total": _duration(time.perf_counter() - started),
         "stats": {
-            "elapsed": elapsed,
-            "searches": len(files),
+            "elapsed": _duration(spent),
+            "searches": len(by_file),
             "searches_with_match": len(by_file),
-            "bytes_searched": sum(size for _key, size in files.values()),
             **total,
         },
     }

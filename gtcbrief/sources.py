@@ -18,7 +18,9 @@ from gtcbrief.errors import GtcbriefError
 from gtcbrief.model import record
 from gtcbrief.walk import MD_SUFFIXES
 
-__all__ = ["MD_SUFFIXES", "Source", "decode", "iter_paths", "read_source"]
+__all__ = ["MD_SUFFIXES", "Source", "decode", "iter_paths", "read_source", "stdin_bytes"]
+
+_stdin: list[bytes] = []  # standard input as read: it cannot be read twice
 
 
 @record
@@ -94,10 +96,17 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
         raise GtcbriefError(f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path) from None
 
 
+def stdin_bytes() -> bytes | None:
+    """Standard input's bytes, as :func:`read_source` read them in this process
+    (``None``: not read)."""
+    return _stdin[0] if _stdin else None
+
+
 def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-") -> Source:
     """Read and decode one path (``-`` is standard input)."""
     if path == "-":
         data = sys.stdin.buffer.read()
+        _stdin[:] = [data]
         return Source(stdin_name, decode(data, stdin_name, encoding))
     try:
         with open(path, "rb") as fh:

@@ -164,11 +164,16 @@ def test_touching_matches_are_submatches_of_their_own(tmp_path: Path) -> None:
     assert [s[0] for s in word[4]] == ["机器", "机器"]
 
 
-def test_standard_input_has_no_offset_to_give() -> None:
-    result = runner.invoke(app, ["grep", "模型", "-", "--json"], input="# t\n\n大模型\n")
-    (match,) = [json.loads(x) for x in result.stdout.splitlines() if '"match"' in x]
-    assert match["data"]["absolute_offset"] is None
-    assert match["data"]["path"] == {"text": "-"}
+def test_standard_input_has_its_own_offsets_and_line_ends() -> None:
+    data = "# t\r\n\r\n## 【Talks & Panels】大模型\r\n\r\n讲模型。\r\n".encode()
+    result = runner.invoke(app, ["grep", "模型", "-", "--json"], input=data)
+    stream = [json.loads(x) for x in result.stdout.splitlines()]
+    found = {(e["data"]["line_number"], e["data"]["absolute_offset"], e["data"]["lines"]["text"])
+             for e in stream if e["type"] == "match"}  # fmt: skip
+    starts = [0, *(i + 1 for i, b in enumerate(data) if b == ord("\n"))]
+    lines = data.decode().splitlines(keepends=True)
+    assert found == {(n, starts[n - 1], lines[n - 1]) for n in (3, 5)}
+    assert stream[-1]["data"]["stats"]["bytes_searched"] == len(data)
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ order of their best entry (file order with ``--sort path``), and ``-m N``
 keeps the best N entries overall; context lines (``-A``/``-B``/``-C``) stay
 inside their entry; an entry that matched without a matching line of its own
 (a phrase across a line break) reports its first line as a match with no
-submatches; ``absolute_offset`` is ``null`` for standard input, which cannot be
-read again.
+submatches; standard input is named by ``--stdin-filename`` (``-``), where rg
+says ``<stdin>``.
 """
 
 from __future__ import annotations
@@ -131,15 +131,21 @@ class _Raw:
         return self.ends[number - 1] if number <= len(self.ends) else ""
 
 
-def _raw(key: str, lines: int, encoding: str | None) -> _Raw | None:
-    """The file's :class:`_Raw` (``None``: standard input, or the file is gone)."""
-    if key.startswith("\0"):
-        return None
+def _read(key: str) -> bytes | None:
+    """The bytes of a file of the index (``None``: it is gone)."""
+    if key.startswith("\0"):  # standard input, as it was read
+        from gtcbrief.sources import stdin_bytes
+
+        return stdin_bytes()
     try:
         with open(key, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except OSError:
         return None
+
+
+def _raw(data: bytes, lines: int, encoding: str | None) -> _Raw:
+    """The :class:`_Raw` of a file's ``data``, read as :func:`gtcbrief.sources.decode` does."""
     codec = None
     if encoding is not None:
         try:
@@ -187,7 +193,10 @@ def write(
         rows = sorted(
             (row for hit in file_hits for row in _rows(hit, before, after)), key=lambda r: r[0]
         )
-        raw = _raw(key, rows[-1][0] if rows else 0, encoding)
+        content = _read(key)
+        raw = None if content is None else _raw(content, rows[-1][0] if rows else 0, encoding)
+        if content is not None:
+            size = len(content)
         printed = emit({"type": "begin", "data": {"path": path}})
         matched = matches = 0
         for number, spans, text in rows:

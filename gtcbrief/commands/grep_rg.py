@@ -7,12 +7,14 @@ the file's statistics; last a ``summary``. Paths and line texts are
 offsets count bytes: ``absolute_offset`` is where the line starts in the file,
 ``start``/``end`` where each submatch sits in the line's UTF-8 text.
 
-What differs from rg, because gtcbrief searches entries: files come in the
+What differs from rg (mostly because gtcbrief searches entries): files come in the
 order of their best entry (file order with ``--sort path``), and ``-m N``
 keeps the best N entries overall; context lines (``-A``/``-B``/``-C``) stay
 inside their entry; an entry that matched without a matching line of its own
 (a phrase across a line break) reports its first line as a match with no
-submatches; standard input is named by ``--stdin-filename`` (``-``), where rg
+submatches; ``absolute_offset`` counts the file's own bytes (a byte order
+mark too, and UTF-16 or ``--encoding`` text as stored) where rg counts its UTF-8
+transcoding's; standard input is named by ``--stdin-filename`` (``-``), where rg
 says ``<stdin>``.
 """
 

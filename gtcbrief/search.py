@@ -429,7 +429,24 @@ def _annotate(
     fields: tuple[str, ...] | None = None,
     spaced: bool | None = None,
 ) -> None:
-    """Fill in ``hit``'s matching lines, and the spans of the ``fields`` asked for."""
+    """Fill in ``hit``'s matching lines, and the spans of the ``fields`` asked for.
+
+    A term limited to a field (``title:x``) is marked only where that field is: on
+    its lines, and in the reported fields it stands for."""
+    if any(m.term.field for m in matchers):
+        _annotate_by_field(hit, matchers, fold, fields, spaced)
+    else:
+        _annotate_terms(hit, matchers, fold, fields, spaced)
+
+
+def _annotate_terms(
+    hit: Hit,
+    matchers: Sequence[Matcher],
+    fold: bool,
+    fields: tuple[str, ...] | None = None,
+    spaced: bool | None = None,
+) -> None:
+    """:func:`_annotate`, every term marked wherever it is found."""
     unit = hit.unit
     quick = _line_spans(matchers, unit, spaced) if fold else None
     if quick is not None:
@@ -462,6 +479,64 @@ def _annotate(
         if spans:
             hit.lines.append(LineMatch(unit.line + n, lines[n], spans))
     _annotate_fields(hit, matchers, fold, fields)
+
+
+#: The reported fields (:data:`REPORTED`) a field filter's term is marked in.
+_MARKED_IN = {
+    "title": ("title",),
+    "track": ("track",),
+    "speaker": ("speakers",),
+    "org": ("speakers",),
+    "author": ("authors",),
+    "desc": ("description",),
+}
+
+
+def _annotate_by_field(
+    hit: Hit,
+    matchers: Sequence[Matcher],
+    fold: bool,
+    fields: tuple[str, ...] | None,
+    spaced: bool | None,
+) -> None:
+    """:func:`_annotate` for a query with field filters: the terms of each field (and
+    the free terms) marked apart, each field's kept to its own lines and fields."""
+    unit = hit.unit
+    groups: dict[str | None, list[Matcher]] = {}
+    for m in matchers:
+        groups.setdefault(m.term.field, []).append(m)
+    lines: dict[int, LineMatch] = {}
+    marked: dict[str, list[tuple[int, int]]] = {}
+    for field, group in groups.items():
+        part = Hit(unit, hit.score)
+        _annotate_terms(part, group, fold, fields, spaced)
+        for found in part.lines:
+            if field is not None and not _in_field(unit, field, found):
+                continue
+            known = lines.get(found.line)
+            if known is None:
+                lines[found.line] = found
+            else:
+                known.spans = _merge(known.spans + found.spans)
+        for name, spans in part.fields.items():
+            if field is None or name in _MARKED_IN[field]:
+                marked[name] = _merge(marked.get(name, []) + spans)
+    hit.lines = [lines[n] for n in sorted(lines)]
+    hit.fields = {name: marked[name] for name, _attr in REPORTED if name in marked}
+
+
+def _in_field(unit: Unit, field: str, line: LineMatch) -> bool:
+    """Whether ``line`` of ``unit`` holds (part of) the text of ``field``."""
+    if field == "title":
+        return unit.heading and line.line == unit.line
+    # an organisation is read off the speakers' line, which is what has to be found
+    value = unit.field_text("speaker" if field == "org" else field)
+    if not value:
+        return False
+    text = line.text.strip()
+    if text and text in value:  # a line of a longer field (a description's)
+        return True
+    return any(piece.strip() in text for piece in value.split("\n") if piece.strip())
 
 
 def _annotate_fields(
@@ -532,6 +607,8 @@ def search(
     # the optional unit fields anything below reads: filters, and the spans asked for
     wanted = {_FIELD_ATTR[m.term.field] for m in (*_positives(clauses), *excludes) if m.term.field}
     if options.spans:
+        if "orgs" in wanted:  # an organisation's term is marked on the speakers' line
+            wanted.add("speakers")
         if options.fields is None:
             wanted.update(attr for _name, attr in REPORTED)
         else:

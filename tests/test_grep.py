@@ -170,6 +170,40 @@ def test_field_filters_look_only_at_their_field() -> None:
     assert author.stdout == f"{BRIEF}:3\n"  # 张峰 with three different ids
 
 
+@pytest.mark.parametrize(
+    ("query", "fields", "lines"),
+    [
+        pytest.param("title:机器人", {"title"}, [3], id="title-only-its-heading"),
+        pytest.param("desc:机器人", {"description"}, [12], id="desc-not-the-implications"),
+        pytest.param("org:nvidia", {"speakers"}, [9], id="org-on-the-speakers-line"),
+        pytest.param("track:robotics", {"track"}, [6], id="track"),
+        pytest.param("author:孙立", {"authors"}, [17], id="author"),
+        pytest.param(
+            "title:机器人 合成数据", {"title", "description", "implications"}, [3, 12, 15],
+            id="a-free-term-is-marked-everywhere",
+        ),
+    ],
+)  # fmt: skip
+def test_a_field_filter_s_term_is_marked_only_in_its_field(
+    query: str, fields: set[str], lines: list[int]
+) -> None:
+    """The entry matched because of one field: its other fields may hold the word too
+    (机器人 is in this entry's description and implications), but are not why."""
+    result = grep(query, "samples/clean-brief.md", "--no-cache", "--format", "jsonl")
+    (record,) = [r for r in map(json.loads, result.stdout.splitlines()) if r["line"] == 3]
+    assert set(record["fields"]) == fields
+    assert [line["line"] for line in record["lines"]] == lines
+    if query == "title:机器人 合成数据":  # 机器人 is marked in the title only
+        marked = {line["line"]: line["text"] for line in record["lines"]}
+        spans = {line["line"]: line["spans"] for line in record["lines"]}
+        assert [marked[15][a:b] for a, b in spans[15]] == ["合成数据", "合成数据"]
+    text = grep(query, "samples/clean-brief.md", "--no-cache")
+    entry = text.stdout.split("\n\n")[0]  # the best entry first: the title matched
+    assert entry.startswith("samples/clean-brief.md:3: ")
+    shown = [int(m) for m in re.findall(r"^ +(\d+): ", entry, re.M)]
+    assert shown == [n for n in lines if n != 3]  # the heading is the entry's own line
+
+
 # ------------------------------------------------------------------ the command
 
 

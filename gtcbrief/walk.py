@@ -168,6 +168,14 @@ def search_targets(paths: Sequence[str] | None) -> list[str]:
     return list(paths or ["."])
 
 
+def index_in_memory(no_cache: bool, cache_dir: str | None) -> bool:
+    """Whether grep's index is a throw-away one in memory: ``--no-cache``, or
+    ``GTCBRIEF_NO_CACHE`` (as for every cache) unless ``--cache-dir`` names a place."""
+    return no_cache or (
+        cache_dir is None and os.environ.get("GTCBRIEF_NO_CACHE", "") not in ("", "0")
+    )
+
+
 def walk_for_index(paths: Sequence[str], *, in_memory: bool, verbose: bool) -> Walk | None:
     """A :class:`Walk` of PATHS for an index on disk to be presumed fresh against, started
     now; ``None`` when there is nothing to presume on: the index lives in memory

@@ -431,6 +431,20 @@ def test_second_run_reuses_the_index(tmp_path: Path) -> None:
     assert first.stdout == second.stdout
 
 
+def test_gtcbrief_no_cache_keeps_the_index_in_memory_unless_a_place_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    off = grep("机器人", "samples/", "-v", "-c")
+    assert "index :memory:" in off.stderr and off.stdout
+    assert not list(tmp_path.rglob("*.sqlite"))
+    named = grep("机器人", "samples/", "-v", "-c", "--cache-dir", str(tmp_path / "idx"))
+    assert named.stdout == off.stdout and list((tmp_path / "idx").glob("*.sqlite"))
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "0")
+    assert "index :memory:" not in grep("机器人", "samples/", "-v", "-c").stderr
+
+
 # ------------------------------------------------------------------ --regex
 
 

@@ -119,11 +119,14 @@ def grep(
         Path | None,
         typer.Option(
             "--cache-dir",
-            help="Where the index lives (default: $GTCBRIEF_CACHE_DIR or the user cache).",
+            help="Where the index lives (default: index/ in the cache directory).",
         ),
     ] = None,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Build a throw-away index in memory.")
+        bool,
+        typer.Option(
+            "--no-cache", help="Build a throw-away index in memory (as GTCBRIEF_NO_CACHE=1 does)."
+        ),
     ] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Report what the index did on stderr.")

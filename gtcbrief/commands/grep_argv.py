@@ -94,11 +94,11 @@ def _run(fields: dict[str, Any], positional: list[str]) -> int:
     starts 5-10 ms sooner, from a smaller process. ``run`` ends the walk; so does
     this, should importing or calling it fail first.
     """
-    from gtcbrief.walk import search_targets, walk_for_index
+    from gtcbrief.walk import index_in_memory, search_targets, walk_for_index
 
     walk = walk_for_index(
         search_targets(positional[1:]),
-        in_memory=bool(fields.get("no_cache")),
+        in_memory=index_in_memory(bool(fields.get("no_cache")), fields.get("cache_dir")),
         verbose=bool(fields.get("verbose")),
     )
     try:

@@ -98,9 +98,11 @@ def run(request: Request, walk: Walk | None = None) -> int:
     ``walk``: the walk of the files that :func:`gtcbrief.walk.walk_for_index` started
     for this request, if the caller started it already; it is ended either way.
     """
-    from gtcbrief.walk import search_targets, walk_for_index
+    from gtcbrief.walk import index_in_memory, search_targets, walk_for_index
 
     r = request
+    if not r.no_cache and index_in_memory(r.no_cache, r.cache_dir):
+        r = r._replace(no_cache=True)
     targets = search_targets(r.paths)
     try:
         check_choice("--format", r.fmt, GREP_FORMATS)

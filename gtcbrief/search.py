@@ -703,7 +703,7 @@ def _interrupted(seconds: float) -> Iterator[None]:
     import threading
 
     usable = (
-        seconds > 0
+        0 < seconds < 1e8  # a longer limit (up to inf) is none: the timer cannot hold it
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
     )
@@ -757,7 +757,11 @@ def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
     def spans_of(text: str) -> list[tuple[int, int]]:
         if options.words:
             return list(word_spans(rx, text))
-        return [(m.start(), m.end()) for m in rx.finditer(text) if m.end() > m.start()]
+        found = [(m.start(), m.end()) for m in rx.finditer(text)]
+        marked = [(start, end) for start, end in found if end > start]
+        # a pattern that matches only empty text (^$, a lookahead) still matches the line:
+        # where it first matched, as an empty span
+        return marked or found[:1]
 
     started = time.perf_counter()
     emitted = 0

@@ -478,6 +478,39 @@ def test_a_regex_timeout_of_zero_sets_no_limit(tmp_path: Path) -> None:
     assert "(0: no limit" in " ".join(grep("--help").stdout.split())
 
 
+@pytest.mark.parametrize("limit", ["inf", "1e300", "1e10"])
+def test_a_regex_timeout_too_long_for_a_timer_is_no_limit(tmp_path: Path, limit: str) -> None:
+    result = grep("--regex", "注意", "samples/", "--no-cache", "-c", "--regex-timeout", limit)
+    assert result.exit_code == 0 and "samples/clean-brief.md:" in result.stdout
+
+
+def test_a_regex_timeout_that_is_not_a_number_is_a_usage_error() -> None:
+    result = grep("--regex", "注意", "samples/", "--no-cache", "--regex-timeout", "nan")
+    assert result.exit_code == 2 and "--regex-timeout nan" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lines"),
+    [
+        pytest.param("^(?=.*注意力)(?=.*重要)", [5], id="lookaheads-contains-both"),
+        pytest.param("^(?!.*注意力)(?=空)", [7], id="negative-lookahead"),
+        pytest.param("(?<=注意)", [5], id="lookbehind"),
+        pytest.param("^$", [4, 6], id="blank-lines-inside-entries"),
+    ],
+)
+def test_a_regex_that_matches_only_empty_text_still_matches_its_lines(
+    tmp_path: Path, pattern: str, lines: list[int]
+) -> None:
+    """As ``re.search`` (and rg) have it: a line matches wherever the pattern does,
+    even where what it matched is empty (shown as an empty span at that place)."""
+    doc = tmp_path / "t.md"
+    doc.write_text("# 笔记\n\n## 节\n\n注意力很重要\n\n空行上面\n", "utf-8")
+    result = grep("--regex", pattern, str(doc), "--no-cache", "--format", "jsonl")
+    (record,) = map(json.loads, result.stdout.splitlines())
+    assert [line["line"] for line in record["lines"]] == lines
+    assert all(len(line["spans"]) == 1 for line in record["lines"])
+
+
 @pytest.mark.parametrize(
     ("query", "options", "sensitive"),
     [

@@ -107,6 +107,8 @@ def run(request: Request, walk: Walk | None = None) -> int:
     try:
         check_choice("--format", r.fmt, GREP_FORMATS)
         check_choice("--sort", r.sort, ("rank", "path"))
+        if not r.regex_timeout >= 0:  # (NaN too)
+            raise GtcbriefError(f"--regex-timeout {r.regex_timeout}: not a number of seconds")
         if r.ignore_case and r.case_sensitive:
             raise GtcbriefError("-i and -s contradict each other")
         if r.rg_json and r.fmt != "text":

@@ -124,7 +124,10 @@ def contain(fn: Callable[[], int]) -> int:
         return 130
     except Exception as exc:  # a bug, not the user's fault: say so, briefly
         if os.environ.get("GTCBRIEF_DEBUG"):
-            raise
+            import traceback  # the traceback asked for, and still the exit of a bug
+
+            traceback.print_exc()
+            return EXIT_INTERNAL
         warn(
             f"internal error: {type(exc).__name__}: {exc} "
             "(please report it; set GTCBRIEF_DEBUG=1 for a traceback)"

@@ -127,3 +127,22 @@ def test_validate_whose_second_process_dies_exits_3_with_a_message(
     monkeypatch.setattr(engine, "_side_rules", _die)
     assert run(["validate", str(folder)]) == 3
     assert "internal error: BrokenProcessPool" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_bug_exits_3_with_a_traceback_only_when_asked(
+    debug: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GTCBRIEF_DEBUG=1 adds the traceback; the exit stays the bug's (3), never the
+    findings' (1) a script would read."""
+    from gtcbrief import stats
+    from gtcbrief.cli import run
+
+    def bug(*_args: object, **_kwargs: object) -> object:
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setenv("GTCBRIEF_DEBUG", debug)
+    monkeypatch.setattr(stats, "summarize_files", bug)
+    assert run(["stats", str(ROOT / "samples")]) == 3
+    err = capsys.readouterr().err
+    assert ("Traceback" in err) == bool(debug) and "planted" in err

@@ -72,10 +72,17 @@ class Request(NamedTuple):
 
     def sensitive(self) -> bool:
         """Whether Latin case must match: ``-s``, or ``-S`` with a capital in the query
-        (not ``OR``, the operator, nor a regex escape such as ``\\W``); ``-i`` wins."""
+        (not ``OR``, the operator, nor a field's name, ``Title:``, nor a regex escape
+        such as ``\\W``); ``-i`` wins."""
         if self.case_sensitive or not self.smart_case or self.ignore_case:
             return self.case_sensitive
-        own = re.sub(r"\\.", "", self.query) if self.regex else re.sub(r"\bOR\b", "", self.query)
+        if self.regex:
+            own = re.sub(r"\\.", "", self.query)
+        else:
+            from gtcbrief.search import FIELDS
+
+            names = "|".join(FIELDS)
+            own = re.sub(rf"\bOR\b|(?<![^\s-])(?i:{names}):", "", self.query)
         return any(c.isupper() for c in own)
 
     def around(self) -> Context:

@@ -415,6 +415,30 @@ def test_long_lines_are_cut_around_matches_by_terminal_width() -> None:
     assert max(len(x) for x in full.splitlines()) > len(line)
 
 
+@pytest.mark.parametrize("colour", ["", "1"])
+def test_long_context_lines_are_cut_to_the_width_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, colour: str
+) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("FORCE_COLOR", colour)
+    doc = tmp_path / "t.md"
+    long_latin, long_chinese = "a" * 3000 + " nvidia " + "b" * 3000, "讲" * 300
+    doc.write_text(f"# t\n\n## 节\n\n{long_chinese}\n注意力\n{long_latin}\n", "utf-8")
+    out = grep("注意力", str(doc), "--no-cache", "-C", "1").stdout
+    shown = {int(m[1]): m[2] for m in re.finditer(r"^ +(\d+)[-:] (.*)$", _plain(out), re.M)}
+    assert set(shown) == {5, 6, 7}
+    assert shown[5].startswith("讲讲") and shown[7].startswith("aaa")
+    assert all(cell_len(text) <= 80 for text in shown.values())
+    full = grep("注意力", str(doc), "--no-cache", "-C", "1", "--full-lines").stdout
+    assert long_latin in full and long_chinese in full
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def test_stdin_is_searched_in_memory() -> None:
     text = Path(BRIEF).read_text("utf-8")
     result = grep("GREATS", "-", "--stdin-filename", "in.md", "-f", "jsonl", stdin=text)

@@ -237,8 +237,10 @@ def _reference_windows(
     text: str, spans: list[tuple[int, int]], width: int
 ) -> tuple[list[tuple[int, int]], int]:
     """:func:`_windows` as first written: every edge walked by :func:`_reach`."""
-    if not spans or _reference_reach(text, 0, 1, width) == len(text):
+    if _reference_reach(text, 0, 1, width) == len(text):
         return [(0, len(text))], 0
+    if not spans:  # a context line: its first width cells
+        return [(0, _reference_reach(text, 0, 1, width))], 0
     pieces: list[tuple[int, int]] = []
     hidden = 0
     for start, end in spans:

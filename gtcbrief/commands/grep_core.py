@@ -620,10 +620,13 @@ def _windows(
     """The stretches of a line to show, and how many of its spans were left out.
 
     With ``width`` (terminal cells), a longer line is cut to windows around its
-    matches, measured in cells so Chinese (two cells a character) fits too.
+    matches, measured in cells so Chinese (two cells a character) fits too; one
+    without matches to its first ``width`` cells.
     """
-    if width is None or not spans or not _wider(text, width):
+    if width is None or not _wider(text, width):
         return [(0, len(text))], 0
+    if not spans:  # a context line (or a match across lines): its start, a line's worth
+        return [(0, _reach(text, 0, 1, width))], 0
     side = 24  # cells of context either side of a match
     half = side // 2
     wide = _wide_run()

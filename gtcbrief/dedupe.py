@@ -876,7 +876,7 @@ def copied_descriptions(
     """(entry, the entry it copied from, similarity) for each later copy of a description.
 
     Of two entries whose descriptions are at least the threshold alike, the later
-    (by path, line) is the copy. Its source is the most alike of its earlier
+    (in ``entries``' order: the files as given, then by line, as GB110 has it) is the copy. Its source is the most alike of its earlier
     partners (the earliest of equals): a description it was compared with, not
     merely the first member of its cluster, which may be joined to it only by a
     session written up twice.
@@ -884,18 +884,15 @@ def copied_descriptions(
     records = [record_of(e) for e in entries]
     threshold = resolve_threshold(config, None)
 
-    def place(i: int) -> tuple[str, int]:
-        return records[i].path, records[i].line
-
     source: dict[int, tuple[float, int]] = {}
     for pair in find_pairs(records, threshold):
         score = pair.description_score
         if score is None or score < threshold:
             continue
-        early, late = sorted((pair.a, pair.b), key=place)
+        early, late = sorted((pair.a, pair.b))
         best = source.get(late)
-        if best is None or score > best[0] or (score == best[0] and place(early) < place(best[1])):
+        if best is None or score > best[0] or (score == best[0] and early < best[1]):
             source[late] = (score, early)
-    for i in sorted(source, key=place):
+    for i in sorted(source):
         score, early = source[i]
         yield entries[i], entries[early], score

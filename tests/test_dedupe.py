@@ -184,6 +184,22 @@ def test_a_copy_is_reported_against_a_description_it_resembles() -> None:
     assert found == [("b.md", "a.md"), ("c.md", "b.md")]
 
 
+@pytest.mark.parametrize("order", [["a.md", "b.md"], ["b.md", "a.md"]])
+def test_the_copy_is_the_later_in_the_order_given_as_for_a_duplicate_title(
+    order: list[str],
+) -> None:
+    """GB302 and GB110 agree on which of two files holds the copy: the one given later."""
+    from gtcbrief.rules import CorpusContext
+    from gtcbrief.rules.structure import duplicate_title
+
+    text = "# 每日参会快报\n\n## 【Talks & Panels】Alpha\n\n### 实事描述\n" + SOURCE + "\n"
+    docs = [load_text(text, name) for name in order]
+    (copied,) = check_copied(docs, Config())
+    (duplicate,) = duplicate_title(docs, CorpusContext(Config()))
+    assert copied.path == duplicate.path == order[1]
+    assert copied.extras["source"]["path"] == order[0]
+
+
 def test_threshold_must_be_a_share() -> None:
     from gtcbrief.errors import GtcbriefError
 

@@ -876,10 +876,10 @@ def copied_descriptions(
     """(entry, the entry it copied from, similarity) for each later copy of a description.
 
     Of two entries whose descriptions are at least the threshold alike, the later
-    (in ``entries``' order: the files as given, then by line, as GB110 has it) is the copy. Its source is the most alike of its earlier
-    partners (the earliest of equals): a description it was compared with, not
-    merely the first member of its cluster, which may be joined to it only by a
-    session written up twice.
+    (in ``entries``' order: the files as given, then by line, as GB110 has it) is
+    the copy. Its source is the most alike of its earlier partners (the earliest
+    of equals): a description it was compared with, not merely the first member
+    of its cluster, which may be joined to it only by a session written up twice.
     """
     records = [record_of(e) for e in entries]
     threshold = resolve_threshold(config, None)

@@ -429,24 +429,9 @@ def _annotate(
     fields: tuple[str, ...] | None = None,
     spaced: bool | None = None,
 ) -> None:
-    """Fill in ``hit``'s matching lines, and the spans of the ``fields`` asked for.
-
-    A term limited to a field (``title:x``) is marked only where that field is: on
-    its lines, and in the reported fields it stands for."""
-    if any(m.term.field for m in matchers):
-        _annotate_by_field(hit, matchers, fold, fields, spaced)
-    else:
-        _annotate_terms(hit, matchers, fold, fields, spaced)
-
-
-def _annotate_terms(
-    hit: Hit,
-    matchers: Sequence[Matcher],
-    fold: bool,
-    fields: tuple[str, ...] | None = None,
-    spaced: bool | None = None,
-) -> None:
-    """:func:`_annotate`, every term marked wherever it is found."""
+    """Fill in ``hit``'s matching lines, and the spans of the ``fields`` asked for:
+    every term marked wherever it is found (:func:`_annotate_by_field` for a query
+    with field filters)."""
     unit = hit.unit
     quick = _line_spans(matchers, unit, spaced) if fold else None
     if quick is not None:
@@ -500,7 +485,8 @@ def _annotate_by_field(
     spaced: bool | None,
 ) -> None:
     """:func:`_annotate` for a query with field filters: the terms of each field (and
-    the free terms) marked apart, each field's kept to its own lines and fields."""
+    the free terms) marked apart, each field's kept to its own lines and fields
+    (``title:机器人`` is marked in the title, not in a description that also says it)."""
     unit = hit.unit
     groups: dict[str | None, list[Matcher]] = {}
     for m in matchers:
@@ -509,7 +495,7 @@ def _annotate_by_field(
     marked: dict[str, list[tuple[int, int]]] = {}
     for field, group in groups.items():
         part = Hit(unit, hit.score)
-        _annotate_terms(part, group, fold, fields, spaced)
+        _annotate(part, group, fold, fields, spaced)
         for found in part.lines:
             if field is not None and not _in_field(unit, field, found):
                 continue
@@ -631,6 +617,7 @@ def search(
     # the commonest query of all, one term: tested without the generators around it
     single = positives[0] if len(positives) == 1 and len(clauses) == 1 and not excludes else None
     spaced = any(" " in m.norm for m in positives)
+    annotate = _annotate_by_field if any(m.term.field for m in positives) else _annotate
     if whole and single is not None and single.plain:
         # and the commonest of those, a plain term (most Chinese ones): the loop below,
         # without what the term and the options have already decided
@@ -674,7 +661,7 @@ def search(
                 continue
         hit = Hit(unit, unit.score)
         if options.spans:
-            _annotate(hit, positives, fold, options.fields, spaced)
+            annotate(hit, positives, fold, options.fields, spaced)
         yield hit
         emitted += 1
         if options.limit is not None and emitted >= options.limit:

@@ -465,6 +465,11 @@ def parse_authors(text: str) -> tuple[Author, ...]:
     return tuple(authors)
 
 
+#: What makes a line inside a paragraph an author line, beyond its prefix: a colon and
+#: an employee id (a sentence may start with the prefix's word, not with both).
+_SIGNED = re.compile(r"[：:].*\d{4,}")
+
+
 def _author_match(template: Template, first_line: str) -> re.Match[str] | None:
     return _author_line(template.author_prefix).match(first_line)
 
@@ -534,6 +539,16 @@ def _entry_from_blocks(
                 authors = parse_authors(" ".join(s.strip() for s in rest))
                 authors_line = block.start
                 continue
+            # the author line written straight under the last text, with no blank line
+            # between (so Markdown reads it as that paragraph's last line): split it off
+            for n in range(block.start + 1, block.end + 1):
+                author = _author_match(template, lines[n - 1])
+                if author and _SIGNED.search(lines[n - 1]):
+                    rest = [author.group(1), *lines[n : block.end]]
+                    authors = parse_authors(" ".join(s.strip() for s in rest))
+                    authors_line = n
+                    block = _Block("paragraph", block.start, n - 1)
+                    break
         content.append(block)
 
     sections: list[Section] = []

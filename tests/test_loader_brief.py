@@ -198,6 +198,32 @@ def test_setext_trap_is_read_as_author_line_and_separator() -> None:
     assert 9 in doc.thematic_breaks
 
 
+@pytest.mark.parametrize(
+    ("tail", "field", "text", "line"),
+    [
+        pytest.param("### 对华为的启示\n启示。\n撰稿人：赵伟 59843547\n", "implications",
+                     "启示。", 7, id="under-the-implications"),
+        pytest.param("### 实事描述\n描述，\n两行。\n撰稿人:赵伟 59843547\n---\n", "description",
+                     "描述，\n两行。", 8, id="under-the-description-over-a-setext-trap"),
+    ],
+)  # fmt: skip
+def test_an_author_line_with_no_blank_line_above_is_still_the_author_line(
+    tail: str, field: str, text: str, line: int
+) -> None:
+    """Markdown runs it into the paragraph above; the writer meant an author line."""
+    doc = load_text("# 每日参会快报\n\n## 【Talks & Panels】T\n\n" + tail)
+    (entry,) = doc.entries
+    assert getattr(entry, field) == text
+    assert [(a.name, a.id) for a in entry.authors] == [("赵伟", "59843547")]
+    assert entry.authors_line == line
+
+
+def test_a_sentence_that_starts_with_the_prefix_stays_text() -> None:
+    doc = load_text("## 【Keynote】K\n\n### 实事描述\n第一句。\n撰稿人的观点很新颖。\n")
+    (entry,) = doc.entries
+    assert entry.description == "第一句。\n撰稿人的观点很新颖。" and entry.authors == ()
+
+
 def test_half_width_colon_in_author_line() -> None:
     doc = load_text("## 【Keynote】K\n\n撰稿人:王五 11112222\n")
     assert [(a.name, a.id) for a in doc.entries[0].authors] == [("王五", "11112222")]

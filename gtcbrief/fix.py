@@ -160,12 +160,29 @@ def unified_diff(result: FixResult) -> str:
 
 
 def _encode(text: str, raw: bytes, encoding: str | None) -> bytes:
-    if encoding:
-        return text.encode(encoding)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return text.encode("utf-16")
-    data = text.encode("utf-8")
-    return b"\xef\xbb\xbf" + data if raw.startswith(b"\xef\xbb\xbf") else data
+    """``text`` as the file ``raw`` was written: its encoding, its byte order, and the
+    byte order mark it had (none it had not). ``encoding``: ``--encoding``."""
+    import codecs
+
+    name = codecs.lookup(encoding).name if encoding else None
+    if name in (None, "utf-16", "utf-32"):  # the byte order is the file's BOM's
+        marks = [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+        if name == "utf-32":
+            marks = [(codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")]
+        for mark, codec in marks:
+            if raw.startswith(mark):
+                return mark + text.encode(codec)
+        if name is not None:  # no BOM: the order the decoder took (the machine's)
+            return text.encode(name)[4 if name == "utf-32" else 2 :]
+        name = "utf-8"
+    if name == "utf-8-sig":  # its encoder always adds a BOM; keep the file's choice
+        name = "utf-8"
+    data = text.encode(name)
+    mark = "\ufeff".encode(name)
+    # a BOM that decoding read as a character and dropped (sources.decode)
+    if raw.startswith(mark) and not data.startswith(mark):
+        data = mark + data
+    return data
 
 
 def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:

@@ -113,6 +113,30 @@ def test_crlf_bom_and_file_mode_are_kept(tmp_path: Path) -> None:
     assert [p.name for p in folder.iterdir()] == ["brief.md"]  # no temporary file left
 
 
+@pytest.mark.parametrize(
+    ("bom", "codec", "option"),
+    [
+        pytest.param(b"\xfe\xff", "utf-16-be", None, id="utf-16-big-endian"),
+        pytest.param(b"\xff\xfe", "utf-16-le", None, id="utf-16-little-endian"),
+        pytest.param(b"\xfe\xff", "utf-16-be", "utf-16", id="encoding-utf-16-big-endian"),
+        pytest.param(b"\xef\xbb\xbf", "utf-8", "utf-8", id="encoding-utf-8-with-a-bom"),
+        pytest.param(b"", "utf-8", "utf-8-sig", id="encoding-utf-8-sig-without-one"),
+        pytest.param(b"\xff\xfe", "utf-16-le", "utf-16-le", id="encoding-utf-16-le-with-a-bom"),
+        pytest.param(b"", "gb18030", "gb18030", id="gb18030"),
+    ],
+)
+def test_the_encoding_byte_order_and_bom_are_kept(
+    tmp_path: Path, bom: bytes, codec: str, option: str | None
+) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    path = folder / "brief.md"
+    path.write_bytes(bom + damaged().encode(codec))
+    encoding = ["--encoding", option] if option else []
+    validate(str(path), "--fix", "--select", ",".join(FIXABLE), *encoding)
+    assert path.read_bytes() == bom + CLEAN.encode(codec)
+
+
 def test_a_symlink_stays_a_symlink(tmp_path: Path) -> None:
     real = tmp_path / "real.md"
     real.write_text("# 笔记 \n", encoding="utf-8")

@@ -10,6 +10,7 @@ names the file and the byte offset.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -36,8 +37,10 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
 
     A directory that cannot be listed is passed through too, in its place among the
     files, so that :func:`read_source` reports it (a directory without its
-    Markdown is an error, not an empty directory)."""
-    seen: set[str] = set()
+    Markdown is an error, not an empty directory). A file met again under another
+    name (``./a.md`` after ``a.md``, a link to it, a folder holding it) is passed
+    on once, where it first came."""
+    seen: set[object] = set()  # paths, and each file's (device, inode)
     for raw in paths:
         if raw == "-":
             yield raw
@@ -45,23 +48,35 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
         # os.path, not Path.is_dir: a path under a directory that may not be searched
         # fails its stat with EACCES, which Path.is_dir raises; read_source reports it
         if os.path.isdir(raw):
-            found: list[str] = []
+            found: list[tuple[str, object]] = []
             unlisted: list[OSError] = []
             for root, dirs, files in os.walk(Path(raw), onerror=unlisted.append, followlinks=False):
                 dirs.sort()
                 for name in files:
                     if name.lower().endswith(MD_SUFFIXES):
                         full = os.path.join(root, name)
-                        if os.path.isfile(full):  # skips broken links, sockets…
-                            found.append(full)
-            found += [e.filename for e in unlisted if isinstance(e.filename, str)]
-            for full in sorted(found):
-                if full not in seen:
-                    seen.add(full)
+                        file_id = _identity(full)
+                        if file_id is not None:  # skips broken links, sockets…
+                            found.append((full, file_id))
+            found += [(e.filename, e.filename) for e in unlisted if isinstance(e.filename, str)]
+            for full, key in sorted(found, key=lambda pair: pair[0]):
+                if full not in seen and key not in seen:
+                    seen.update((full, key))
                     yield full
         elif raw not in seen:  # files, and missing paths that read_source reports
-            seen.add(raw)
-            yield raw
+            identity = _identity(raw)
+            if identity is None or identity not in seen:
+                seen.update((raw, identity))
+                yield raw
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """A regular file's (device, inode), following links; ``None`` for anything else."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:

@@ -54,10 +54,12 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
 
     Directories are walked here rather than with ``iter_paths``: the same
     files in the same order, but one ``stat`` per file instead of two, and
-    absolute paths joined instead of normalised one by one.
+    absolute paths joined instead of normalised one by one. A file met again
+    under another name (``./a.md`` after ``a.md``, a link to it, a folder holding
+    it) is taken once, where it first came.
     """
     out: list[File] = []
-    seen: set[str] = set()
+    seen: set[object] = set()  # display paths, and each file's (device, inode)
     for raw in paths:
         if raw == "-":
             continue
@@ -65,13 +67,16 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
         if os.path.isdir(root):
             found: list[File] = []
             unlisted: list[tuple[str, OSError]] = []
-            _walk_md(root, os.path.abspath(root), found, unlisted)
+            ids: dict[str, tuple[int, int]] = {}
+            _walk_md(root, os.path.abspath(root), found, unlisted, ids)
             for where, exc in unlisted:  # as read_source reports what iter_paths passes on
                 on_error(GtcbriefError(f"cannot list directory: {exc.strerror or exc}", path=where))
             found.sort(key=itemgetter(0))  # by display path
             for f in found:
-                if f.display not in seen:
+                file_id = ids[f.key]
+                if f.display not in seen and file_id not in seen:
                     seen.add(f.display)
+                    seen.add(file_id)
                     out.append(f)
             continue
         if raw in seen:
@@ -89,16 +94,25 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
         if not stat.S_ISREG(st.st_mode):
             on_error(GtcbriefError("not a regular file", path=raw))
             continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
         # abspath, not realpath: one string operation instead of a stat per path component
         out.append(File(raw, os.path.abspath(raw), st.st_size, st.st_mtime_ns))
     return out
 
 
-def _walk_md(top: str, absolute: str, out: list[File], unlisted: list[tuple[str, OSError]]) -> None:
+def _walk_md(
+    top: str,
+    absolute: str,
+    out: list[File],
+    unlisted: list[tuple[str, OSError]],
+    ids: dict[str, tuple[int, int]],
+) -> None:
     """``os.walk(top)`` as ``iter_paths`` uses it: Markdown regular files, no directory links.
 
     A directory that cannot be listed goes to ``unlisted``, as ``os.walk`` gives it
-    to ``iter_paths``' ``onerror``.
+    to ``iter_paths``' ``onerror``; each file's (device, inode) to ``ids``.
     """
     prefix = absolute if absolute.endswith(os.sep) else absolute + os.sep  # os.path.join's
     files: list[File] = []
@@ -134,10 +148,12 @@ def _walk_md(top: str, absolute: str, out: list[File], unlisted: list[tuple[str,
                 except OSError:
                     continue
                 if stat.S_ISREG(st.st_mode):
-                    files.append(File(entry.path, prefix + entry.name, st.st_size, st.st_mtime_ns))
+                    key = prefix + entry.name
+                    files.append(File(entry.path, key, st.st_size, st.st_mtime_ns))
+                    ids[key] = (st.st_dev, st.st_ino)
     out.extend(files)
     for path, absolute_path in subdirs:
-        _walk_md(path, absolute_path, out, unlisted)
+        _walk_md(path, absolute_path, out, unlisted, ids)
 
 
 def snapshot(files: Sequence[File]) -> str:

@@ -98,3 +98,34 @@ def test_a_process_pool_gives_the_same_documents_in_the_same_order(tmp_path: Pat
     assert serial == pooled
     assert [d.entries[0].title for d in pooled][:3] == ["第0场", "第1场", "第2场"]
     assert len(pooled) == 19 and serial_errors == pooled_errors and len(pooled_errors) == 1
+
+
+def test_a_file_named_twice_is_read_once_where_it_first_came(tmp_path: Path) -> None:
+    """``./a.md`` after ``a.md``, a link to it, the folder holding it: one file, so one
+    document (else every entry is its own duplicate title and copied description)."""
+    from gtcbrief.walk import stat_files
+
+    folder = tmp_path / "briefs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# a\n", "utf-8")
+    (folder / "b.md").write_text("# b\n", "utf-8")
+    (folder / "link.md").symlink_to("a.md")
+    os.link(folder / "b.md", tmp_path / "hard.md")
+    a, dot_a = str(folder / "a.md"), os.path.join(str(folder), ".", "a.md")
+    paths = [a, dot_a, str(folder / "link.md"), str(folder), str(tmp_path / "hard.md")]
+    expected = [a, str(folder / "b.md")]
+    assert list(iter_paths(paths)) == expected
+    assert [f.display for f in stat_files(paths, print)] == expected
+
+
+def test_validate_of_a_file_and_its_folder_finds_no_duplicates_of_itself(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    seed = tmp_path / "seed.md"
+    seed.write_bytes((Path(__file__).parents[1] / "samples" / "gtc-daily-brief.md").read_bytes())
+    named = os.path.join(str(tmp_path), ".", "seed.md")  # not the folder's spelling of it
+    args = ["validate", named, str(tmp_path), "--select", "GB110,GB302", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and result.stdout.strip() == "[]"

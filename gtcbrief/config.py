@@ -125,6 +125,15 @@ def _template_from(raw: Mapping[str, Any], where: str) -> Template:
             if not isinstance(data[key], str):
                 raise GtcbriefError(f"template.{key} must be a string", path=where)
             changes[key] = data[key]
+    if "id_pattern" in changes:
+        import re  # only for a config that sets the pattern
+
+        try:
+            re.compile(changes["id_pattern"])
+        except re.error as exc:
+            raise GtcbriefError(
+                f"template.id_pattern is not a regular expression: {exc}", path=where
+            ) from None
     for key in ("kinds", "required"):
         if key in data:
             value = data[key]

@@ -409,6 +409,10 @@ def load_glossary(config: Config | None = None) -> Glossary:
             extra = read_glossary_tsv(path)
         except OSError as exc:
             raise GtcbriefError(f"cannot read glossary: {exc.strerror}", path=str(path)) from None
+        except UnicodeDecodeError as exc:
+            raise GtcbriefError(
+                f"glossary is not valid UTF-8 (byte offset {exc.start})", path=str(path)
+            ) from None
     elif isinstance(value, Mapping):
         for en, zh in value.items():
             for one in zh if isinstance(zh, list) else [zh]:

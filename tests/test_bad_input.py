@@ -227,6 +227,8 @@ BAD_CONFIG_VALUES = [
     ("mismatch-threshold", 'mismatch_threshold = "high"\n', "validate", "must be a number"),
     ("dedupe-threshold", "dedupe_threshold = 5\n", "dedupe", "dedupe_threshold must be in"),
     ("glossary", "glossary = 3\n", "validate", "glossary must be a TSV path"),
+    ("mismatch-threshold-nan", "mismatch_threshold = nan\n", "validate", "must be a number"),
+    ("id-pattern", '[template]\nid_pattern = "(("\n', "validate", "not a regular expression"),
 ]
 
 
@@ -246,6 +248,23 @@ def test_a_bad_config_value_names_the_config_file(
     assert result.exit_code == 2, (result.exit_code, result.stderr)
     assert result.stderr.startswith(f"gtcbrief: {config}: "), result.stderr
     assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_glossary_that_is_not_utf8_is_named_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "g.tsv").write_bytes("robot\t机器人\n".encode("gbk"))
+    (tmp_path / ".gtcbrief.toml").write_text('glossary = "g.tsv"\n', encoding="utf-8")
+    doc = tmp_path / "a.md"
+    doc.write_text("# 每日参会快报\n\n## 【Keynote】机器人\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(doc)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"gtcbrief: {tmp_path / 'g.tsv'}: ")
+    assert "not valid UTF-8" in result.stderr
+
+
+def test_a_mismatch_threshold_that_is_not_a_number_is_a_usage_error() -> None:
+    result = runner.invoke(
+        app, ["validate", "samples/clean-brief.md", "--mismatch-threshold", "nan"]
+    )
+    assert result.exit_code == 2 and "not a number" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["parse", "validate", "stats", "dedupe"])

@@ -91,12 +91,16 @@ def _stdin_config(config: str | None, paths: list[str], stdin_filename: str) -> 
 
 
 def _threshold(value: float | None, config: Config) -> float | None:
+    """``--mismatch-threshold``, else config ``mismatch_threshold``; checked here, before
+    any rule runs (a bad one met inside GB301 read as a crash of the rule)."""
     if value is not None:
+        if value != value:  # NaN: every comparison false, nothing would be flagged
+            raise GtcbriefError(f"--mismatch-threshold {value}: not a number")
         return value
     raw = config.get("mismatch_threshold")
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != raw:
         raise config.error(f"mismatch_threshold must be a number, not {raw!r}")
     return float(raw)
 

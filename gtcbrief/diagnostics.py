@@ -160,6 +160,19 @@ def write_github(diagnostics: Iterable[Diagnostic], out: IO[str]) -> int:
     return count
 
 
+def _uri(path: str) -> str:
+    """A path as SARIF wants it, a URI reference: percent-encoded (spaces, Chinese, ``%``
+    and ``#``), relative as given, an absolute path as a ``file://`` URI."""
+    import os
+    from urllib.parse import quote
+
+    raw = os.fsencode(path.replace("\\", "/"))  # bytes: a name that is not UTF-8 too
+    while raw.startswith(b"./"):
+        raw = raw[2:]
+    encoded = quote(raw, safe="/")
+    return "file://" + encoded if encoded.startswith("/") else encoded
+
+
 def sarif_log(
     diagnostics: Sequence[Diagnostic], rules: Sequence[Rule], version: str
 ) -> dict[str, Any]:
@@ -175,7 +188,7 @@ def sarif_log(
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                        "artifactLocation": {"uri": _uri(d.path)},
                         "region": {"startLine": d.line, "startColumn": d.column},
                     }
                 }
@@ -208,6 +221,7 @@ def sarif_log(
                     }
                 },
                 "results": results,
+                "columnKind": "unicodeCodePoints",  # a column counts characters
             }
         ],
     }

@@ -135,6 +135,30 @@ def test_sarif_log() -> None:
     assert region == {"startLine": 7, "startColumn": 3}
 
 
+def test_sarif_locations_are_uri_references_and_columns_count_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code scanning reads ``uri`` as a URI: a space, Chinese, ``%`` or ``#`` in a name must
+    be percent-encoded (``#`` would cut the path); columns count code points, as said."""
+    from urllib.parse import unquote
+
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    name = "a,b:c%d 中文 #1.md"
+    Path(name).write_text("# 笔记  \n", encoding="utf-8")  # trailing spaces: GB501
+    absolute = tmp_path / "abs.md"
+    absolute.write_text("# 笔记  \n", encoding="utf-8")
+    code, out, _ = validate(".", str(absolute), "--select", "GB501", "--format", "sarif")
+    run = json.loads(out)["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in run["results"])  # fmt: skip
+    assert uris == ["a%2Cb%3Ac%25d%20%E4%B8%AD%E6%96%87%20%231.md", absolute.as_uri()]
+    assert unquote(uris[0]) == name
+    (region,) = {str(r["locations"][0]["physicalLocation"]["region"]) for r in run["results"]}
+    assert region == str({"startLine": 1, "startColumn": 5})  # after '# 笔记'
+
+
 def test_list_rules_text_and_json() -> None:
     code, out, _ = validate("--list-rules")
     assert code == 0

@@ -1891,12 +1891,17 @@ def message_of(m: Match, items: Sequence[Item]) -> str:
         parts.append("no title term found in the description")
     if m.missing:
         parts.append("missing: " + ", ".join(m.missing[:6]))
+    here = items[m.index].path
+
+    def where(other: Item) -> str:  # as GB110 and GB302 name another entry
+        return f"line {other.line}" if other.path == here else f"{other.path}:{other.line}"
+
     if m.swapped_with is not None:
         other = items[m.swapped_with]
-        parts.append(f"swapped with ‘{_short(other.title)}’ (line {other.line})?")
+        parts.append(f"swapped with ‘{_short(other.title)}’ ({where(other)})?")
     elif m.suggestion is not None:
         other = items[m.suggestion]
-        parts.append(f"seems to belong to ‘{_short(other.title)}’ (line {other.line})")
+        parts.append(f"seems to belong to ‘{_short(other.title)}’ ({where(other)})")
     return "; ".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -300,6 +301,19 @@ def test_check_mismatch_sits_on_the_heading_line_with_score_and_suggestion() -> 
     assert found[0].suggestion == ROBOT.title
     assert found[0].score is not None and 0.0 <= found[0].score < 1.0
     assert found[0].extras["swapped_with"]["line"] == headings[ROBOT.title]
+
+
+def test_a_suggestion_in_another_file_is_named_by_its_path() -> None:
+    """'(line 3)' alone reads as this file's line 3: the entry's own heading."""
+    one = load_text(brief((RAG.title, ROBOT.description), (YOCO.title, YOCO.description)), "a.md")
+    two = load_text(brief((ROBOT.title, RAG.description)), "b.md")
+    found = {d.path: d.message for d in check_mismatch([one, two], Config())}
+    assert f"(b.md:{two.entries[0].line})" in found["a.md"]
+    assert f"(a.md:{one.entries[0].line})" in found["b.md"]
+    same = list(check_mismatch([load_text(brief((RAG.title, ROBOT.description),
+                                                  (ROBOT.title, RAG.description)), "c.md")],
+                               Config()))  # fmt: skip
+    assert all(re.search(r"\(line \d+\)", d.message) for d in same)
 
 
 def test_a_threshold_above_one_reports_every_described_entry() -> None:

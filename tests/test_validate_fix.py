@@ -93,6 +93,34 @@ def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
     assert validate(str(ROOT / "samples" / "clean-brief.md"), "--diff") == (0, "", "")
 
 
+def test_diff_follows_exit_zero_and_refuses_another_format(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    assert validate(str(path), "--diff", "--exit-zero")[0] == 0
+    code, out, err = validate(str(path), "--diff", "--format", "json")
+    assert code == 2 and out == "" and "--format json" in err
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_a_diff_shows_escapes_on_a_terminal_and_keeps_bytes_in_a_pipe(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    terminal: bool,
+) -> None:
+    import sys
+
+    from gtcbrief.cli import run
+
+    path = tmp_path / "red\x1b[31m.md"
+    path.write_text("# 笔记 \x1b[31mRED\x1b[0m  \n", encoding="utf-8")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: terminal)
+    assert run(["validate", str(path), "--diff"]) == 1
+    out = capsys.readouterr().out
+    assert ("\x1b" in out) is not terminal and ("\\x1b[31m" in out) is terminal
+    assert out.count("\n") == 5  # ---, +++, @@, -, +
+
+
 def test_diff_works_on_stdin_but_fix_does_not() -> None:
     code, out, _ = validate("-", "--diff", "--stdin-filename", "b.md", input=damaged())
     assert code == 1 and out.startswith("--- b.md\n+++ b.md\n")

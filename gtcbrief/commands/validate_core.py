@@ -133,6 +133,8 @@ def run(
         raise GtcbriefError("no paths given (use - for standard input)")
     if fix and diff:
         raise GtcbriefError("use --fix or --diff, not both")
+    if diff and fmt != "text":
+        raise GtcbriefError(f"--diff prints a unified diff: --format {fmt} does not apply")
     if fix and "-" in paths:
         raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
 
@@ -187,7 +189,9 @@ def run(
             )
             loaded.errors += failed
             if diff:
-                return EXIT_ERROR if loaded.errors else (EXIT_FINDINGS if changed else EXIT_OK)
+                if loaded.errors:
+                    return EXIT_ERROR
+                return EXIT_FINDINGS if changed and not exit_zero else EXIT_OK
 
         diagnostics = run(documents, cfg, selection, on_crash=on_crash)
         keep(documents, diagnostics)
@@ -236,7 +240,12 @@ def _fix(
         changed += 1
         fixed += result.fixed
         if not write:
-            sys.stdout.write(unified_diff(result))
+            patch = unified_diff(result)
+            if sys.stdout.isatty():  # a patch in a pipe stays byte for byte; here, text
+                from gtcbrief.render import safe
+
+                patch = "".join(safe(line) + "\n" for line in patch.splitlines())
+            sys.stdout.write(patch)
             out.append(doc)
             continue
         try:

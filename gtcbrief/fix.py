@@ -200,6 +200,8 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
         ) from None
     if decode(raw, result.path, encoding) != result.original:
         raise GtcbriefError("changed on disk while it was checked; not fixed", path=result.path)
+    if not os.access(target, os.W_OK):  # the rename needs only the folder: ask the file
+        raise GtcbriefError("cannot write: Permission denied (read-only file)", path=result.path)
     data = _encode(result.text, raw, encoding)
     folder = os.path.dirname(target) or "."
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
@@ -209,6 +211,11 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:  # keep the owner (a user may only give a file to itself, root to anyone)
+                os.chown(tmp, info.st_uid, info.st_gid)
+            except OSError:
+                pass
         os.replace(tmp, target)
     except OSError as exc:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -163,6 +164,32 @@ def test_the_encoding_byte_order_and_bom_are_kept(
     encoding = ["--encoding", option] if option else []
     validate(str(path), "--fix", "--select", ",".join(FIXABLE), *encoding)
     assert path.read_bytes() == bom + CLEAN.encode(codec)
+
+
+def test_a_read_only_file_is_not_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rename that writes atomically needs only the folder's permission, so the file's
+    own is asked first (root may write anything: the refusal is simulated)."""
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    before = path.read_bytes()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    code, _, err = validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    assert code == 2 and "Permission denied" in err and path.read_bytes() == before
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away"
+)
+def test_the_owner_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    os.chown(path, 65534, 65534)
+    validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    assert path.read_text(encoding="utf-8") == CLEAN
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
 
 
 def test_a_symlink_stays_a_symlink(tmp_path: Path) -> None:

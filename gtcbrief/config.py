@@ -173,6 +173,7 @@ def load_config_file(path: Path) -> Config:
         section = data.get("tool", {}).get("gtcbrief", data)
     if not isinstance(section, Mapping):
         raise GtcbriefError("[tool.gtcbrief] must be a table", path=str(path))
+    _warn_unknown(section, str(path))
     doc_format = section.get("format", "auto")
     if doc_format not in DOC_FORMATS:
         raise GtcbriefError(
@@ -184,6 +185,43 @@ def load_config_file(path: Path) -> Config:
         path=str(path),
         raw=dict(section),
     )
+
+
+#: The settings a config file may hold (README, "Configuration"), and its template's.
+SETTINGS = (
+    "format", "select", "ignore", "fail_on", "severity", "mismatch_threshold",
+    "dedupe_threshold", "glossary", "template",
+)  # fmt: skip
+TEMPLATE_SETTINGS = (
+    "document_title",
+    "kinds",
+    "required",
+    "sections",
+    "author_prefix",
+    "id_pattern",
+)
+
+
+def _warn_unknown(section: Mapping[str, Any], where: str) -> None:
+    """Say so of a setting gtcbrief does not know (``fail-on`` for ``fail_on``): it would
+    otherwise be ignored without a word and the run go on as if it were not there."""
+    template = section.get("template")
+    unknown: list[tuple[str, tuple[str, ...], str]]
+    unknown = [(str(key), SETTINGS, "") for key in section if key not in SETTINGS]
+    if isinstance(template, Mapping):
+        unknown += [
+            (k, TEMPLATE_SETTINGS, "template.") for k in template if k not in TEMPLATE_SETTINGS
+        ]
+    if not unknown:
+        return
+    from difflib import get_close_matches
+
+    from gtcbrief.edge import warn
+
+    for key, known, prefix in unknown:
+        close = get_close_matches(key.replace("-", "_"), known, n=1)
+        hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+        warn(f"{where}: unknown setting {prefix}{key} ignored{hint}")
 
 
 def discover(start: str | os.PathLike[str]) -> Path | None:

@@ -78,3 +78,37 @@ def test_without_a_config_file_the_default_applies(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# x\n", "utf-8")
     if _pathlib_discover(tmp_path) is None:  # no config above the temporary directory
         assert load_config(None, [str(tmp_path / "a.md")]) is DEFAULT
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param('fail-on = "warning"\n', "fail-on ignored (did you mean fail_on?)",
+                     id="a-dash-for-an-underscore"),
+        pytest.param('[severty]\nGB501 = "off"\n', "severty ignored (did you mean severity?)",
+                     id="a-misspelt-table"),
+        pytest.param('[template]\nkind = ["X"]\n',
+                     "template.kind ignored (did you mean template.kinds?)",
+                     id="a-template-setting"),
+    ],
+)  # fmt: skip
+def test_an_unknown_setting_is_named_not_ignored_without_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_text(text, encoding="utf-8")
+    load_config(str(config), [])
+    assert capsys.readouterr().err == f"gtcbrief: {config}: unknown setting {said}\n"
+
+
+def test_the_readme_s_example_config_holds_only_known_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(\[tool\.gtcbrief\].*?)```", readme, re.S)
+    config = tmp_path / "pyproject.toml"
+    config.write_text(example, encoding="utf-8")
+    loaded = load_config(str(config), [])
+    assert loaded.raw["fail_on"] == "error" and capsys.readouterr().err == ""

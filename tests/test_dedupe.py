@@ -231,6 +231,37 @@ def write_pair(tmp_path: Path) -> tuple[Path, Path]:
     return a, b
 
 
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        pytest.param("all", [("mixed", ["a.md", "c.md", "e.md"])], id="all"),
+        pytest.param("copied-description", [("copied-description", ["a.md", "c.md"])], id="copied"),
+        pytest.param("same-session", [("same-session", ["a.md", "e.md"])], id="same-session"),
+        pytest.param("mixed", [("mixed", ["a.md", "c.md", "e.md"])], id="mixed"),
+    ],
+)
+def test_kind_keeps_the_pairs_of_that_kind_even_inside_a_mixed_cluster(
+    tmp_path: Path, kind: str, expected: list[tuple[str, list[str]]]
+) -> None:
+    """c copies a's description under another title; e reports a's session again in its
+    own words: one mixed cluster, which holds a copy and a session reported twice."""
+    for name, title, description in [
+        ("a.md", "Alpha talk", SOURCE),
+        ("c.md", "Gamma talk", typos(SOURCE)),
+        ("e.md", "Alpha talk", REWRITE),
+    ]:
+        (tmp_path / name).write_text(
+            f"# 每日参会快报\n\n## 【Talks & Panels】{title}\n\n### 实事描述\n{description}\n",
+            encoding="utf-8",
+        )
+    args = ["dedupe", str(tmp_path), "--kind", kind, "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    found = [
+        (c["kind"], [Path(m["path"]).name for m in c["members"]]) for c in json.loads(result.stdout)
+    ]
+    assert found == expected and result.exit_code == 1  # duplicates found
+
+
 def test_cli_json_is_an_array_of_clusters_with_members_and_score(tmp_path: Path) -> None:
     a, b = write_pair(tmp_path)
     result = CliRunner().invoke(app, ["dedupe", str(a), str(b), "--format", "json"])

@@ -20,7 +20,7 @@ from gtcbrief.cli import (
     guarded,
 )
 
-KINDS = ("all", "copied-description", "same-session")
+KINDS = ("all", "copied-description", "same-session", "mixed")
 MEMBER_CSV = ("cluster", "kind", "score", "path", "line", "title")
 MEMBER_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("cluster", "#"),
@@ -63,7 +63,12 @@ def dedupe(
         ),
     ] = None,
     kind: Annotated[
-        str, typer.Option("--kind", help="all, copied-description or same-session.")
+        str,
+        typer.Option(
+            "--kind",
+            help="all, copied-description or same-session (the pairs of that kind, wherever "
+            "they are), or mixed (clusters holding both).",
+        ),
     ] = "all",
     config: ConfigOpt = None,
     doc_format: DocFormatOpt = None,
@@ -76,7 +81,7 @@ def dedupe(
     comparison) and are verified with several rapidfuzz scorers; each cluster
     has a score (its weakest pair) and a kind.
     """
-    from gtcbrief.dedupe import Record, find_duplicates, record_of, resolve_threshold
+    from gtcbrief.dedupe import Record, cluster, find_pairs, record_of, resolve_threshold
     from gtcbrief.render import FORMATS, default_format, emit
 
     chosen = check_choice("--format", fmt or default_format(), FORMATS)
@@ -94,7 +99,12 @@ def dedupe(
     for doc in loaded:
         documents += 1
         records.extend(record_of(e) for e in doc.entries)
-    clusters = [c for c in find_duplicates(records, limit) if kind in ("all", c.kind)]
+    pairs = find_pairs(records, limit)
+    if kind in ("copied-description", "same-session"):
+        # the pairs of that kind, clustered by themselves: a copy joined to a session
+        # reported twice makes a mixed cluster, and is a copy all the same
+        pairs = [p for p in pairs if p.kind == kind]
+    clusters = [c for c in cluster(pairs, len(records)) if kind != "mixed" or c.kind == "mixed"]
 
     def cluster_records() -> Iterator[dict[str, Any]]:
         for c in clusters:

@@ -17,8 +17,9 @@ Pipeline (no all-pairs comparison):
    of 2-grams and an exact key. Beyond ``POOL_ROWS`` rows, where ever more of
    the pool is too common to keep, a second sketch drawn from a pool that
    grows with the corpus adds its candidates to the first one's.
-2. **Block.** Entries sharing three kept values (two texts) or the same
-   title are candidates; the work is bounded by ``entries × SKETCH × CAP``.
+2. **Block.** Entries sharing three kept values (two texts), the same
+   title or the same description are candidates; the work is bounded by
+   ``entries × SKETCH × CAP`` (identical descriptions add one pair per copy).
 3. **Verify** each candidate: character-bigram containment first (cheap,
    order-free; below ``PREFILTER`` it is the pair's description score), then
    more than one scorer (rapidfuzz): ``ratio`` (edits), ``partial_ratio``
@@ -723,8 +724,25 @@ def _blocked(prep: _Prepared) -> list[tuple[int, int]]:
         _sketch_candidates(prep.descs, 3, SKETCH_POOL, SKETCH, MIN_DESCRIPTION)
         | _sketch_candidates(prep.titles, 2, 3 * TITLE_SKETCH, TITLE_SKETCH, 4)
         | _candidates(_exact_titles(prep.titles), TITLE_CAP, min_shared=1)
+        | set(_same_descriptions(prep.descs))
     )
     return sorted(candidates)
+
+
+def _same_descriptions(descs: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """Each description's first holder with every later one of the same text.
+
+    A description pasted into more than ``CAP`` entries shares every sketch value with
+    too many rows to be evidence (boilerplate), so the sketches never propose it: the
+    worst copy-paste of all. Identical texts need no evidence; a star, not all pairs,
+    is enough to make their cluster.
+    """
+    first: dict[str, int] = {}
+    for i, text in enumerate(descs):
+        if len(text) >= MIN_DESCRIPTION:
+            j = first.setdefault(text, i)
+            if j != i:
+                yield j, i
 
 
 def _exact_titles(titles: Sequence[str]) -> list[list[int]]:
@@ -758,7 +776,8 @@ def _np_blocked(prep: _Prepared, lowest: float) -> tuple[list[int], list[int], l
     rows = np.fromiter((i for i, e in enumerate(exact) for _ in e), dtype=np.int64)
     values = np.fromiter((h for e in exact for h in e), dtype=np.int64)
     same = _np_candidates(rows, values, n, TITLE_CAP, 1)
-    keys = _distinct(np.concatenate([desc, title, same]))
+    copies = np.fromiter((a * n + b for a, b in _same_descriptions(prep.descs)), dtype=np.int64)
+    keys = _distinct(np.concatenate([desc, title, same, copies]))
     a, b = keys // max(n, 1), keys % max(n, 1)
     both = np.fromiter((bool(d) for d in prep.descs), dtype=bool, count=n)
     with_text = both[a] & both[b]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -458,6 +459,24 @@ def test_the_vectorised_path_finds_the_same_pairs(
     vectorised = dedupe.find_pairs(records)
     assert len(plain) > 20
     assert vectorised == plain
+
+
+@pytest.mark.parametrize("vector_min", [10**9, 0], ids=["plain", "vectorised"])
+def test_a_description_pasted_into_more_entries_than_the_cap_is_one_cluster(
+    monkeypatch: pytest.MonkeyPatch, vector_min: int
+) -> None:
+    """Its sketch values are shared by more than CAP rows, boilerplate to the sketches:
+    identical texts are proposed by themselves (each copy with the first)."""
+    monkeypatch.setattr(dedupe, "VECTOR_MIN", vector_min)
+    copies = dedupe.CAP + 6
+    titles = [f"{zlib.crc32(bytes([i])):08x} session" for i in range(copies)]  # unalike
+    text = "".join(
+        f"## 【Talks & Panels】{title}\n\n### 实事描述\n{SOURCE}\n\n---\n\n" for title in titles
+    )
+    records = [dedupe.record_of(e) for e in load_text(text, "a.md").entries]
+    (found,) = find_duplicates(records)
+    assert found.members == tuple(range(copies)) and found.kind == "copied-description"
+    assert len(found.pairs) == copies - 1 and found.score == 1.0
 
 
 def test_a_deeper_sketch_only_adds_pairs(monkeypatch: pytest.MonkeyPatch) -> None:

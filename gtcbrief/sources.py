@@ -19,7 +19,9 @@ from gtcbrief.errors import GtcbriefError
 from gtcbrief.model import record
 from gtcbrief.walk import MD_SUFFIXES
 
-__all__ = ["MD_SUFFIXES", "Source", "decode", "iter_paths", "read_source", "stdin_bytes"]
+__all__ = [
+    "MD_SUFFIXES", "Source", "check_encoding", "decode", "iter_paths", "read_source", "stdin_bytes",
+]  # fmt: skip
 
 _stdin: list[bytes] = []  # standard input as read: it cannot be read twice
 
@@ -109,6 +111,18 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
         except UnicodeDecodeError:
             pass
         raise GtcbriefError(f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path) from None
+
+
+def check_encoding(encoding: str | None) -> None:
+    """``--encoding`` refused before anything is read or written, if Python has no such
+    codec (else each file failed alone, after output had begun)."""
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise GtcbriefError(f"unknown encoding {encoding!r}") from None
 
 
 def stdin_bytes() -> bytes | None:

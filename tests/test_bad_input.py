@@ -250,6 +250,14 @@ def test_a_bad_config_value_names_the_config_file(
     assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["parse", "validate", "stats", "grep", "dedupe"])
+def test_an_unknown_encoding_is_refused_before_any_output(command: str) -> None:
+    """stdout carries only data: no '[]' for the files that could not be read."""
+    result = runner.invoke(app, [*argv(command, "samples/clean-brief.md"), "--encoding", "nope"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "gtcbrief: unknown encoding 'nope'\n"
+
+
 def test_a_glossary_that_is_not_utf8_is_named_exit_2(tmp_path: Path) -> None:
     (tmp_path / "g.tsv").write_bytes("robot\t机器人\n".encode("gbk"))
     (tmp_path / ".gtcbrief.toml").write_text('glossary = "g.tsv"\n', encoding="utf-8")

@@ -114,6 +114,10 @@ def run(request: Request, walk: Walk | None = None) -> int:
     try:
         check_choice("--format", r.fmt, GREP_FORMATS)
         check_choice("--sort", r.sort, ("rank", "path"))
+        if r.encoding:
+            from gtcbrief.sources import check_encoding  # (only then: it imports pathlib)
+
+            check_encoding(r.encoding)
         if not r.regex_timeout >= 0:  # (NaN too)
             raise GtcbriefError(f"--regex-timeout {r.regex_timeout}: not a number of seconds")
         if r.ignore_case and r.case_sensitive:

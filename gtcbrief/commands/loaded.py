@@ -22,7 +22,9 @@ class Loaded:
         stdin_filename: str,
     ) -> None:
         from gtcbrief.config import load_config
+        from gtcbrief.sources import check_encoding
 
+        check_encoding(encoding)
         self.paths = list(paths)
         self.config = load_config(config, self.paths, doc_format)
         self.encoding = encoding

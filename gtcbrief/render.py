@@ -207,7 +207,10 @@ def write_table(
         if any(len(c) == 3 for c in columns):  # (else each column is as wide as its cells)
             natural = _widest(con, columns, block, [0] * len(keys), header=True)
             laid = _layout(con, columns, natural)
-            narrowed = laid is not None and laid[0] < natural[0]
+            if laid is None:  # too narrow a terminal for the table: a record at a time
+                _records(con, columns, block, title=title)
+                return len(block)
+            narrowed = laid[0] < natural[0]
         con.print(_table(columns, block, title=title, widths=laid, narrowed=bool(narrowed)))
         return len(block)
     fixed = [0] * len(columns)
@@ -223,6 +226,8 @@ def write_table(
                 drawer.finish()
                 rest = list(chain(block, following, rows))
                 header = not count
+                if any(len(c) == 3 for c in columns):  # too narrow for the table's ratios
+                    return count + _records(con, columns, rest, title=title if header else None)
                 con.print(_table(columns, rest, title=title if header else None, header=header))
                 return count + len(rest)
             narrowed = widths[0] < fixed[0]
@@ -387,6 +392,34 @@ def _table(
     for row in rows:
         table.add_row(*map(Text, row))
     return table
+
+
+def _records(
+    con: Console,
+    columns: Sequence[tuple[str, str] | tuple[str, str, int]],
+    rows: Iterable[Sequence[str]],
+    *,
+    title: str | None = None,
+) -> int:
+    """The rows one record at a time, for a terminal too narrow for their table (rich
+    would squeeze columns to no width and drop their Chinese text): the location on a
+    line of its own, then each other column's header and cell, wrapped to the width."""
+    from rich.text import Text
+
+    if title:
+        con.print(Text(title, style="bold"))
+    count = 0
+    for row in rows:
+        if count:
+            con.print()
+        head = row[0] if columns[0][0] in ("where", "path") else f"{columns[0][1]} {row[0]}"
+        con.print(Text(head, style="bold"), overflow="fold")
+        for column, cell in list(zip(columns, row, strict=True))[1:]:
+            if cell:
+                line = Text.assemble(("  " + column[1] + ": ", "dim"), cell)
+                con.print(line, overflow="fold")
+        count += 1
+    return count
 
 
 #: A table cell's padding, one space each side, as rich's default.

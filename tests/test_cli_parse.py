@@ -83,6 +83,27 @@ def test_table_shows_entries_with_locations() -> None:
     assert "19 entries in 1 documents" in result.stderr
 
 
+@pytest.mark.parametrize("columns", ["40", "50"])
+def test_a_terminal_too_narrow_for_the_table_gets_every_record_whole(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """rich would squeeze the ratio columns to no width and drop their Chinese text;
+    each entry comes as its location and its fields, wrapped, instead."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = invoke("parse", BRIEF, "--format", "table")
+    flat = "".join(result.stdout.split())  # wrapped lines joined again
+    records = [
+        json.loads(line) for line in invoke("parse", BRIEF, "-f", "jsonl").stdout.splitlines()
+    ]
+    for record in records:
+        assert f"{BRIEF}:{record['line']}" in flat
+        assert "".join(record["title"].split()) in flat
+        assert all(a["name"] in flat for a in record["authors"])
+    from rich.cells import cell_len
+
+    assert max(cell_len(line) for line in result.stdout.splitlines()) <= int(columns)
+
+
 def test_stdin_with_a_reported_name() -> None:
     text = (ROOT / BRIEF).read_text(encoding="utf-8")
     result = invoke("parse", "-", "--stdin-filename", "mine.md", "--format", "jsonl", stdin=text)

@@ -123,6 +123,25 @@ def test_table_draws_bars_and_coverage() -> None:
     assert "█" in result.stdout
 
 
+@pytest.mark.parametrize("columns", ["40", "60", "80", "120"])
+def test_every_group_s_name_and_count_are_shown_at_any_width(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """The bar takes what the names and counts leave (a fixed one had squeezed the
+    names to nothing on a narrow terminal); with no room for a table, a line a group."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", columns)
+    out = stats(BRIEF, "--format", "table").stdout
+    groups = json.loads(stats(BRIEF, "--format", "json").stdout)["groups"]
+    for group in groups:  # (a name may fold, a word a line of its cell)
+        assert all(word in out for word in group["key"].split())
+    assert max(cell_len(line) for line in out.splitlines()) <= int(columns)
+    track_table = out.split("description length")[0]
+    assert ("█" in track_table) is (int(columns) >= 80)
+    assert all(f" {label} " in out for label in ("0–99", "400–799"))  # the histogram's ranges
+
+
 def test_bad_group_key_and_missing_file_exit_2() -> None:
     assert stats(BRIEF, "--by", "colour").exit_code == 2
     assert stats("no/such.md", "--format", "json").exit_code == 2

@@ -47,6 +47,7 @@ def _bar(value: int, largest: int, width: int = BAR_WIDTH) -> Text:
 
 
 def _render_table(summary: Summary) -> None:
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
@@ -69,23 +70,53 @@ def _render_table(summary: Summary) -> None:
     )
 
     largest = max((g.entries for g in summary.groups), default=0)
-    table = Table(title=f"entries by {summary.by}", title_justify="left")
-    table.add_column(summary.by.capitalize(), overflow="fold", max_width=50)
-    table.add_column("Entries", justify="right")
-    table.add_column("", no_wrap=True)
-    table.add_column("No desc.", justify="right")
-    table.add_column("No authors", justify="right")
-    table.add_column("Desc. median", justify="right")
-    for g in summary.groups:
-        table.add_row(
-            Text(safe(g.key)),
+    rows = [
+        (
+            safe(g.key),
             str(g.entries),
-            _bar(g.entries, largest),
             str(g.no_description) if g.no_description else "",
             str(g.no_authors) if g.no_authors else "",
             f"{g.description_median:g}" if g.description_median is not None else "—",
         )
-    con.print(table)
+        for g in summary.groups
+    ]
+    heads = (summary.by.capitalize(), "Entries", "No desc.", "No authors", "Desc. median")
+    key_width = min(50, max(cell_len(row[0]) for row in [heads, *rows]))
+    # each count column as narrow as its numbers and its header's longest word (headers
+    # wrap), three cells of padding and border each; the key column and the bar share
+    # the rest: a fixed bar had squeezed the names to a few cells, or none
+    counts = sum(
+        max(*(len(row[i]) for row in rows), *map(len, heads[i].split())) + 3 for i in range(1, 5)
+    )
+    key_room = con.width - 1 - counts - 3
+    key = min(key_width, key_room)
+    bar = key_room - key - 3
+    if bar < 10 and key > 20:  # a name folded a little, for a bar worth showing
+        key = max(20, key_room - 13)
+        bar = key_room - key - 3
+    if bar < 6:
+        key, bar = min(key_width, key_room), 0
+    if key < min(key_width, 12):  # no room for a table: a group a line
+        con.print(Text(f"entries by {summary.by}", style="italic"))
+        for name, entries, no_desc, no_authors, median in rows:
+            line = Text(name, style="bold")
+            line.append(f"  {entries} entries")
+            line.append(f", no desc. {no_desc}" if no_desc else "")
+            line.append(f", no authors {no_authors}" if no_authors else "")
+            line.append(f", desc. median {median}")
+            con.print(line, overflow="fold")
+    else:
+        table = Table(title=f"entries by {summary.by}", title_justify="left")
+        table.add_column(heads[0], overflow="fold", max_width=key)
+        table.add_column(heads[1], justify="right")
+        if bar:
+            table.add_column("", no_wrap=True)
+        for label in heads[2:]:
+            table.add_column(label, justify="right")
+        for g, (name, entries, *rest) in zip(summary.groups, rows, strict=True):
+            drawn = [_bar(g.entries, largest, min(BAR_WIDTH, bar))] if bar else []
+            table.add_row(Text(name), entries, *drawn, *rest)
+        con.print(table)
 
     lengths = summary.descriptions
     if lengths.count:
@@ -99,10 +130,14 @@ def _render_table(summary: Summary) -> None:
         )
         table.add_column("Length", justify="right")
         table.add_column("Entries", justify="right")
-        table.add_column("", no_wrap=True)
         top = max(n for _, n in lengths.buckets)
+        # the bar in what the ranges and counts leave
+        wide = max(len(label) for label, _ in lengths.buckets) + 3 + max(7, len(str(top))) + 3
+        room = min(BAR_WIDTH, con.width - 1 - wide - 3)
+        if room >= 6:
+            table.add_column("", no_wrap=True)
         for label, n in lengths.buckets:
-            table.add_row(label, str(n), _bar(n, top))
+            table.add_row(label, str(n), *([_bar(n, top, room)] if room >= 6 else []))
         con.print(table)
 
     if summary.top_terms:

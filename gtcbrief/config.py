@@ -278,7 +278,9 @@ def load_config(
 
 def _load_config(explicit: str | None, paths: Sequence[str]) -> Config:
     found: str | None
-    if explicit:
+    if explicit is not None:
+        if not explicit:  # --config '' (an unset variable): no file, not "none given"
+            raise GtcbriefError("--config names no file")
         if not os.path.isfile(explicit):
             raise GtcbriefError("config file not found", path=explicit)
         found = explicit

@@ -159,6 +159,21 @@ def test_sarif_locations_are_uri_references_and_columns_count_characters(
     assert region == str({"startLine": 1, "startColumn": 5})  # after '# 笔记'
 
 
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        pytest.param("--fail-on=", "--fail-on must be one of", id="fail-on"),
+        pytest.param("--select=", "--select names no rule", id="select"),
+        pytest.param("--config=", "--config names no file", id="config"),
+    ],
+)
+def test_an_empty_value_is_a_usage_error_not_the_default(option: str, said: str) -> None:
+    """``--fail-on "$LEVEL"`` with the variable unset must not quietly mean the default
+    (or, for --select, every rule)."""
+    code, out, err = validate("samples/clean-brief.md", option)
+    assert (code, out) == (2, "") and said in err
+
+
 def test_list_rules_text_and_json() -> None:
     code, out, _ = validate("--list-rules")
     assert code == 0

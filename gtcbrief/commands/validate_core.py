@@ -156,7 +156,7 @@ def run(
     )
     cfg = with_threshold(loaded.config, _threshold(mismatch_threshold, loaded.config))
     selection = make_selection(cfg, select, ignore)
-    level = fail_on or cfg.get("fail_on", "error")
+    level = cfg.get("fail_on", "error") if fail_on is None else fail_on  # ('' is refused)
     if fail_on is None and level not in FAIL_LEVELS:  # the config file's
         raise cfg.error(f"fail_on must be one of {', '.join(FAIL_LEVELS)}, not {level!r}")
     check_choice("--fail-on", str(level), FAIL_LEVELS)

@@ -66,6 +66,10 @@ def make_selection(
 ) -> Selection:
     """Config ``select``/``ignore``/``severity``; ``--select`` replaces, ``--ignore`` adds."""
     chosen = _split(select) or _list_of(config, "select")
+    if select is not None and not chosen:  # --select '' (an unset variable): not "all"
+        from gtcbrief.errors import GtcbriefError
+
+        raise GtcbriefError("--select names no rule")
     dropped = _list_of(config, "ignore") + _split(ignore)
     enabled = resolve(chosen) if chosen else {r.code for r in all_rules()}
     enabled -= resolve(dropped)

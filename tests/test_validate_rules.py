@@ -189,3 +189,10 @@ def test_trailing_whitespace_of_each_kind_is_found_and_only_at_the_end() -> None
     doc = load_text("\n".join(lines[:-1]) + "\n", "t.md")
     hits = list(trailing_whitespace(DocContext(doc, lines, DEFAULT)))
     assert [(h.line, h.column) for h in hits] == [(1, 2), (2, 2), (3, 2), (4, 2), (7, 1), (9, 2)]
+
+
+def test_an_indented_setext_separator_is_reported_where_its_dashes_start() -> None:
+    text = "# 每日参会快报\n\n## 【Keynote】K\n\n撰稿人：王五 11112222\n  ---\n"
+    doc = load_text(text, "t.md")
+    found = [(d.line, d.column) for d in run([doc], DEFAULT, make_selection(DEFAULT, ["GB108"]))]
+    assert found == [(6, 3)]

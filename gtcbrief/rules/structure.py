@@ -239,10 +239,12 @@ def setext_separator(d: DocContext) -> Iterator[Hit]:
             f"'---' directly under line {number - 1} turns that line into a heading, not a "
             "separator, in Markdown renderers: put a blank line above it"
         )
+        column = len(line) - len(line.lstrip(" ")) + 1  # where the dashes start (up to 3 spaces in)
         if number in breaks:
-            yield Hit(number, 1, message, extras={"context": line}, fix=(Edit(number, ("", line)),))
+            fix = (Edit(number, ("", line)),)
+            yield Hit(number, column, message, extras={"context": line}, fix=fix)
         else:  # an entry-shaped setext heading: adding the line would change the entries
-            yield Hit(number, 1, message, extras={"context": line})
+            yield Hit(number, column, message, extras={"context": line})
 
 
 def missing_separator(d: DocContext) -> Iterator[Hit]:

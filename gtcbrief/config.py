@@ -120,7 +120,7 @@ def _template_from(raw: Mapping[str, Any], where: str) -> Template:
     if not isinstance(data, Mapping):
         raise GtcbriefError("[template] must be a table", path=where)
     changes: dict[str, Any] = {}
-    for key in ("document_title", "author_prefix", "id_pattern"):
+    for key in _TEMPLATE_STRINGS:
         if key in data:
             if not isinstance(data[key], str):
                 raise GtcbriefError(f"template.{key} must be a string", path=where)
@@ -134,7 +134,7 @@ def _template_from(raw: Mapping[str, Any], where: str) -> Template:
             raise GtcbriefError(
                 f"template.id_pattern is not a regular expression: {exc}", path=where
             ) from None
-    for key in ("kinds", "required"):
+    for key in _TEMPLATE_LISTS:
         if key in data:
             value = data[key]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -192,14 +192,9 @@ SETTINGS = (
     "format", "select", "ignore", "fail_on", "severity", "mismatch_threshold",
     "dedupe_threshold", "glossary", "template",
 )  # fmt: skip
-TEMPLATE_SETTINGS = (
-    "document_title",
-    "kinds",
-    "required",
-    "sections",
-    "author_prefix",
-    "id_pattern",
-)
+_TEMPLATE_STRINGS = ("document_title", "author_prefix", "id_pattern")
+_TEMPLATE_LISTS = ("kinds", "required")
+TEMPLATE_SETTINGS = (*_TEMPLATE_STRINGS, *_TEMPLATE_LISTS, "sections")
 
 
 def _warn_unknown(section: Mapping[str, Any], where: str) -> None:

@@ -68,7 +68,9 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
         elif raw not in seen:  # files, and missing paths that read_source reports
             identity = _identity(raw)
             if identity is None or identity not in seen:
-                seen.update((raw, identity))
+                seen.add(raw)
+                if identity is not None:
+                    seen.add(identity)
                 yield raw
 
 

@@ -403,7 +403,8 @@ def _records(
 ) -> int:
     """The rows one record at a time, for a terminal too narrow for their table (rich
     would squeeze columns to no width and drop their Chinese text): the location on a
-    line of its own, then each other column's header and cell, wrapped to the width."""
+    line of its own, then each other column's header and cell, the cell wrapped beside it."""
+    from rich.table import Table
     from rich.text import Text
 
     if title:
@@ -414,10 +415,13 @@ def _records(
             con.print()
         head = row[0] if columns[0][0] in ("where", "path") else f"{columns[0][1]} {row[0]}"
         con.print(Text(head, style="bold"), overflow="fold")
+        fields = Table.grid(padding=(0, 1))  # a value wraps under itself, not the header
+        fields.add_column(no_wrap=True, style="dim")
+        fields.add_column(overflow="fold")
         for column, cell in list(zip(columns, row, strict=True))[1:]:
             if cell:
-                line = Text.assemble(("  " + column[1] + ": ", "dim"), cell)
-                con.print(line, overflow="fold")
+                fields.add_row(Text(f"  {column[1]}:"), Text(cell))
+        con.print(fields)
         count += 1
     return count
 

@@ -236,7 +236,7 @@ class Tally:
                     with_authors=m.with_authors,
                     no_description=m.entries - with_desc,
                     no_authors=m.entries - m.with_authors,
-                    description_median=statistics.median(m.lengths) if m.lengths else None,
+                    description_median=_median(m.lengths) if m.lengths else None,
                 )
             )
         rows.sort(key=lambda g: (-g.entries, g.key == NONE, g.key))
@@ -260,6 +260,13 @@ class Tally:
 _BUCKETS = (0, 100, 200, 400, 800, 1600)
 
 
+def _median(lengths: Sequence[int]) -> float:
+    """The median length, a whole number where it is one (423, not 423.0 from an even
+    count's two middle values): the same number the same way in JSON and CSV."""
+    middle = statistics.median(lengths)
+    return int(middle) if middle == int(middle) else middle
+
+
 def description_lengths(lengths: Sequence[int]) -> Lengths:
     """Descriptions' lengths (stripped) in buckets, with their extremes and centre."""
     if not lengths:
@@ -271,7 +278,7 @@ def description_lengths(lengths: Sequence[int]) -> Lengths:
     return Lengths(
         count=len(lengths),
         min=min(lengths),
-        median=statistics.median(lengths),
+        median=_median(lengths),
         mean=round(statistics.fmean(lengths), 1),
         max=max(lengths),
         buckets=tuple(buckets),

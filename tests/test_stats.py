@@ -151,3 +151,20 @@ def test_documents_without_entries_still_count(shared: Path) -> None:
     result = stats(str(shared / "corpus" / "meeting-minutes"), "--format", "json")
     data = json.loads(result.stdout)
     assert data["documents"] >= 60 and data["entries"] == 0 and data["groups"] == []
+
+
+@pytest.mark.parametrize(
+    ("lengths", "median"),
+    [
+        pytest.param([100, 300, 500], 300, id="odd"),
+        pytest.param([100, 400, 400, 900], 400, id="even-middles-equal"),
+        pytest.param([100, 300, 400, 900], 350, id="even-whole"),
+        pytest.param([100, 300, 401, 900], 350.5, id="even-half"),
+    ],
+)
+def test_a_median_is_a_whole_number_where_it_is_one(lengths: list[int], median: float) -> None:
+    """423, not 423.0 (the mean of two equal middles): one number, written one way."""
+    from gtcbrief.stats import description_lengths
+
+    found = description_lengths(lengths).median
+    assert found == median and type(found) is type(median)

@@ -38,7 +38,7 @@ from gtcbrief.index import Record, Value
 # not inside the functions: there ``from m import x`` looks for ``m.__path__``, and a
 # module without one formats and drops an AttributeError each time (≈2 µs; _spans
 # runs once per field of every hit in JSON)
-from gtcbrief.text import CJK_CLASS, CJK_RANGES, normalize, normalize_map, word_spans
+from gtcbrief.text import CJK_CLASS, is_cjk, normalize, normalize_map, word_spans
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def _char_kind(char: str) -> int:
     """1 for a Latin gram character (``[0-9a-z]``), 2 for a Chinese one, else 0."""
     if "0" <= char <= "9" or "a" <= char <= "z":
         return 1
-    return 2 if any(lo <= char <= hi for lo, hi in CJK_RANGES) else 0
+    return 2 if is_cjk(char) else 0
 
 
 def _gram_runs(norm: str) -> list[str]:

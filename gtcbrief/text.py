@@ -466,10 +466,8 @@ def cjk_bigrams(text: str) -> list[str]:
 
 
 def is_cjk(char: str) -> bool:
-    return bool(_pattern("_CJK_CHAR").fullmatch(char))
-
-
-def _cjk(char: str) -> bool:
+    """Whether one character is Chinese (:data:`CJK_RANGES`): compared, not matched, as
+    it is asked of every character beside a ``grep -w`` match."""
     return any(lo <= char <= hi for lo, hi in CJK_RANGES)
 
 
@@ -525,9 +523,9 @@ class WordEdges:
         word character, is an edge."""
         if not (_wordy(before) and _wordy(after)):
             return False
-        if _cjk(before) != _cjk(after):
+        if is_cjk(before) != is_cjk(after):
             return True
-        if not _cjk(after):
+        if not is_cjk(after):
             return False  # inside a Latin word
         import bisect
 
@@ -554,7 +552,7 @@ class WordEdges:
         import bisect
 
         text = self.text
-        if not (0 < at < len(text) and _cjk(text[at - 1]) and _cjk(text[at])):
+        if not (0 < at < len(text) and is_cjk(text[at - 1]) and is_cjk(text[at])):
             return None
         start, cuts = self._run(at)
         return start + cuts[bisect.bisect_right(cuts, at - start)]

@@ -21,9 +21,11 @@ run: $(STAMP)
 
 ## test: set up and run the test suite (exit 5, "no tests collected", is a failure)
 test: $(STAMP)
-	@command -v jq >/dev/null 2>&1 || (echo "installing jq (Debian package)" >&2; \
-	  (apt-get update -qq && apt-get install -y -qq jq) >/dev/null 2>&1 || \
-	  echo "warning: jq not available; jq pipeline tests will be skipped" >&2)
+	@missing=""; for t in jq:jq rg:ripgrep; do command -v $${t%%:*} >/dev/null 2>&1 || \
+	  missing="$$missing $${t#*:}"; done; [ -z "$$missing" ] || { \
+	  echo "installing$$missing (Debian packages)" >&2; \
+	  (apt-get update -qq && apt-get install -y -qq $$missing) >/dev/null 2>&1 || \
+	  echo "warning: could not install$$missing; the tests that compare with them will be skipped" >&2; }
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

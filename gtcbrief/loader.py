@@ -96,6 +96,7 @@ class _Block:
     text: str = ""
     setext: bool = False
     token: Any = None
+    unspaced: bool = False  # ``##【…】``: a heading read from a paragraph line
 
 
 _KINDS = {
@@ -442,12 +443,42 @@ def parse_speaker(raw: str) -> Speaker:
     return Speaker(name=text, role=None, organisation=None, raw=text)
 
 
+#: A separator other than ``、`` after someone's closing parenthesis: the next speaker.
+_AFTER_CLOSE = re.compile(r"[）)]\s*[,，/]\s*\S")
+_JOINER = re.compile(r"\s*[,，/]\s*")
+
+
+def _split_after_close(piece: str) -> list[str]:
+    """``A（CEO, X）， B（CTO, Y）`` (a comma or slash where ``、`` belongs) as two."""
+    parts: list[str] = []
+    depth = start = 0
+    for i, ch in enumerate(piece):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+            joiner = _JOINER.match(piece, i + 1) if not depth else None
+            if joiner and joiner.end() > i + 1 and joiner.end() < len(piece):
+                parts.append(piece[start : i + 1])
+                start = joiner.end()
+    parts.append(piece[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
 def parse_speakers(text: str) -> tuple[Speaker, ...]:
-    return tuple(map(parse_speaker, _split_top(text, "、;；\n")))
+    pieces = _split_top(text, "、;；\n")
+    if "\n" in text:  # one speaker a line, perhaps as a list: ``- Name（Role, Org）``
+        pieces = [_LIST_MARKER.sub("", piece, count=1) for piece in pieces]
+    if any(_AFTER_CLOSE.search(piece) for piece in pieces):
+        pieces = [part for piece in pieces for part in _split_after_close(piece)]
+    return tuple(parse_speaker(piece) for piece in pieces if piece)
 
 
 _AUTHOR_PAIR = re.compile(r"([^\d、,，;；]+?)\s*(\d+)")
-_NAME_AND_ID = re.compile(r"(.*?)\s*(\d+)?", re.DOTALL)
+#: ``张三 12345678``, ``张三（12345678）``, ``张三``.
+_NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
+#: ``12345678 张三``: the id first.
+_ID_AND_NAME = re.compile(r"(\d{4,})\s*([^\d]+)")
 
 
 def parse_authors(text: str) -> tuple[Author, ...]:
@@ -459,8 +490,13 @@ def parse_authors(text: str) -> tuple[Author, ...]:
             for name, number in pairs:
                 authors.append(Author(name=name.strip(), id=number, raw=f"{name.strip()} {number}"))
             continue
-        match = _NAME_AND_ID.fullmatch(piece)
-        name, number = (match.group(1), match.group(2)) if match else (piece, None)
+        match = _ID_AND_NAME.fullmatch(piece) or _NAME_AND_ID.fullmatch(piece)
+        if match is None:
+            name, number = piece, None
+        elif match.re is _ID_AND_NAME:
+            number, name = match.groups()
+        else:
+            name, number = match.group(1), match.group(2) or match.group(3)
         authors.append(Author(name=name.strip() or piece, id=number, raw=piece))
     return tuple(authors)
 
@@ -468,17 +504,26 @@ def parse_authors(text: str) -> tuple[Author, ...]:
 #: What makes a line inside a paragraph an author line, beyond its prefix: a colon and
 #: an employee id (a sentence may start with the prefix's word, not with both).
 _SIGNED = re.compile(r"[：:].*\d{4,}")
+#: Names with ids and nothing else (``张三 12345678、李四 87654321``): what may follow the
+#: prefix without a colon, and what an author line's next line may hold.
+_NAMES_WITH_IDS = re.compile(r"(?:[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*(?:[、,，;；]\s*|$))+")
 
 
-def _author_match(template: Template, first_line: str) -> re.Match[str] | None:
-    return _author_line(template.author_prefix).match(first_line)
+def _author_match(template: Template, line: str) -> re.Match[str] | None:
+    """``line`` as an author line: the prefix and a colon, or the prefix and names with
+    ids. ``撰稿人现场提问了…`` is a sentence that starts with the prefix's word."""
+    match = _author_line(template.author_prefix).match(line)
+    if match is None or match.group(1) or _NAMES_WITH_IDS.fullmatch(match.group(2)):
+        return match
+    return None
 
 
 @lru_cache(maxsize=16)
 def _author_line(prefix: str) -> re.Pattern[str]:
     """The authors line of ``prefix``, compiled once (escaping the prefix and finding
-    the pattern in ``re``'s cache took a microsecond on each of a brief's paragraphs)."""
-    return re.compile(rf"^\s*{re.escape(prefix)}\s*[：:]?\s*(.*)$")
+    the pattern in ``re``'s cache took a microsecond on each of a brief's paragraphs):
+    group 1 is the colon, group 2 the names."""
+    return re.compile(rf"^\s*{re.escape(prefix)}\s*([：:]?)\s*(.*)$")
 
 
 def _split_track(topic: str) -> tuple[str, str | None]:
@@ -512,12 +557,44 @@ def _is_comment(lines: list[str], block: _Block) -> bool:
     return text.startswith("<!--") and text.endswith("-->")
 
 
+def _without_stray(body: list[_Block], lines: list[str], stray: list[Problem]) -> list[_Block]:
+    """``body`` without the text after its last separator, where no heading follows.
+
+    A footer under the last entry's ``---`` (``以上为今日快报。``) or a line between a
+    separator and the next entry is nobody's: it is reported, not put in a field."""
+    last = next((i for i in range(len(body) - 1, -1, -1) if body[i].kind == "break"), None)
+    if last is None or last == len(body) - 1:
+        return body
+    after = body[last + 1 :]
+    if any(b.kind == "heading" for b in after):
+        return body
+    text = [
+        b
+        for b in after
+        if not (b.kind == "html" and _is_comment(lines, b))
+        and any(lines[n - 1].strip() for n in range(b.start, b.end + 1))
+    ]
+    if not text:
+        return body
+    first = text[0].start
+    stray.append(
+        Problem(
+            first,
+            1,
+            f"text after the '---' on line {body[last].start} belongs to no entry: "
+            "move it into an entry, above its '---'",
+        )
+    )
+    return body[: last + 1] + [b for b in after if b not in text]
+
+
 def _entry_from_blocks(
     path: str,
     head: _Block,
     body: list[_Block],
     lines: list[str],
     template: Template,
+    stray: list[Problem],
 ) -> Entry:
     heading = head.text
     match = _ENTRY_HEADING.match(heading)
@@ -526,6 +603,7 @@ def _entry_from_blocks(
     authors_line: int | None = None
     separator: int | None = None
     content: list[_Block] = []
+    body = _without_stray(body, lines, stray)
     for block in body:
         if block.kind == "break":
             separator = block.start
@@ -535,20 +613,32 @@ def _entry_from_blocks(
         if block.kind == "paragraph" and authors_line is None:
             author = _author_match(template, lines[block.start - 1])
             if author:
-                rest = [author.group(1), *lines[block.start : block.end]]
+                # the names may go on over the next lines; text after them is the
+                # paragraph the author line was written on top of
+                rest, n = [author.group(2)], block.start + 1
+                while n <= block.end and (
+                    rest[-1].rstrip().endswith(("、", ",", "，"))
+                    or _NAMES_WITH_IDS.fullmatch(lines[n - 1].strip())
+                ):
+                    rest.append(lines[n - 1])
+                    n += 1
                 authors = parse_authors(" ".join(s.strip() for s in rest))
                 authors_line = block.start
-                continue
-            # the author line written straight under the last text, with no blank line
-            # between (so Markdown reads it as that paragraph's last line): split it off
-            for n in range(block.start + 1, block.end + 1):
-                author = _author_match(template, lines[n - 1])
-                if author and _SIGNED.search(lines[n - 1]):
-                    rest = [author.group(1), *lines[n : block.end]]
-                    authors = parse_authors(" ".join(s.strip() for s in rest))
-                    authors_line = n
-                    block = _Block("paragraph", block.start, n - 1)
-                    break
+                if n > block.end:
+                    continue
+                block = _Block("paragraph", n, block.end)
+            else:
+                # the author line written straight under the last text, with no blank
+                # line between (so Markdown reads it as that paragraph's last line):
+                # split it off
+                for n in range(block.start + 1, block.end + 1):
+                    author = _author_match(template, lines[n - 1])
+                    if author and _SIGNED.search(lines[n - 1]):
+                        rest = [author.group(2), *lines[n : block.end]]
+                        authors = parse_authors(" ".join(s.strip() for s in rest))
+                        authors_line = n
+                        block = _Block("paragraph", block.start, n - 1)
+                        break
         content.append(block)
 
     sections: list[Section] = []
@@ -572,7 +662,12 @@ def _entry_from_blocks(
         )
 
     for block in content:
-        if block.kind == "heading":
+        if block.kind == "heading" and not (
+            # a sub-heading (`#### 小标题`) inside a section is part of its text
+            current is not None
+            and block.level > current.level
+            and template.field_of(block.text) is None
+        ):
             flush()
             current, bucket = block, []
         else:
@@ -634,7 +729,7 @@ def _demote_setext_separators(blocks: list[_Block]) -> list[_Block]:
 
 
 def _brief_entries(
-    path: str, blocks: list[_Block], lines: list[str], template: Template
+    path: str, blocks: list[_Block], lines: list[str], template: Template, stray: list[Problem]
 ) -> list[Entry]:
     entries: list[Entry] = []
     head: _Block | None = None
@@ -642,13 +737,51 @@ def _brief_entries(
     for block in blocks:
         if block.kind == "heading" and block.level <= 2:
             if head is not None:
-                entries.append(_entry_from_blocks(path, head, body, lines, template))
+                entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
             head, body = (block, []) if block.level == 2 else (None, [])
         elif head is not None:
             body.append(block)
     if head is not None:
-        entries.append(_entry_from_blocks(path, head, body, lines, template))
+        entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
     return entries
+
+
+#: ``##【Keynote】…`` or ``###主题``: a heading to its writer, a paragraph to CommonMark
+#: (no space after the marks).
+_UNSPACED = re.compile(r" {0,3}(#{2,3})(?=[^#\s])(.*?)[ \t]*")
+
+
+def _promote_unspaced_headings(
+    blocks: list[_Block], lines: list[str], template: Template
+) -> list[_Block]:
+    """Read a paragraph line shaped like an entry heading or a template section, but
+    for the space after its ``#`` marks, as the heading its writer meant; ``validate``
+    reports the missing space (GB102, GB104)."""
+    out: list[_Block] = []
+    for block in blocks:
+        if block.kind != "paragraph" or not any(
+            lines[n - 1].lstrip(" ").startswith("##") for n in range(block.start, block.end + 1)
+        ):
+            out.append(block)
+            continue
+        start = block.start
+        for n in range(block.start, block.end + 1):
+            match = _UNSPACED.fullmatch(lines[n - 1])
+            if match is None:
+                continue
+            level, text = len(match.group(1)), match.group(2)
+            if not (
+                (level == 2 and _ENTRY_HEADING.match(text))
+                or (level == 3 and template.field_of(text) is not None)
+            ):
+                continue
+            if n > start:
+                out.append(_Block("paragraph", start, n - 1))
+            out.append(_Block("heading", n, n, level=level, text=text, unspaced=True))
+            start = n + 1
+        if start <= block.end:
+            out.append(_Block("paragraph", start, block.end))
+    return out
 
 
 def _notes_entries(
@@ -817,9 +950,13 @@ def load_text(
     headings = [Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"]
     if fmt == "brief":
         blocks = _demote_setext_separators(blocks)
+        blocks = _promote_unspaced_headings(blocks, lines, template)
+        if any(b.unspaced for b in blocks):
+            headings += [Heading(b.level, b.start, b.text) for b in blocks if b.unspaced]
+            headings.sort(key=lambda h: h.line)
     title_block = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
     if fmt == "brief":
-        entries = _brief_entries(path, blocks, lines, template)
+        entries = _brief_entries(path, blocks, lines, template, problems)
     elif fmt == "notes":
         entries = _notes_entries(path, blocks, lines, toc)
     else:

@@ -35,3 +35,14 @@ def test_command_is_documented(name: str) -> None:
 def test_command_has_help(name: str) -> None:
     command = get_command(app).commands[name]  # type: ignore[attr-defined]
     assert command.help and command.epilog and "Examples" in command.epilog
+
+
+def test_the_rules_table_is_the_registry() -> None:
+    """README's rules table says what ``--list-rules`` says: code, name, severity,
+    whether ``--fix`` can fix it, and the one-line doc."""
+    from gtcbrief.rules import all_rules
+
+    for rule in all_rules():
+        fix = "yes" if rule.fixable else ""
+        row = f"| `{rule.code}` | `{rule.name}` | {rule.severity} | {fix} | {rule.doc} |"
+        assert row in README, f"README's rules table lacks or misstates {rule.code}"

@@ -180,6 +180,12 @@ def test_a_speakers_fields_come_from_its_text(text: str) -> None:
             id="space-separated",
         ),
         pytest.param("王五", [("王五", None)], id="no-id"),
+        pytest.param(
+            "张三（12345678）、李四(87654321)",
+            [("张三", "12345678"), ("李四", "87654321")],
+            id="id-in-parentheses",
+        ),
+        pytest.param("12345678 张三", [("张三", "12345678")], id="id-first"),
     ],
 )
 def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:
@@ -222,6 +228,116 @@ def test_a_sentence_that_starts_with_the_prefix_stays_text() -> None:
     doc = load_text("## 【Keynote】K\n\n### 实事描述\n第一句。\n撰稿人的观点很新颖。\n")
     (entry,) = doc.entries
     assert entry.description == "第一句。\n撰稿人的观点很新颖。" and entry.authors == ()
+
+
+def test_a_paragraph_that_starts_with_the_prefix_word_stays_text() -> None:
+    """No colon and no ids after 撰稿人: a sentence about the writer, not an author line
+    (``--fix`` used to give it a colon)."""
+    doc = load_text(
+        "## 【Keynote】K\n\n### 实事描述\n撰稿人现场提问了 Blackwell 的功耗。\n\n"
+        "撰稿人：王五 11223344\n"
+    )
+    (entry,) = doc.entries
+    assert entry.description == "撰稿人现场提问了 Blackwell 的功耗。"
+    assert [(a.name, a.id) for a in entry.authors] == [("王五", "11223344")]
+    assert entry.authors_line == 6
+
+
+def test_an_author_line_without_a_colon_names_people_with_ids() -> None:
+    doc = load_text("## 【Keynote】K\n\n撰稿人 王五 11112222、赵六 33334444\n")
+    assert [a.name for a in doc.entries[0].authors] == ["王五", "赵六"]
+
+
+@pytest.mark.parametrize(
+    ("body", "authors", "description"),
+    [
+        pytest.param("撰稿人：李四 87654321\n演讲介绍了 NIM。\n", ["李四"], "演讲介绍了 NIM。",
+                     id="text-below"),
+        pytest.param("撰稿人：李四 87654321、\n王五 11112222\n", ["李四", "王五"], None,
+                     id="names-wrapped-after-a-separator"),
+        pytest.param("撰稿人：李四 87654321\n王五 11112222\n演讲介绍了 NIM。\n", ["李四", "王五"],
+                     "演讲介绍了 NIM。", id="names-wrapped-then-text"),
+    ],
+)  # fmt: skip
+def test_an_author_line_on_top_of_text_keeps_the_text(
+    body: str, authors: list[str], description: str | None
+) -> None:
+    doc = load_text("## 【Keynote】K\n\n### 实事描述\n" + body)
+    (entry,) = doc.entries
+    assert [a.name for a in entry.authors] == authors
+    assert entry.description == description
+
+
+def test_speakers_joined_by_commas_slashes_or_a_list_are_each_a_speaker() -> None:
+    for line in (
+        "A Li（CEO, X）， B Wu（CTO, Tencent Technology (Shenzhen) Co., Ltd） / C Ma（VP, Y）",
+        "- A Li（CEO, X）\n- B Wu（CTO, Tencent Technology (Shenzhen) Co., Ltd）\n- C Ma（VP, Y）",
+    ):
+        doc = load_text(f"## 【Keynote】K\n\n### 演讲人或相关公司\n{line}\n")
+        assert [(s.name, s.organisation) for s in doc.entries[0].speakers] == [
+            ("A Li", "X"),
+            ("B Wu", "Tencent Technology (Shenzhen) Co., Ltd"),
+            ("C Ma", "Y"),
+        ]
+
+
+def test_a_heading_without_its_space_is_the_heading_its_writer_meant() -> None:
+    """``##【Keynote】B`` is a paragraph line to CommonMark; read as an entry it keeps B
+    from vanishing into the entry above (validate reports the space, GB102)."""
+    doc = load_text(
+        "# 每日参会快报\n\n## 【Keynote】A\n\n### 实事描述\nA 内容。\n\n---\n\n"
+        "##【Keynote】B\n###主题\nAI - GPU\n\n### 实事描述\nB 内容。\n"
+    )
+    assert [(e.line, e.title, e.description) for e in doc.entries] == [
+        (3, "A", "A 内容。"),
+        (10, "B", "B 内容。"),
+    ]
+    assert doc.entries[1].track == "AI"
+    assert [(h.level, h.line) for h in doc.headings] == [
+        (1, 1),
+        (2, 3),
+        (3, 5),
+        (2, 10),
+        (3, 11),
+        (3, 14),
+    ]
+    # an ordinary paragraph with '##' inside stays one
+    (entry,) = load_text("## 【Keynote】A\n\n### 实事描述\n##话题 不是标题\n").entries
+    assert entry.description == "##话题 不是标题"
+
+
+def test_a_sub_heading_inside_a_section_is_part_of_its_text() -> None:
+    doc = load_text(
+        "## 【Keynote】A\n\n### 实事描述\n第一段。\n\n#### 细节\n第二段。\n\n"
+        "### 对华为的启示\n启示。\n"
+    )
+    (entry,) = doc.entries
+    assert entry.description == "第一段。\n\n#### 细节\n第二段。"
+    assert entry.implications == "启示。"
+
+
+def test_sections_one_level_down_still_fill_their_fields() -> None:
+    (entry,) = load_text(
+        "## 【Keynote】A\n\n#### 主题\nAI - GPU\n\n#### 实事描述\n内容。\n"
+    ).entries
+    assert (entry.track, entry.description) == ("AI", "内容。")
+
+
+def test_a_footer_after_the_last_separator_belongs_to_no_entry() -> None:
+    doc = load_text("## 【Keynote】A\n\n### 实事描述\nA 内容。\n\n---\n\n以上为今日快报。\n")
+    (entry,) = doc.entries
+    assert entry.description == "A 内容。" and entry.end_line == 4
+    assert [(p.line, p.column) for p in doc.problems] == [(8, 1)]
+    assert "belongs to no entry" in doc.problems[0].message
+
+
+def test_a_rule_inside_a_description_is_not_a_footer() -> None:
+    """``---`` between two paragraphs of one section, more sections after it."""
+    doc = load_text(
+        "## 【Keynote】A\n\n### 实事描述\n一。\n\n---\n\n二。\n\n### 对华为的启示\n启示。\n"
+    )
+    (entry,) = doc.entries
+    assert entry.description == "一。\n\n\n\n二。" and not doc.problems
 
 
 def test_half_width_colon_in_author_line() -> None:

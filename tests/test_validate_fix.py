@@ -20,7 +20,7 @@ from gtcbrief.rules.engine import make_selection, run
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = (ROOT / "samples" / "clean-brief.md").read_text(encoding="utf-8")
-FIXABLE = ["GB108", "GB203", "GB501", "GB502", "GB504"]
+FIXABLE = ["GB102", "GB104", "GB108", "GB203", "GB501", "GB502", "GB504"]
 runner = CliRunner()
 
 
@@ -242,7 +242,9 @@ def test_apply_edits(text: str, expected: str) -> None:
 
 
 DAMAGE = st.lists(
-    st.sampled_from(["spaces", "tab", "colon", "comma", "setext", "blank-end", "no-eol", "crlf"]),
+    st.sampled_from(
+        ["spaces", "tab", "colon", "comma", "setext", "unspaced", "blank-end", "no-eol", "crlf"]
+    ),
     unique=True,
 )
 
@@ -260,6 +262,8 @@ def _damage(text: str, kinds: list[str], where: int) -> str:
     text = "\n".join(lines)
     if "setext" in kinds:
         text = text.replace("61234505\n\n---", "61234505\n---")
+    if "unspaced" in kinds:  # headings written without the space after their marks
+        text = text.replace("\n## 【", "\n##【", 2).replace("\n### 主题", "\n###主题", 1)
     if "blank-end" in kinds:
         text += "\n\n \n"
     if "no-eol" in kinds:

@@ -196,3 +196,32 @@ def test_an_indented_setext_separator_is_reported_where_its_dashes_start() -> No
     doc = load_text(text, "t.md")
     found = [(d.line, d.column) for d in run([doc], DEFAULT, make_selection(DEFAULT, ["GB108"]))]
     assert found == [(6, 3)]
+
+
+def _found(text: str, *codes: str) -> list[tuple[str, int, int, bool]]:
+    doc = load_text(text, "t.md")
+    found = run([doc], DEFAULT, make_selection(DEFAULT, list(codes)))
+    return [(d.code, d.line, d.column, d.fixable) for d in found]
+
+
+def test_a_heading_without_its_space_is_reported_where_the_space_belongs() -> None:
+    text = "# 每日参会快报\n\n##【Keynote】K\n\n###主题\nAI - GPU\n\n### 实事描述\n##话题\n"
+    assert _found(text, "GB102", "GB104") == [
+        ("GB104", 3, 1, False),  # no 演讲人或相关公司
+        ("GB104", 3, 1, False),  # no 对华为的启示
+        ("GB102", 3, 3, True),
+        ("GB104", 5, 4, True),
+    ]
+
+
+def test_speakers_joined_by_a_comma_or_slash_are_reported_at_the_joiner() -> None:
+    text = (
+        "## 【Keynote】K\n\n### 演讲人或相关公司\n"
+        "A Li（CEO, X）， B Wu（CTO, Y (Z), W） / C Ma（VP, Y）、D Xu（VP, Q）\n"
+    )
+    assert _found(text, "GB202") == [("GB202", 4, 13, False), ("GB202", 4, 35, False)]
+
+
+def test_the_footer_after_the_last_separator_is_a_parse_problem() -> None:
+    text = "## 【Keynote】K\n\n撰稿人：王五 11112222\n\n---\n\n以上为今日快报。\n"
+    assert _found(text, "GB001") == [("GB001", 7, 1, False)]

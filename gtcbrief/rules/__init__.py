@@ -167,8 +167,9 @@ def _build() -> tuple[Rule, ...]:
             "GB102",
             "entry-heading",
             "error",
-            "An entry heading is shaped '## 【kind】title' with a non-empty title.",
+            "An entry heading is shaped '## 【kind】title': a space after '##', a title.",
             structure.entry_heading,
+            fixable=True,
             family="structure",
         ),
         rule(
@@ -183,8 +184,9 @@ def _build() -> tuple[Rule, ...]:
             "GB104",
             "missing-section",
             "error",
-            "Every required '###' section is present (with a did-you-mean for near misses).",
+            "Every required '###' section is present (did-you-mean for near misses; '###' spaced).",
             structure.missing_section,
+            fixable=True,
             family="structure",
         ),
         rule(

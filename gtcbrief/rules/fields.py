@@ -13,8 +13,8 @@ from gtcbrief.rules.common import column_of
 if TYPE_CHECKING:
     from gtcbrief.model import Document, Entry, Section
 
-_JOINED_BY_COMMA = re.compile(r"[）)]\s*[,，;；]\s*\S")
-_BAD_SEPARATOR = re.compile(r"(?<=\d)\s*[,，;；/|]\s*|(?<=\d)\s+(?=[^\d\s、,，;；])")
+_JOINED_BY_COMMA = re.compile(r"[）)]\s*([,，;；/])\s*\S")
+_BAD_SEPARATOR = re.compile(r"(?<=\d)\s*[,，;；/|]\s*|(?<=\d)\s+(?=[^\d\s、,，;；]+\s*\d)")
 _SPACED_DUNHAO = re.compile(r"\s+、\s*|、\s+")
 
 
@@ -51,20 +51,27 @@ def speaker_format(d: DocContext) -> Iterator[Hit]:
         sec = entry.section("speakers")
         if sec is None:
             continue
+        joined: set[int] = set()
+        for number in range(sec.text_line or sec.line, sec.end_line + 1):
+            text = d.context(number)
+            for match in _JOINED_BY_COMMA.finditer(text):
+                before = text[: match.start() + 1]
+                if sum(map(before.count, "(（")) > sum(map(before.count, ")）")):
+                    continue  # inside someone's parentheses
+                joined.add(number)
+                yield Hit(
+                    number,
+                    match.start(1) + 1,
+                    f"speakers are joined by {match.group(1)!r}: separate them with '、'",
+                    extras={"context": text},
+                )
         for speaker in entry.speakers:
             line, column = _locate(d, sec, speaker.raw)
             extras = {"context": d.context(line)}
             raw = speaker.raw
-            if _JOINED_BY_COMMA.search(raw):
-                match = _JOINED_BY_COMMA.search(raw)
-                assert match is not None
-                yield Hit(
-                    line,
-                    column + match.start() + 1,
-                    "speakers are joined by ',': separate them with '、'",
-                    extras=extras,
-                )
-            elif speaker.organisation is None:
+            if line in joined and _JOINED_BY_COMMA.search(raw):
+                continue  # one speaker's name and the next one's, reported above
+            if speaker.organisation is None:
                 yield Hit(
                     line,
                     column,

@@ -66,9 +66,33 @@ def _entries(d: DocContext) -> tuple[Entry, ...]:
     return d.doc.entries if d.doc.format == "brief" else ()
 
 
+_UNSPACED = re.compile(r"( {0,3}#+)(?=[^#\s])")
+
+
+def _unspaced(d: DocContext, number: int, what: str) -> Hit | None:
+    """``##【…】`` or ``###主题`` on line ``number``: read as a heading (its writer's
+    intent), but Markdown renders it as text. The fix adds the space."""
+    line = d.lines[number - 1]
+    match = _UNSPACED.match(line)
+    if match is None:
+        return None
+    marks = match.group(1).strip()
+    return Hit(
+        number,
+        match.end() + 1,
+        f"Markdown reads '{marks}' followed by text as text, not {what}: put a space after "
+        f"'{marks}'",
+        extras={"context": line},
+        fix=(Edit(number, (f"{match.group(1)} {line[match.end() :]}",)),),
+    )
+
+
 def entry_heading(d: DocContext) -> Iterator[Hit]:
     for entry in _entries(d):
         ctx = {"context": d.context(entry.line)}
+        unspaced = _unspaced(d, entry.line, "an entry heading")
+        if unspaced is not None:
+            yield unspaced
         if entry.kind is None:
             loose = _LOOSE_KIND.match(entry.heading)
             if loose:
@@ -137,6 +161,10 @@ def near_misses(entry: Entry, template: Template) -> dict[str, Section]:
 def missing_section(d: DocContext) -> Iterator[Hit]:
     template = d.template
     for entry in _entries(d):
+        for sec in _level3(entry):
+            unspaced = _unspaced(d, sec.line, "a section heading")
+            if unspaced is not None:
+                yield unspaced
         present = {s.heading.strip() for s in _level3(entry)}
         misses = near_misses(entry, template)
         for name in template.required:

@@ -118,7 +118,29 @@ def run(argv: Sequence[str]) -> int:
     return contain(lambda: _standalone(argv))
 
 
+def _safe_usage_errors() -> None:
+    """Make click's usage errors show what they quote from ``argv`` safely: ``No such
+    option: -\\u202ex``, not a bidi override (click escapes only C0 controls)."""
+    # click's UsageError, reached through typer's public BadParameter (typer vendors
+    # its own click); each subclass words its own message, so the one shown is wrapped
+    usage_error: Any = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
+    if getattr(usage_error.show, "_safe", False):
+        return
+    from gtcbrief.render import safe
+
+    unsafe_show = usage_error.show
+
+    def show(self: Any, file: Any = None) -> None:
+        worded = type(self).format_message
+        self.format_message = lambda: safe(worded(self))
+        unsafe_show(self, file)
+
+    show._safe = True  # type: ignore[attr-defined]
+    usage_error.show = show
+
+
 def _standalone(argv: Sequence[str]) -> int:
+    _safe_usage_errors()
     try:
         _app_for(argv)(args=list(argv), prog_name="gtcbrief", standalone_mode=True)
     except SystemExit as exc:

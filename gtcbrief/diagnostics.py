@@ -99,17 +99,17 @@ def write_text(
 ) -> int:
     """``path:line:col: GB104/missing-section message`` and the offending line under it;
     with ``explain``, a rule's evidence (the numbers behind a score) under that."""
-    from gtcbrief.render import safe
+    from gtcbrief.render import one_line, safe
 
     styles = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
     count = 0
     for d in diagnostics:
-        where = safe(f"{d.path}:{d.line}:{d.column}:")
+        where = one_line(f"{d.path}:{d.line}:{d.column}:")
         code = f"{d.code}/{d.name}"
         if color:
             where = f"\x1b[1m{where}\x1b[0m"
             code = f"{styles[d.severity]}{code}\x1b[0m"
-        out.write(f"{where} {code} {safe(d.message)}\n")
+        out.write(f"{where} {code} {one_line(d.message)}\n")
         context = d.extras.get("context")
         if isinstance(context, str) and context.strip():
             text = safe(context.rstrip("\r\n"))
@@ -232,7 +232,11 @@ def write_sarif(
 ) -> int:
     import json
 
-    json.dump(sarif_log(diagnostics, rules, version), out, ensure_ascii=False, indent=2)
+    from gtcbrief.render import json_safe
+
+    out.write(
+        json_safe(json.dumps(sarif_log(diagnostics, rules, version), ensure_ascii=False, indent=2))
+    )
     out.write("\n")
     return len(diagnostics)
 

@@ -40,9 +40,9 @@ def keep(*objects: object) -> None:
 
 def warn(message: str) -> None:
     """One line on stderr, control characters made visible."""
-    from gtcbrief.render import safe
+    from gtcbrief.render import one_line
 
-    sys.stderr.write(f"gtcbrief: {safe(message)}\n")
+    sys.stderr.write(f"gtcbrief: {one_line(message)}\n")
     sys.stderr.flush()
 
 

@@ -23,8 +23,25 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
-#: Control characters (C0, DEL, C1) and the bidirectional overrides and isolates.
-CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+#: Control characters (C0, DEL, C1), the bidirectional overrides and isolates, and the
+#: invisible format characters (zero-width ones, marks, line and paragraph separators,
+#: BOM, soft hyphen, interlinear annotations, tags), which hide text or move it.
+CONTROL = (
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def shown(char: str) -> str:
+    """``char`` as an escape: ``\x1b``, ``\u202e``, ``\U000e0041``."""
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 @cache
@@ -40,12 +57,38 @@ def safe(text: str) -> str:
     # by one C loop, without the regex engine (4% of a grep with many hits)
     if text.isprintable() or not _control().search(text):
         return text
-    return _control().sub(
-        lambda m: (
-            f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
-        ),
-        text,
-    )
+    return _control().sub(lambda m: shown(m.group(0)), text)
+
+
+@cache
+def _json_unsafe() -> re.Pattern[str]:
+    """What :data:`CONTROL` matches that ``json.dumps`` leaves raw (all but C0)."""
+    return re.compile(CONTROL.replace(r"\x00-\x08\x0b-\x1f", "", 1))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON spells it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(…, ensure_ascii=False)``) with DEL, C1 controls,
+    bidi and invisible format characters escaped too (``\\u009b``, ``\\u202e``): the
+    same data, but nothing a terminal obeys when the JSON is printed on one."""
+    if text.isprintable() or not _json_unsafe().search(text):
+        return text
+    return _json_unsafe().sub(_json_escape, text)
+
+
+def one_line(text: str) -> str:
+    """:func:`safe`, and a line feed shown too (``\\x0a``): for a path or a message
+    that must stay one line of output (a file named ``x\\nREADME.md:1:1: GB101 …``
+    would otherwise print a finding of its own)."""
+    text = safe(text)
+    return text.replace("\n", "\\x0a") if "\n" in text else text
 
 
 def default_format(stream: IO[str] | None = None) -> str:
@@ -58,11 +101,13 @@ def default_format(stream: IO[str] | None = None) -> str:
 
 
 def use_colour(stream: IO[str] | None = None) -> bool:
-    """Colour as :func:`console` decides it: NO_COLOR, then FORCE_COLOR, then a tty.
+    """Colour as :func:`console` decides it: NO_COLOR, then a dumb terminal
+    (``TERM=dumb``, which rich never colours, FORCE_COLOR or not), then FORCE_COLOR,
+    then a tty.
 
     For writers that style text themselves without importing rich.
     """
-    if os.environ.get("NO_COLOR"):
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") in ("dumb", "unknown"):
         return False
     if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
         return True
@@ -109,7 +154,7 @@ def write_json_items(records: Iterable[Mapping[str, Any]], out: IO[str], after: 
     count = 0
     for record in records:
         out.write(",\n" if count or after else "\n")
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(json_safe(json.dumps(record, ensure_ascii=False)))
         count += 1
     return count
 
@@ -119,7 +164,7 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(json_safe(json.dumps(record, ensure_ascii=False)))
         out.write("\n")
         count += 1
     return count

@@ -47,6 +47,7 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")  # not CI's "dumb", which no colour overrides
     monkeypatch.setenv("GTCBRIEF_CACHE_DIR", str(tmp_path / "cache"))
 
 

@@ -122,6 +122,25 @@ def test_a_diff_shows_escapes_on_a_terminal_and_keeps_bytes_in_a_pipe(
     assert out.count("\n") == 5  # ---, +++, @@, -, +
 
 
+def test_a_diff_on_a_terminal_breaks_lines_only_at_line_feeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """U+2028 or a form feed inside a line must not start a line with no '+' or '-'."""
+    import sys
+
+    from gtcbrief.cli import run
+
+    path = tmp_path / "a.md"
+    path.write_bytes("# t\r\n\r\nhello\u2028+ looks added\x0c  \r\n".encode())
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert run(["validate", str(path), "--diff"]) == 1
+    body = capsys.readouterr().out.split("\n")[5:-1]  # ---, +++, @@ and two lines of context
+    assert body == [
+        "-hello\\u2028+ looks added\\x0c  ",
+        "+hello\\u2028+ looks added\\x0c",
+    ]
+
+
 def test_diff_works_on_stdin_but_fix_does_not() -> None:
     code, out, _ = validate("-", "--diff", "--stdin-filename", "b.md", input=damaged())
     assert code == 1 and out.startswith("--- b.md\n+++ b.md\n")

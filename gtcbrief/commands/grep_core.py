@@ -21,7 +21,7 @@ from gtcbrief.errors import GtcbriefError
 # here, not in the functions that use it: ``from m import x`` run in a function
 # looks for ``m.__path__`` each time, and a module without one makes it format and
 # drop an AttributeError (≈6,000 instructions, once per line shown)
-from gtcbrief.render import safe
+from gtcbrief.render import one_line, safe
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ def _answer(index: Index, r: Request, options: Options) -> int:
         else:
             # made visible on a terminal only: off one, a path is for the next
             # program (xargs, a loop), which must get the file's real name
-            shown = safe if _isatty(sys.stdout) else str
+            shown = one_line if _isatty(sys.stdout) else str
             for path in in_order:
                 n = per_file[path]
                 out.write(f"{shown(path)}:{n}\n" if r.count_only else f"{shown(path)}\n")
@@ -840,7 +840,7 @@ def _show_hits(
         if count or after:
             show([])
         head: list[Segment] = [
-            (safe(unit.path), "magenta"),
+            (one_line(unit.path), "magenta"),
             (":", None),
             (str(unit.line), "green"),
             (": ", None),
@@ -921,7 +921,7 @@ def _render_plain(
             unit = hit.unit
             path = paths.get(unit.path)
             if path is None:
-                path = paths[unit.path] = safe(unit.path)
+                path = paths[unit.path] = one_line(unit.path)
             kind = kinds.get(unit.kind)
             if kind is None:
                 kind = kinds[unit.kind] = f"【{safe(unit.kind)}】" if unit.kind else ""

@@ -170,6 +170,8 @@ def write(
     ``--encoding``, how the files are read."""
     import json
 
+    from gtcbrief.render import json_safe
+
     started = time.perf_counter()
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     by_file: dict[int, list[Hit]] = {}
@@ -181,7 +183,7 @@ def write(
     before, after = context
 
     def emit(event: dict[str, Any]) -> int:
-        line = dumps(event) + "\n"
+        line = json_safe(dumps(event)) + "\n"
         out.write(line)
         return len(line.encode("utf-8"))
 

@@ -208,7 +208,10 @@ def stats(
     )
     loaded.none_found(summary.documents)
     if chosen == "json":
-        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from gtcbrief.render import json_safe
+
+        text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
+        sys.stdout.write(json_safe(text) + "\n")
     elif chosen == "csv":
         write_csv((g.to_dict() for g in summary.groups), CSV_COLUMNS, sys.stdout)
     else:

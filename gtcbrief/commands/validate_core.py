@@ -244,7 +244,13 @@ def _fix(
             if sys.stdout.isatty():  # a patch in a pipe stays byte for byte; here, text
                 from gtcbrief.render import safe
 
-                patch = "".join(safe(line) + "\n" for line in patch.splitlines())
+                # only its line feeds end lines: str.splitlines would also break at
+                # U+2028, form feeds and the like, and show text after them as a line of
+                # its own, with no '+' or '-' of its own
+                lines = patch.split("\n")
+                if lines[-1] == "":
+                    lines.pop()
+                patch = "".join(safe(line.removesuffix("\r")) + "\n" for line in lines)
             sys.stdout.write(patch)
             out.append(doc)
             continue

@@ -61,7 +61,31 @@ class Template(NamedTuple):
         for name, fld in self.sections:
             if name == text:
                 return fld
-        return None
+        name = self.section_named(text)
+        return dict(self.sections)[name] if name else None
+
+    def section_named(self, heading: str) -> str | None:
+        """The template section ``heading`` names as writers write it: with a colon
+        after it (``实事描述：``), in Traditional characters (``主題``) or both, or
+        with its value after the colon (``主题：Robotics - …``, see
+        :meth:`value_after`)."""
+        text = heading.strip()
+        if not text:
+            return None
+        import re
+
+        from gtcbrief.text import to_simplified
+
+        names = [name for name, _ in self.sections]
+        head = to_simplified(re.split(r"[：:]", text, maxsplit=1)[0].strip())
+        return head if head in names and head != text else None
+
+    def value_after(self, heading: str) -> str:
+        """What follows the section's name and colon on its heading line, if anything."""
+        import re
+
+        parts = re.split(r"[：:]", heading.strip(), maxsplit=1)
+        return parts[1].strip() if len(parts) == 2 else ""
 
 
 class Config(NamedTuple):

@@ -649,6 +649,10 @@ def _entry_from_blocks(
         if current is None:
             return
         text, first, last = _text_of(lines, bucket)
+        field = template.field_of(current.text)
+        value = template.value_after(current.text) if field else ""
+        if value:  # ``### 主题：Robotics - …``: the value on the heading's line
+            text, first = (f"{value}\n\n{text}" if text else value), current.start
         sections.append(
             Section(
                 heading=current.text,
@@ -657,7 +661,7 @@ def _entry_from_blocks(
                 end_line=last or current.end,
                 text=text,
                 text_line=first,
-                field=template.field_of(current.text),
+                field=field,
             )
         )
 
@@ -955,6 +959,12 @@ def load_text(
             headings += [Heading(b.level, b.start, b.text) for b in blocks if b.unspaced]
             headings.sort(key=lambda h: h.line)
     title_block = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
+    if fmt == "brief" and title_block is None:
+        # ``## 每日参会快报``: the title one level down, not an entry (GB101 says so)
+        first = next((b for b in blocks if b.kind == "heading"), None)
+        if first and first.level == 2 and first.text.startswith(template.document_title):
+            title_block = _Block("heading", first.start, first.end, level=1, text=first.text)
+            blocks = [title_block if b is first else b for b in blocks]
     if fmt == "brief":
         entries = _brief_entries(path, blocks, lines, template, problems)
     elif fmt == "notes":

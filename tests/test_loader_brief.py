@@ -512,3 +512,22 @@ def test_any_text_gets_the_same_tree_from_the_possible_block_types(lines: list[s
             _mistletoe_document(lines)
         return
     assert _tree(_mistletoe_document(lines)) == expected
+
+
+def test_section_headings_as_writers_vary_them_fill_their_fields() -> None:
+    """A colon after the name, Traditional characters, the value on the heading line."""
+    doc = load_text(
+        "# 每日参会快报\n\n## 【Keynote】A\n\n### 主題\nAI - GPU\n\n### 演講人或相關公司\n"
+        "A Li（CEO, X）\n\n### 实事描述：\n内容。\n\n### 對華為的啟示：要关注。\n\n"
+        "撰稿人：张三 12345678\n"
+    )
+    (entry,) = doc.entries
+    assert (entry.track, [s.name for s in entry.speakers]) == ("AI", ["A Li"])
+    assert (entry.description, entry.implications) == ("内容。", "要关注。")
+    assert entry.section("implications").text_line == 14  # type: ignore[union-attr]
+
+
+def test_a_title_one_level_down_is_the_title_not_an_entry() -> None:
+    doc = load_text("## 每日参会快报\n\n## 【Keynote】A\n\n### 主题\nAI - GPU\n")
+    assert (doc.title, doc.title_line) == ("每日参会快报", 1)
+    assert [e.title for e in doc.entries] == ["A"]

@@ -225,3 +225,19 @@ def test_speakers_joined_by_a_comma_or_slash_are_reported_at_the_joiner() -> Non
 def test_the_footer_after_the_last_separator_is_a_parse_problem() -> None:
     text = "## 【Keynote】K\n\n撰稿人：王五 11112222\n\n---\n\n以上为今日快报。\n"
     assert _found(text, "GB001") == [("GB001", 7, 1, False)]
+
+
+def test_a_section_heading_as_writers_vary_it_is_one_did_you_mean() -> None:
+    text = "## 【Keynote】K\n\n### 主題\nAI - GPU\n\n### 实事描述：\n内容。\n"
+    found = _found(text, "GB104", "GB107")
+    assert [(c, line) for c, line, _, _ in found] == [
+        ("GB104", 1),  # no 演讲人或相关公司
+        ("GB104", 1),  # no 对华为的启示
+        ("GB104", 3),  # 主題 for 主题
+        ("GB104", 6),  # 实事描述： for 实事描述
+    ]
+
+
+def test_a_title_one_level_down_is_one_finding_on_its_line() -> None:
+    text = "## 每日参会快报\n\n## 【Keynote】K\n\n撰稿人：王五 11112222\n"
+    assert _found(text, "GB101", "GB102", "GB109") == [("GB101", 1, 1, False)]

@@ -30,6 +30,15 @@ def document_title(d: DocContext) -> Iterator[Hit]:
         return
     want = d.template.document_title
     titles = [h for h in doc.headings if h.level == 1]
+    if not titles and doc.title_line is not None:
+        yield Hit(
+            doc.title_line,
+            1,
+            f"the document title is a level-{_level(d, doc.title_line)} heading: "
+            f"write '# {want}'",
+            extras={"context": d.context(doc.title_line)},
+        )
+        return
     if not titles:
         yield Hit(
             1,
@@ -60,6 +69,10 @@ def document_title(d: DocContext) -> Iterator[Hit]:
             f"second '#' title in a brief (the first is on line {first.line})",
             extras={"context": d.context(extra.line)},
         )
+
+
+def _level(d: DocContext, number: int) -> int:
+    return next((h.level for h in d.doc.headings if h.line == number), 0)
 
 
 def _entries(d: DocContext) -> tuple[Entry, ...]:
@@ -152,7 +165,7 @@ def near_misses(entry: Entry, template: Template) -> dict[str, Section]:
         text = sec.heading.strip()
         if text in names:
             continue
-        guess = closest(text, names)
+        guess = template.section_named(text) or closest(text, names)
         if guess in missing and guess not in found:
             found[guess] = sec
     return found

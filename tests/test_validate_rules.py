@@ -46,6 +46,7 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "GB403.bad.md": [("GB403.bad.md", 4, 1)],
     "GB404.bad.md": [("GB404.bad.md", 3, 1), ("GB404.bad.md", 4, 1)],
     "GB405.bad.md": [("GB405.bad.md", 3, 1)],
+    "GB406.bad.md": [("GB406.bad.md", 14, 13)],
     "GB501.bad.md": [("GB501.bad.md", 1, 5), ("GB501.bad.md", 3, 4)],
     "GB502.bad.md": [("GB502.bad.md", 4, 1)],
     "GB503.bad.md": [("GB503.bad.md", 3, 5), ("GB503.bad.md", 4, 3)],
@@ -241,3 +242,8 @@ def test_a_section_heading_as_writers_vary_it_is_one_did_you_mean() -> None:
 def test_a_title_one_level_down_is_one_finding_on_its_line() -> None:
     text = "## 每日参会快报\n\n## 【Keynote】K\n\n撰稿人：王五 11112222\n"
     assert _found(text, "GB101", "GB102", "GB109") == [("GB101", 1, 1, False)]
+
+
+def test_links_to_a_repeated_heading_use_githubs_numbered_names() -> None:
+    text = "# 笔记\n\n- [一](#小结)\n- [二](#小结-1)\n- [三](#小结-2)\n\n## 小结\n\n## 小结\n"
+    assert _found(text, "GB401") == [("GB401", 5, 3, False)]  # there is no third 小结

@@ -352,6 +352,14 @@ def _build() -> tuple[Rule, ...]:
             notes.heading_increment,
             family="notes",
         ),
+        rule(
+            "GB406",
+            "duplicate-anchor",
+            "warning",
+            "An '<a name>' anchor's name is used once in its file.",
+            notes.duplicate_anchor,
+            family="notes",
+        ),
         # hygiene
         rule(
             "GB501",

@@ -28,7 +28,13 @@ def slug(text: str) -> str:
 
 def _targets(d: DocContext) -> set[str]:
     names = {a.name for a in d.doc.anchors if a.name}
-    names.update(slug(h.text) for h in d.doc.headings)
+    seen: dict[str, int] = {}
+    for heading in d.doc.headings:
+        name = slug(heading.text)
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        # GitHub names the second heading of a name '-1', the third '-2', …
+        names.add(f"{name}-{count}" if count else name)
     return names
 
 
@@ -65,6 +71,22 @@ def empty_anchor(d: DocContext) -> Iterator[Hit]:
                 anchor.line,
                 anchor.column,
                 "anchor has an empty name",
+                extras={"context": d.context(anchor.line)},
+            )
+
+
+def duplicate_anchor(d: DocContext) -> Iterator[Hit]:
+    first: dict[str, int] = {}
+    for anchor in d.doc.anchors:
+        name = anchor.name.strip()
+        if not name:
+            continue
+        line = first.setdefault(name, anchor.line)
+        if line != anchor.line:
+            yield Hit(
+                anchor.line,
+                anchor.column,
+                f"anchor '{name}' is also on line {line}: links to '#{name}' go there",
                 extras={"context": d.context(anchor.line)},
             )
 

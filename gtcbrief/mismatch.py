@@ -1214,6 +1214,8 @@ class Scorer:
     _concepts: dict[int, int] = field(init=False)
     _bigram_set: set[str] = field(init=False)
     _head_set: set[str] = field(init=False)
+    #: Title words that are glossary terms, by concept (see :meth:`_concept_words`).
+    _concept_words: dict[int, tuple[int, ...]] = field(init=False)
     #: With numpy: every description's ids end to end, in item order (else ``None``).
     _flat_ids: Any = field(init=False, default=None)
 
@@ -1236,6 +1238,7 @@ class Scorer:
         self._bigram_set = set(self._bigrams)
         heads = self._translation_heads() if self.lexicon else {}
         self._head_set = set(heads)
+        self._concept_words = self._words_by_concept()
         described = [d for _, d in prepared]
         n = sum(1 for d in described if d is not None)
         if _use_numpy(n):
@@ -1276,6 +1279,22 @@ class Scorer:
             for head in sorted(short.keys() | long.keys())
         }
 
+    def _words_by_concept(self) -> dict[int, tuple[int, ...]]:
+        """The titles' English words that are glossary terms in some dictionary form
+        (``accelerating`` → ``accelerate`` → 加速, ``model`` → 模型), as their feature ids
+        by concept: a description that has the concept has the word (the glossary's
+        own matching takes only plurals, and CC-CEDICT drops words as common as
+        ``model``, which gloss more than :data:`MAX_TRANSLATIONS` words)."""
+        english = self.glossary.english
+        found: dict[int, set[int]] = {}
+        for word, key in self._latin.items():
+            for form in _variants(word):
+                concept = english.get(form)
+                if concept is not None:
+                    found.setdefault(concept, set()).add(key)
+                    break
+        return {concept: tuple(sorted(keys)) for concept, keys in sorted(found.items())}
+
     def _description_keys(self, d: Described, heads: Mapping[str, Head]) -> array[int]:
         """Ids of the feature keys of a description that some title has, plus the title
         words whose translation it contains (weights and surface forms are not needed)."""
@@ -1284,6 +1303,9 @@ class Scorer:
         latin, concepts, bigrams = self._latin, self._concepts, self._bigrams
         ids = {latin[t] for t in d.latin if t in latin}
         ids.update(concepts[c] for c in d.concepts if c in concepts)
+        words = self._concept_words
+        for c in d.concepts:
+            ids.update(words.get(c, ()))
         # Title bigrams are two Chinese characters and never stop words: those among
         # the text's character pairs (of its re-normalised form, as cjk_bigrams sees it).
         if d.bnorm is None:
@@ -1319,6 +1341,11 @@ class Scorer:
         bigram_ids = np.fromiter(self._bigrams.values(), dtype=np.int64, count=len(self._bigrams))
         find_translations = _translation_finder(np, heads)
         latin, concepts = self._latin, self._concepts
+        words = self._concept_words
+        word_tables = [
+            {c: keys[k] for c, keys in words.items() if len(keys) > k}
+            for k in range(max(map(len, words.values()), default=0))
+        ]
 
         def lookup(table: Mapping[Any, int], parts: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
             sizes = list(map(len, parts))
@@ -1353,6 +1380,8 @@ class Scorer:
             # the titles' Latin terms and concepts each description has
             found.append(lookup(latin, [d.latin for d in block]))
             found.append(lookup(concepts, [d.concepts for d in block]))
+            for table in word_tables:  # the title words each concept stands for
+                found.append(lookup(table, [d.concepts for d in block]))
             keys = np.concatenate([d for d, _ in found]) * width + np.concatenate(
                 [k for _, k in found]
             )

@@ -188,8 +188,13 @@ class Cluster:
 
 
 def record_of(entry: Entry) -> Record:
+    from gtcbrief.text import is_placeholder
+
     desc = entry.description.strip() if entry.description else None
-    return Record(entry.path, entry.line, entry.title, desc or None)
+    # unfinished entries' '待补充' are one text, not copies of each other
+    return Record(
+        entry.path, entry.line, entry.title, None if not desc or is_placeholder(desc) else desc
+    )
 
 
 def _candidates(

@@ -112,7 +112,11 @@ class Summary:
 
 
 def _has_description(entry: Entry) -> bool:
-    return bool(entry.description and entry.description.strip())
+    """Described: with text, not a placeholder (``待补充``) for it."""
+    from gtcbrief.text import is_placeholder
+
+    text = entry.description.strip() if entry.description else ""
+    return bool(text) and not is_placeholder(text)
 
 
 def keys_of(entry: Entry, by: str) -> list[str]:

@@ -465,6 +465,19 @@ def cjk_bigrams(text: str) -> list[str]:
     return out
 
 
+#: What writers leave in a section they will fill in later: ``待补充``, ``TBD``, ``略``.
+_PLACEHOLDER = re.compile(
+    r"[\s（(【\[]*(?:待补充|待补|待定|待更新|待完善|暂无|无|略|空|tbd|todo|tba|n/?a|none|xxx+|"
+    r"\.{3}|…+|-+|—+)[\s）)】\].。!！]*",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """``text`` says nothing yet: a placeholder for a section still to be written."""
+    return len(text) <= 12 and _PLACEHOLDER.fullmatch(text) is not None
+
+
 def is_cjk(char: str) -> bool:
     """Whether one character is Chinese (:data:`CJK_RANGES`): compared, not matched, as
     it is asked of every character beside a ``grep -w`` match."""

@@ -622,3 +622,13 @@ def test_dedupe_run_again_reads_its_compact_forms_back_and_finds_the_same(
     again = CliRunner().invoke(app, ["dedupe", "--format", "json", str(SAMPLES)])
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert made == []
+
+
+def test_unfinished_entries_placeholders_are_not_copies_of_each_other(tmp_path: Path) -> None:
+    for i in (1, 2, 3):
+        (tmp_path / f"{i}.md").write_text(
+            f"# 每日参会快报\n\n## 【Keynote】Talk {i} on topic {i * 7}\n\n### 实事描述\n待补充\n",
+            encoding="utf-8",
+        )
+    result = CliRunner().invoke(app, ["dedupe", str(tmp_path), "--format", "json"])
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])

@@ -168,3 +168,12 @@ def test_a_median_is_a_whole_number_where_it_is_one(lengths: list[int], median: 
 
     found = description_lengths(lengths).median
     assert found == median and type(found) is type(median)
+
+
+def test_a_placeholder_description_counts_as_none(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "# 每日参会快报\n\n## 【Keynote】A\n\n### 实事描述\n待补充\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["stats", str(tmp_path), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["coverage"]["no_description"] == 1 and data["descriptions"]["count"] == 0

@@ -247,3 +247,14 @@ def test_a_title_one_level_down_is_one_finding_on_its_line() -> None:
 def test_links_to_a_repeated_heading_use_githubs_numbered_names() -> None:
     text = "# 笔记\n\n- [一](#小结)\n- [二](#小结-1)\n- [三](#小结-2)\n\n## 小结\n\n## 小结\n"
     assert _found(text, "GB401") == [("GB401", 5, 3, False)]  # there is no third 小结
+
+
+@pytest.mark.parametrize("placeholder", ["待补充", "TBD", "（待定）", "略", "...", "TODO."])
+def test_a_placeholder_description_is_unfinished_not_mismatched(placeholder: str) -> None:
+    text = f"## 【Keynote】Robot Learning\n\n### 实事描述\n{placeholder}\n"
+    found = _found(text, "GB105", "GB206", "GB301")
+    assert [(c, line) for c, line, _, _ in found] == [("GB105", 3)]
+
+
+def test_a_short_real_description_is_not_a_placeholder() -> None:
+    assert _found("## 【Keynote】A\n\n### 实事描述\n无人机\n", "GB105") == []

@@ -193,7 +193,7 @@ def _build() -> tuple[Rule, ...]:
             "GB105",
             "empty-section",
             "error",
-            "A template section has text under its heading.",
+            "A template section has text under its heading (not only 待补充 or TBD).",
             structure.empty_section,
             family="structure",
         ),

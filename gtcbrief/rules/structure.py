@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import closest, code_lines, is_atx_heading, is_list_item, squash
+from gtcbrief.text import is_placeholder
 
 if TYPE_CHECKING:
     from gtcbrief.config import Template
@@ -34,8 +35,7 @@ def document_title(d: DocContext) -> Iterator[Hit]:
         yield Hit(
             doc.title_line,
             1,
-            f"the document title is a level-{_level(d, doc.title_line)} heading: "
-            f"write '# {want}'",
+            f"the document title is a level-{_level(d, doc.title_line)} heading: write '# {want}'",
             extras={"context": d.context(doc.title_line)},
         )
         return
@@ -205,13 +205,16 @@ def empty_section(d: DocContext) -> Iterator[Hit]:
     names = set(_known_names(d.template))
     for entry in _entries(d):
         for sec in _level3(entry):
-            if sec.heading.strip() in names and not sec.text.strip():
-                yield Hit(
-                    sec.line,
-                    1,
-                    f"section '### {sec.heading.strip()}' is empty",
-                    extras={"context": d.context(sec.line)},
-                )
+            if sec.heading.strip() not in names:
+                continue
+            text = sec.text.strip()
+            if not text:
+                message = f"section '### {sec.heading.strip()}' is empty"
+            elif is_placeholder(text):
+                message = f"section '### {sec.heading.strip()}' holds only a placeholder {text!r}"
+            else:
+                continue
+            yield Hit(sec.line, 1, message, extras={"context": d.context(sec.line)})
 
 
 def section_order(d: DocContext) -> Iterator[Hit]:

@@ -523,7 +523,11 @@ def _author_line(prefix: str) -> re.Pattern[str]:
     """The authors line of ``prefix``, compiled once (escaping the prefix and finding
     the pattern in ``re``'s cache took a microsecond on each of a brief's paragraphs):
     group 1 is the colon, group 2 the names."""
-    return re.compile(rf"^\s*{re.escape(prefix)}\s*([：:]?)\s*(.*)$")
+    # (bold markers around the prefix or its colon, ``**撰稿人**：``, are read through)
+    bold = r"(?:\*\*|__)?"
+    return re.compile(
+        rf"^\s*{bold}{re.escape(prefix)}{bold}\s*([：:]?){bold}\s*(.*?)(?:\s*(?:\*\*|__))?\s*$"
+    )
 
 
 def _split_track(topic: str) -> tuple[str, str | None]:

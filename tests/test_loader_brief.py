@@ -531,3 +531,13 @@ def test_a_title_one_level_down_is_the_title_not_an_entry() -> None:
     doc = load_text("## 每日参会快报\n\n## 【Keynote】A\n\n### 主题\nAI - GPU\n")
     assert (doc.title, doc.title_line) == ("每日参会快报", 1)
     assert [e.title for e in doc.entries] == ["A"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["**撰稿人**：张三 12345678", "**撰稿人：**张三 12345678", "**撰稿人：张三 12345678**"],
+)
+def test_a_bold_author_line_is_the_author_line(line: str) -> None:
+    (entry,) = load_text(f"## 【Keynote】K\n\n### 对华为的启示\n启示。\n\n{line}\n").entries
+    assert [(a.name, a.id) for a in entry.authors] == [("张三", "12345678")]
+    assert entry.implications == "启示。"

@@ -258,3 +258,8 @@ def test_a_placeholder_description_is_unfinished_not_mismatched(placeholder: str
 
 def test_a_short_real_description_is_not_a_placeholder() -> None:
     assert _found("## 【Keynote】A\n\n### 实事描述\n无人机\n", "GB105") == []
+
+
+def test_a_bold_author_line_is_reported_with_a_fix() -> None:
+    text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
+    assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

@@ -92,11 +92,22 @@ def speaker_format(d: DocContext) -> Iterator[Hit]:
 def author_line(d: DocContext) -> Iterator[Hit]:
     prefix = re.escape(d.template.author_prefix)
     shape = re.compile(rf"^(\s*{prefix})(\s*)([:：]?)(\s*)(.*)$")
+    bold = re.compile(r"\*\*|__")
     for entry in _brief_entries(d):
         number = entry.authors_line
         if number is None:
             continue
         line = d.context(number)
+        if line.lstrip().startswith(("**", "__")):  # **撰稿人**：…, read as the author line
+            plain = bold.sub("", line)
+            yield Hit(
+                number,
+                len(line) - len(line.lstrip()) + 1,
+                f"author line: write '{d.template.author_prefix}：' without bold",
+                extras={"context": line},
+                fix=(Edit(number, (plain,)),),
+            )
+            continue
         match = shape.match(line)
         if match is None:
             continue

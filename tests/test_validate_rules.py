@@ -263,3 +263,8 @@ def test_a_short_real_description_is_not_a_placeholder() -> None:
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]
+
+
+def test_a_second_section_of_one_name_is_reported_where_it_is() -> None:
+    text = "## 【Keynote】K\n\n### 实事描述\n一。\n\n### 实事描述\n二。\n"
+    assert _found(text, "GB107") == [("GB107", 6, 1, False)]

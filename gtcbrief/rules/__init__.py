@@ -209,7 +209,7 @@ def _build() -> tuple[Rule, ...]:
             "GB107",
             "unknown-section",
             "warning",
-            "A '###' heading inside an entry is one of the template's sections.",
+            "A '###' heading inside an entry is one of the template's sections, once.",
             structure.unknown_section,
             family="structure",
         ),

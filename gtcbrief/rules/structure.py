@@ -244,8 +244,19 @@ def unknown_section(d: DocContext) -> Iterator[Hit]:
     names = _known_names(template)
     for entry in _entries(d):
         claimed = {sec.line for sec in near_misses(entry, template).values()}
+        first: dict[str, int] = {}
         for sec in _level3(entry):
             text = sec.heading.strip()
+            field = template.field_of(text)
+            if field is not None and first.setdefault(field, sec.line) != sec.line:
+                yield Hit(
+                    sec.line,
+                    1,
+                    f"a second '### {text}' in this entry: only the one on line "
+                    f"{first[field]} is read; merge them",
+                    extras={"context": d.context(sec.line)},
+                )
+                continue
             if text in names or sec.line in claimed:
                 continue
             extras: dict[str, object] = {"context": d.context(sec.line)}

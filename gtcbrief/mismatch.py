@@ -1871,20 +1871,32 @@ _WEIGHT_OF = itemgetter(1)
 
 def _merged_runs(bigrams: Sequence[tuple[str, bool]]) -> tuple[list[str], list[str]]:
     """Title bigrams found and not found in the description (in title order, each with
-    whether it is), adjacent ones merged into words: (found, missing)."""
-    out: tuple[list[str], list[str]] = ([], [])
-    runs = ["", ""]  # the runs being merged, found and missing, as in ``out``
+    whether it is), adjacent ones merged into words: (found, missing).
+
+    A missing run gives up a character it shares with a found run beside it: with
+    强化 and 学习 found, 化学 is no missing word (it is just where they meet), and
+    between 学习 and 控制 the missing word is 运动, not 习运动控."""
+    runs: list[list[Any]] = []  # [text, found, joined to the run before]
+    before = ""
     for bigram, hit in bigrams:
-        grows, ends = (0, 1) if hit else (1, 0)
-        if len(runs[ends]) >= 2:
-            out[ends].append(runs[ends])
-        runs[ends] = ""
-        run = runs[grows]
-        runs[grows] = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
-    for side in (0, 1):
-        if len(runs[side]) >= 2:
-            out[side].append(runs[side])
-    return out
+        joined = bool(before) and before[-1] == bigram[0]
+        if runs and joined and runs[-1][1] == hit:
+            runs[-1][0] += bigram[1]
+        else:
+            runs.append([bigram, hit, joined])
+        before = bigram
+    found = [text for text, hit, _ in runs if hit]
+    missing: list[str] = []
+    for k, (text, hit, joined) in enumerate(runs):
+        if hit:
+            continue
+        if joined and k and runs[k - 1][1]:
+            text = text[1:]
+        if k + 1 < len(runs) and runs[k + 1][1] and runs[k + 1][2]:
+            text = text[:-1]
+        if len(text) >= 2:
+            missing.append(text)
+    return found, missing
 
 
 def score_items(items: Sequence[Item], glossary: Glossary | None = None) -> list[Match | None]:

@@ -485,28 +485,38 @@ def test_an_item_whose_features_are_made_keeps_all_that_scoring_reads() -> None:
         assert mismatch.placed_item_of(entry) == replace(full, track=None, speakers=None)
 
 
-def _runs_one_side(bigrams: list[tuple[str, bool]], want: bool) -> list[str]:
-    """The merged runs of one side, as explain_terms once made them (a pass per side)."""
-    out: list[str] = []
-    run = ""
-    for bigram, hit in bigrams:
-        if hit != want:
-            if len(run) >= 2:
-                out.append(run)
-            run = ""
-            continue
-        run = bigram if not run or run[-1] != bigram[0] else run + bigram[1]
-    if len(run) >= 2:
-        out.append(run)
-    return out
+F, M = True, False  # found, missing
+B = F, M
+
+
+@pytest.mark.parametrize(
+    ("bigrams", "found", "missing"),
+    [
+        pytest.param([("模型", F), ("型训", M), ("训练", M), ("练数", M), ("数据", F)],
+                     ["模型", "数据"], ["训练"], id="runs-merge"),
+        pytest.param([("强化", F), ("化学", M), ("学习", F)], ["强化", "学习"], [],
+                     id="where-two-found-words-meet-is-no-missing-word"),
+        pytest.param([("学习", F), ("习运", M), ("运动", M), ("动控", M), ("控制", F)],
+                     ["学习", "控制"], ["运动"], id="a-missing-word-between-found-ones"),
+        pytest.param([("强化", F), ("控制", F)], ["强化", "控制"], [],
+                     id="apart-in-the-title-two-words"),
+        pytest.param([("注意", M), ("意力", M)], [], ["注意力"], id="all-missing"),
+    ],
+)  # fmt: skip
+def test_bigram_runs_read_as_the_title_words_found_and_missing(
+    bigrams: list[tuple[str, bool]], found: list[str], missing: list[str]
+) -> None:
+    assert mismatch._merged_runs(bigrams) == (found, missing)
 
 
 @given(st.lists(st.tuples(st.text(alphabet="模型训练数据", min_size=2, max_size=2), st.booleans())))
-@example([("模型", True), ("型训", True), ("训练", False), ("练数", False), ("数据", True)])
-def test_found_and_missing_bigram_runs_come_from_one_pass(bigrams: list[tuple[str, bool]]) -> None:
+def test_every_run_is_made_of_its_own_sides_bigrams(bigrams: list[tuple[str, bool]]) -> None:
     found, missing = mismatch._merged_runs(bigrams)
-    assert found == _runs_one_side(bigrams, True)
-    assert missing == _runs_one_side(bigrams, False)
+    pairs = {side: {b for b, hit in bigrams if hit is side} for side in B}
+    for words, side in ((found, True), (missing, False)):
+        for word in words:
+            assert len(word) >= 2
+            assert all(word[k : k + 2] in pairs[side] for k in range(len(word) - 1))
 
 
 def test_a_feature_reads_as_its_key_unless_it_is_a_concept() -> None:

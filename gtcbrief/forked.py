@@ -55,6 +55,30 @@ def fork_running(body: Callable[[], None]) -> int:
     return pid
 
 
+def pool_worker() -> None:
+    """Set up a worker of a ``ProcessPoolExecutor`` (its ``initializer``): it ends with
+    its parent, and a Ctrl-C ends it quietly.
+
+    Such a worker holds both ends of its pool's queues, so it never sees them close
+    when the parent is killed (SIGTERM, SIGKILL, out of memory): it would wait, or
+    block writing its answer, for ever, holding the pipeline's stdout open. Linux's
+    ``PR_SET_PDEATHSIG`` kills it when the parent ends. Ctrl-C reaches every process
+    of the group; the parent reports it, so a worker leaves without a traceback."""
+    import signal
+
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the queues' own checks remain
+        return
+    if os.getppid() != parent:  # the parent ended before the call
+        os._exit(1)
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:

@@ -724,6 +724,9 @@ _WORKER = False
 def _become_worker() -> None:
     global _WORKER
     _WORKER = True
+    from gtcbrief.forked import pool_worker
+
+    pool_worker()
 
 
 def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[UnitRow]]:

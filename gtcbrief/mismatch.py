@@ -734,6 +734,8 @@ def _prepared_in_workers(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from gtcbrief.forked import pool_worker
+
     context = multiprocessing.get_context("fork")
     global _worker_glossary
     _worker_glossary = glossary
@@ -741,7 +743,9 @@ def _prepared_in_workers(
         # A worker that dies raises BrokenProcessPool here instead of hanging.
         with contextlib.ExitStack() as stack:
             try:
-                pool = stack.enter_context(ProcessPoolExecutor(cores, mp_context=context))
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(cores, mp_context=context, initializer=pool_worker)
+                )
                 answers = pool.map(_prepare_job, todo, chunksize=max(1, len(todo) // (cores * 8)))
             except OSError:
                 return None

@@ -63,6 +63,28 @@ def _grep(*args: str) -> list[tuple[str, int]]:
     return [(r["path"], r["line"]) for r in map(json.loads, result.stdout.splitlines())]
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux's /proc)."""
+    found = []
+    for task in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = task.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(task.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that is gone."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_an_index_build_killed_midway_leaves_correct_results(tmp_path: Path) -> None:
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     _corpus(corpus, 120)
@@ -77,8 +99,14 @@ def test_an_index_build_killed_midway_leaves_correct_results(tmp_path: Path) -> 
     while time.monotonic() < deadline and not any(cache.rglob("*")):
         time.sleep(0.01)  # wait until the build has started writing
     time.sleep(0.2)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # its workers end with it: none may go on holding a pipeline's stdout open
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_alive, workers)):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]
     expected = _grep(str(corpus), "--no-cache")
     assert len(expected) > 120
     assert _grep(str(corpus), "--cache-dir", str(cache)) == expected

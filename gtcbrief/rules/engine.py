@@ -387,6 +387,8 @@ def _all_findings(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from gtcbrief.forked import pool_worker
+
     context = multiprocessing.get_context("fork")
     global _forked
     _forked = (documents, config, selection, claims)
@@ -395,7 +397,9 @@ def _all_findings(
         # A second process that dies (killed for memory, say) raises BrokenProcessPool.
         with contextlib.ExitStack() as stack:
             try:
-                pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=context))
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(1, mp_context=context, initializer=pool_worker)
+                )
                 side = pool.submit(_side_rules)
             except OSError:  # no process to spare (EAGAIN, ENOMEM), no semaphores: one does all
                 side = None

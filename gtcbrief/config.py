@@ -61,8 +61,8 @@ class Template(NamedTuple):
         for name, fld in self.sections:
             if name == text:
                 return fld
-        name = self.section_named(text)
-        return dict(self.sections)[name] if name else None
+        named = self.section_named(text)
+        return dict(self.sections)[named] if named else None
 
     def section_named(self, heading: str) -> str | None:
         """The template section ``heading`` names as writers write it: with a colon

@@ -204,8 +204,18 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
         raise GtcbriefError("cannot write: Permission denied (read-only file)", path=result.path)
     data = _encode(result.text, raw, encoding)
     folder = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+    tmp: str | None = None
+    import signal
+    import threading
+
+    # SIGTERM (CI cancelling, `timeout`) ends the process at once; raised here, it
+    # lets the temporary file be removed instead of left in the user's folder
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
     try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
+        )
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -217,12 +227,21 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
             except OSError:
                 pass
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise GtcbriefError(f"cannot write: {exc.strerror or exc}", path=result.path) from None
+    finally:
+        if tmp is not None:  # not renamed: failed, interrupted or terminated
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def fix_documents(

@@ -318,3 +318,67 @@ def test_a_file_changed_since_it_was_read_is_not_overwritten(tmp_path: Path) -> 
         write_atomic(result)
     assert path.read_text(encoding="utf-8") == "# 每日参会快报\n\n有人刚刚改过。\n"
     assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]
+
+
+def test_a_folder_that_takes_no_new_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(As a user without write permission on the folder; root is given it anyway.)"""
+    import tempfile
+
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+
+    def refused(*_: object, **__: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    code, _, err = validate(str(path), "--fix", "--ignore", "GB301,GB302")
+    assert code == 2 and f"{path}: cannot write: Permission denied" in err
+    assert path.read_text(encoding="utf-8") == damaged()
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_write_leaves_the_file_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupt: type[BaseException]
+) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    (result,) = fix_documents(
+        [load_text(damaged(), str(path))], DEFAULT, make_selection(DEFAULT, select=FIXABLE)
+    )
+
+    def stop(_fd: int) -> None:
+        raise interrupt()
+
+    monkeypatch.setattr(os, "fsync", stop)
+    with pytest.raises(interrupt):
+        write_atomic(result)
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]
+    assert path.read_text(encoding="utf-8") == damaged()
+
+
+def test_sigterm_while_writing_removes_the_temporary_file(tmp_path: Path) -> None:
+    import signal
+
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    (result,) = fix_documents(
+        [load_text(damaged(), str(path))], DEFAULT, make_selection(DEFAULT, select=FIXABLE)
+    )
+    real_fsync = os.fsync
+
+    def terminated(fd: int) -> None:
+        real_fsync(fd)
+        os.kill(os.getpid(), signal.SIGTERM)  # as `timeout` or a cancelled CI job sends
+
+    before = signal.getsignal(signal.SIGTERM)
+    os.fsync, saved = terminated, os.fsync  # type: ignore[assignment]
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            write_atomic(result)
+    finally:
+        os.fsync = saved
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -447,10 +447,19 @@ class Index:
             db = self.stats.location
             with _file_lock(db + ".lock"):
                 _remove_db(db)
+        said = str(exc)
+        said = said if len(said) <= 80 else said[:79] + "…"
         return GtcbriefError(
-            f"the index is damaged ({exc}); it was removed and the next run rebuilds it",
+            f"the index is damaged ({said}); it was removed and the next run rebuilds it",
             path=self.stats.location,
         )
+
+    def _failed(self, exc: Exception, doing: str) -> GtcbriefError:
+        """An ``OperationalError``: the query's own fault or a lock timeout, unless the
+        stored text no longer decodes (damaged on disk), which is :meth:`_damaged`."""
+        if "decode" in str(exc):
+            return self._damaged(exc)
+        return GtcbriefError(f"{doing} ({exc})")
 
     def close(self) -> None:
         self.conn.close()
@@ -497,7 +506,7 @@ class Index:
         try:
             return self.conn.execute(ranked, (expression,)).fetchall()
         except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
-            raise GtcbriefError(f"cannot run the query ({exc})") from None
+            raise self._failed(exc, "cannot run the query") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
 
@@ -537,7 +546,7 @@ class Index:
                 for rowid, score in batch:
                     yield unit(rows[rowid], -float(score))
         except sqlite3.OperationalError as exc:  # a lock timeout
-            raise GtcbriefError(f"cannot run the query ({exc})") from None
+            raise self._failed(exc, "cannot run the query") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
 
@@ -552,7 +561,7 @@ class Index:
             for row in self.conn.execute(sql):
                 yield self._unit(row)
         except sqlite3.OperationalError as exc:
-            raise GtcbriefError(f"cannot read the index ({exc})") from None
+            raise self._failed(exc, "cannot read the index") from None
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
@@ -568,7 +577,7 @@ class Index:
         try:
             rows = self.conn.execute("SELECT id, key, size FROM files").fetchall()
         except sqlite3.OperationalError as exc:
-            raise GtcbriefError(f"cannot read the index ({exc})") from None
+            raise self._failed(exc, "cannot read the index") from None
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
         return {fid: (_loaded(key), size) for fid, key, size in rows if fid in self.display}

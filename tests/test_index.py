@@ -590,6 +590,34 @@ def test_an_index_damaged_behind_its_header_is_dropped_for_the_next_run(
     assert stats.indexed == 3 and stats.units == first.units
 
 
+def test_stored_text_that_no_longer_decodes_is_damage_not_a_bad_query(
+    docs: Path, tmp_path: Path
+) -> None:
+    """A few bytes overwritten inside a title: SQLite reads the page, Python cannot
+    decode the text. Every run failed with 'cannot run the query' and kept it."""
+    from gtcbrief.errors import GtcbriefError
+
+    cache = tmp_path / "c"
+    first, _ = _open(docs, cache)
+    (db,) = cache.glob("*.sqlite")
+    index = open_index([str(docs)], config=Config(), location=cache)
+    index.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    index.close()
+    data = bytearray(db.read_bytes())
+    word = "机器人".encode()
+    at = data.find(word)
+    while at >= 0:  # in every column that holds it
+        data[at : at + 2] = b"\xff\xfe"
+        at = data.find(word, at + 1)
+    db.write_bytes(bytes(data))
+    index = open_index([str(docs)], config=Config(), location=cache)
+    with pytest.raises(GtcbriefError, match="damaged"):
+        list(search(index, "机器人", Options(spans=False)))
+    assert not db.exists()
+    stats, _ = _open(docs, cache)
+    assert stats.indexed == 3 and stats.units == first.units
+
+
 def test_an_unusable_cache_directory_falls_back_to_memory(docs: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -23,7 +23,8 @@ field's own text, which ``units`` keeps. The ``ascii`` FTS tokenizer then splits
 spaces only (every other byte of a gram is a token character). The index
 finds *candidates*; :mod:`gtcbrief.search` verifies each against the text.
 
-Freshness: a file is re-read when its size or mtime changed, and re-indexed
+Freshness: a file is re-read when its size or ctime changed (the ``mtime_ns``
+column holds the ctime: see :attr:`gtcbrief.walk.File.stamp`), and re-indexed
 only when its BLAKE2 digest changed too. Files that disappeared are dropped.
 Each complete refresh stores a *snapshot* in ``meta``: a digest of the list
 of files (display path, absolute path, size, mtime) with their ids; a run
@@ -907,7 +908,7 @@ def _refresh(
     for f in files:
         seen.add(f.key)
         old = known.get(f.key)
-        if old is not None and old[1] == f.size and old[2] == f.mtime_ns:
+        if old is not None and old[1] == f.size and old[2] == f.stamp:
             slots.append((f, old[0]))
             stats.reused += 1
             continue
@@ -920,7 +921,7 @@ def _refresh(
         digest = _blake2b(data, 16)
         if old is not None and old[3] == digest:
             conn.execute(
-                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (f.size, f.mtime_ns, old[0])
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (f.size, f.stamp, old[0])
             )
             slots.append((f, old[0]))
             stats.reused += 1
@@ -951,14 +952,14 @@ def _refresh(
             _delete_units(conn, old[0], segmented)
             conn.execute(
                 "UPDATE files SET size=?, mtime_ns=?, digest=?, format=?, units=? WHERE id=?",
-                (f.size, f.mtime_ns, digest, fmt, len(rows), old[0]),
+                (f.size, f.stamp, digest, fmt, len(rows), old[0]),
             )
             file_id = old[0]
         else:
             cur = conn.execute(
                 "INSERT INTO files(key, size, mtime_ns, digest, format, units) "
                 "VALUES (?,?,?,?,?,?)",
-                (_stored(f.key), f.size, f.mtime_ns, digest, fmt, len(rows)),
+                (_stored(f.key), f.size, f.stamp, digest, fmt, len(rows)),
             )
             file_id = int(cur.lastrowid or 0)
         _insert_rows(conn, file_id, rows)

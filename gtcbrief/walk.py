@@ -31,7 +31,10 @@ class File(NamedTuple):
     display: str
     key: str
     size: int
-    mtime_ns: int
+    #: When the file last changed: its ctime, which every write, rename, ``touch -r``
+    #: or swap of two files changes and no user can set back (an mtime can be: two
+    #: files written in one clock tick and swapped kept theirs, and grep was stale).
+    stamp: int
 
 
 def spelled(raw: str) -> str:
@@ -98,7 +101,7 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
             continue
         seen.add((st.st_dev, st.st_ino))
         # abspath, not realpath: one string operation instead of a stat per path component
-        out.append(File(raw, os.path.abspath(raw), st.st_size, st.st_mtime_ns))
+        out.append(File(raw, os.path.abspath(raw), st.st_size, st.st_ctime_ns))
     return out
 
 
@@ -149,7 +152,7 @@ def _walk_md(
                     continue
                 if stat.S_ISREG(st.st_mode):
                     key = prefix + entry.name
-                    files.append(File(entry.path, key, st.st_size, st.st_mtime_ns))
+                    files.append(File(entry.path, key, st.st_size, st.st_ctime_ns))
                     ids[key] = (st.st_dev, st.st_ino)
     out.extend(files)
     for path, absolute_path in subdirs:
@@ -167,7 +170,7 @@ def snapshot(files: Sequence[File]) -> str:
             [f.display for f in files],
             [f.key for f in files],
             [f.size for f in files],
-            [f.mtime_ns for f in files],
+            [f.stamp for f in files],
         ),
         2,
     )

@@ -116,7 +116,7 @@ def _reference_files(paths: list[str]) -> list[tuple[str, str, int, int]]:
         except OSError:
             continue
         if stat.S_ISREG(st_.st_mode):
-            out.append((display, os.path.abspath(display), st_.st_size, st_.st_mtime_ns))
+            out.append((display, os.path.abspath(display), st_.st_size, st_.st_ctime_ns))
     return out
 
 
@@ -139,7 +139,7 @@ def test_the_directory_walk_finds_what_iter_paths_finds(
     monkeypatch.chdir(tmp_path)
     errors: list[GtcbriefError] = []
     for paths in (["r"], ["r/", "./r"], ["r/b", "r", "r/a.md"], [str(root)], ["r/../r"]):
-        found = [(f.display, f.key, f.size, f.mtime_ns) for f in _stat_files(paths, errors.append)]
+        found = [(f.display, f.key, f.size, f.stamp) for f in _stat_files(paths, errors.append)]
         assert found == _reference_files(paths)
     assert not errors
 

@@ -666,3 +666,23 @@ def test_the_name_of_an_index_has_not_changed(encoding: str | None) -> None:
     )
     expected = index_module._blake2b(blob.encode("utf-8"), 10)
     assert index_module._fingerprint(keys, config, encoding) == expected
+
+
+def test_two_files_swapped_with_the_same_size_and_mtime_are_read_again(
+    docs: Path, tmp_path: Path
+) -> None:
+    """Written in one clock tick and swapped by rename, or edited and `touch -r`'d back:
+    size and mtime say nothing changed; the ctime does."""
+    cache = tmp_path / "c"
+    x, y = docs / "x.md", docs / "y.md"
+    x.write_text("## 【Keynote】甲\n\n机器人\n", encoding="utf-8")
+    y.write_text("## 【Keynote】乙\n\n机械臂\n", encoding="utf-8")
+    os.utime(y, ns=(x.stat().st_atime_ns, x.stat().st_mtime_ns))
+    _open(docs, cache)
+    swap = docs / "swap"
+    x.rename(swap)
+    y.rename(x)
+    swap.rename(y)
+    index = open_index([str(docs)], config=Config(), location=cache)
+    titles = {(h.unit.path, h.unit.title) for h in search(index, "机器人", Options(spans=False))}
+    assert (str(y), "甲") in titles and (str(x), "甲") not in titles

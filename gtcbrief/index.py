@@ -544,12 +544,30 @@ class Index:
                         [rowid for rowid, _score in batch],
                     )
                 }
-                for rowid, score in batch:
-                    yield unit(rows[rowid], -float(score))
+                found = [unit(rows[rowid], -float(score)) for rowid, score in batch]
+                if len({score for _rowid, score in batch}) < len(batch):
+                    found = self._ties_in_order(found)
+                yield from found
         except sqlite3.OperationalError as exc:  # a lock timeout
             raise self._failed(exc, "cannot run the query") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
+
+    def _ties_in_order(self, units: list[Unit]) -> list[Unit]:
+        """Units of equal score in PATHS and line order, as an index built now would
+        rank them: the query breaks ties by rowid, and a file indexed again since
+        gets new rowids (a copy in two files then came first or second by history)."""
+        order = self.order()
+        out: list[Unit] = []
+        start = 0
+        for end in range(1, len(units) + 1):
+            if end == len(units) or units[end].score != units[start].score:
+                run = units[start:end]
+                if len(run) > 1:
+                    run.sort(key=lambda u: (order.get(u.file_id, len(order)), u.line))
+                out.extend(run)
+                start = end
+        return out
 
     def all_units(
         self, *, with_text: bool = True, fields: Collection[str] | None = None

@@ -686,3 +686,21 @@ def test_two_files_swapped_with_the_same_size_and_mtime_are_read_again(
     index = open_index([str(docs)], config=Config(), location=cache)
     titles = {(h.unit.path, h.unit.title) for h in search(index, "机器人", Options(spans=False))}
     assert (str(y), "甲") in titles and (str(x), "甲") not in titles
+
+
+def test_equal_scores_rank_in_paths_order_whatever_the_index_history(tmp_path: Path) -> None:
+    """Two copies of one brief score alike; the first file given comes first, as an
+    index built now would have it, even after the first was indexed again."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    text = (Path(__file__).resolve().parents[1] / "samples" / "clean-brief.md").read_text("utf-8")
+    (docs / "a.md").write_text(text, encoding="utf-8")
+    (docs / "b.md").write_text(text, encoding="utf-8")
+    cache = tmp_path / "c"
+    _open(docs, cache)
+    (docs / "a.md").write_text(text + "x\n", encoding="utf-8")
+    _open(docs, cache)
+    (docs / "a.md").write_text(text, encoding="utf-8")  # new rowids for a.md's units
+    index = open_index([str(docs)], config=Config(), location=cache)
+    first = next(iter(search(index, "机器人", Options(spans=False))))
+    assert first.unit.path == str(docs / "a.md")

@@ -392,7 +392,14 @@ def _locked(path: str | Path | None) -> Iterator[None]:
         yield
         return
     with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another gtcbrief is writing this index: say so, then wait
+            from gtcbrief.edge import warn
+
+            index = str(path).removesuffix(".lock")
+            warn(f"{index}: waiting for another gtcbrief that is updating this index")
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:

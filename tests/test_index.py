@@ -704,3 +704,31 @@ def test_equal_scores_rank_in_paths_order_whatever_the_index_history(tmp_path: P
     index = open_index([str(docs)], config=Config(), location=cache)
     first = next(iter(search(index, "机器人", Options(spans=False))))
     assert first.unit.path == str(docs / "a.md")
+
+
+def test_waiting_for_another_writer_is_said_not_silent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+    import threading
+
+    from gtcbrief.index import _file_lock
+
+    lock = tmp_path / "i.sqlite.lock"
+    got: list[bool] = []
+
+    def writer() -> None:
+        with _file_lock(lock):
+            got.append(True)
+
+    with open(lock, "a+b") as other:  # another process's build holds it
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        waiting = threading.Thread(target=writer)
+        waiting.start()
+        waiting.join(0.5)
+        assert not got
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+    waiting.join(10)
+    assert got
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'i.sqlite'}: waiting for another gtcbrief" in err

@@ -92,7 +92,9 @@ def cache_root() -> str:
     explicit = os.environ.get("GTCBRIEF_CACHE_DIR")
     if explicit:
         return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):  # the XDG rule: a relative one is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "gtcbrief")
 
 

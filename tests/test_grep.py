@@ -764,3 +764,16 @@ def test_one_plain_term_finds_what_the_general_loop_finds(term: str, options: Op
 def _found_in(hit: Hit) -> tuple[str, int, list[tuple[int, str, list[tuple[int, int]]]], str]:
     lines = [(m.line, m.text, m.spans) for m in hit.lines]
     return hit.unit.path, hit.unit.line, lines, repr(hit.fields)
+
+
+def test_an_empty_cache_dir_is_a_usage_error_not_the_current_folder() -> None:
+    result = runner.invoke(app, ["grep", "机器人", str(SAMPLES), "--cache-dir", ""])
+    assert result.exit_code == 2 and "--cache-dir is empty" in result.stderr
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gtcbrief.text import cache_root
+
+    monkeypatch.delenv("GTCBRIEF_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relx")
+    assert cache_root().startswith("/") and "relx" not in cache_root()

@@ -8,7 +8,6 @@ with the same :class:`~gtcbrief.commands.grep_core.Request`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -116,9 +115,10 @@ def grep(
     ] = 5.0,
     full: Annotated[bool, typer.Option("--full-lines", help="Never shorten long lines.")] = False,
     cache_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--cache-dir",
+            metavar="PATH",
             help="Where the index lives (default: index/ in the cache directory).",
         ),
     ] = None,
@@ -154,7 +154,7 @@ def grep(
             regex,
             regex_timeout,
             full,
-            None if cache_dir is None else str(cache_dir),
+            None if cache_dir is None else _cache_dir(cache_dir),
             no_cache,
             verbose,
             config,
@@ -168,3 +168,14 @@ def grep(
             rg_json,
         )  # fmt: skip
     )
+
+
+def _cache_dir(given: str) -> str:
+    """``--cache-dir``'s folder, as written (an empty one would have meant the current
+    folder, silently)."""
+    from gtcbrief.errors import GtcbriefError
+    from gtcbrief.walk import spelled
+
+    if not given.strip():
+        raise GtcbriefError("--cache-dir is empty: name a folder")
+    return spelled(given)

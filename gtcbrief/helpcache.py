@@ -101,9 +101,12 @@ def cached(args: Sequence[str]) -> tuple[str | None, str | None]:
         return None, None
     try:
         with open(os.path.join(_folder(), key), encoding="utf-8") as fh:
-            return fh.read(), key
+            kept = fh.read()
     except (OSError, UnicodeDecodeError):
         return None, key
+    # whole only with the mark :func:`_keep` ends it with (a file cut short, by a full
+    # disk or by hand, printed an empty or partial help)
+    return (kept[:-1] if kept.endswith(_END) else None), key
 
 
 def write_and_keep(key: str, run: Callable[[], int]) -> int:
@@ -124,14 +127,25 @@ def write_and_keep(key: str, run: Callable[[], int]) -> int:
     return code
 
 
+#: What ends every kept help text: a character no help has.
+_END = "\0"
+
+
 def _keep(key: str, text: str) -> None:
+    import contextlib
+
     folder = _folder()
     try:
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f".{key}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, os.path.join(folder, key))  # whole or not at all
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text + _END)
+            os.replace(tmp, os.path.join(folder, key))  # whole or not at all
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         kept = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns, reverse=True)
         for old in kept[_KEEP:]:
             os.unlink(old.path)

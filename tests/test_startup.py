@@ -180,6 +180,10 @@ def test_help_from_the_cache_is_the_help_as_written(tmp_path: Path) -> None:
     narrow = helped("validate", "-h", COLUMNS="60")
     assert narrow != helped("validate", "-h") and len(list(kept.iterdir())) == 3
     assert narrow == helped("validate", "-h", COLUMNS="60", GTCBRIEF_NO_CACHE="1")
+    for cut in kept.iterdir():  # cut short (a full disk, an editor): not the help
+        cut.write_text(cut.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    assert helped("validate", "-h") == fresh
+    assert helped("validate", "-h") == fresh  # kept whole again
 
 
 def test_an_edited_module_is_a_new_help(monkeypatch: pytest.MonkeyPatch) -> None:

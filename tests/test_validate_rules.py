@@ -268,3 +268,9 @@ def test_a_bold_author_line_is_reported_with_a_fix() -> None:
 def test_a_second_section_of_one_name_is_reported_where_it_is() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n一。\n\n### 实事描述\n二。\n"
     assert _found(text, "GB107") == [("GB107", 6, 1, False)]
+
+
+def test_a_kind_spelled_with_and_suggests_the_one_with_an_ampersand() -> None:
+    doc = load_text("## 【Talks and Panels】A\n", "t.md")
+    (found,) = run([doc], DEFAULT, make_selection(DEFAULT, ["GB103"]))
+    assert found.suggestion == "Talks & Panels"

@@ -37,8 +37,10 @@ def is_atx_heading(line: str) -> bool:
 
 
 def squash(text: str) -> str:
-    """Text for comparing names: NFKC, case-folded, whitespace removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+    """Text for comparing names: NFKC, case-folded, ``and`` as ``&``, whitespace removed
+    (``Talks and Panels`` is ``Talks & Panels``)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"\s+", "", re.sub(r"\band\b", "&", folded))
 
 
 def similarity(a: str, b: str) -> float:

@@ -614,6 +614,13 @@ def _entry_from_blocks(
             continue
         if block.kind == "html" and _is_comment(lines, block):
             continue  # suppressions and editor notes are not field text
+        if block.kind == "paragraph" and authors_line is not None:
+            # a second author line (``撰稿人：李四 87654321`` under the first): more
+            # authors, not text of the section above it (GB203 asks for one line)
+            author = _author_match(template, lines[block.start - 1])
+            if author and block.start == block.end and _SIGNED.search(lines[block.start - 1]):
+                authors += parse_authors(author.group(2))
+                continue
         if block.kind == "paragraph" and authors_line is None:
             author = _author_match(template, lines[block.start - 1])
             if author:

@@ -541,3 +541,12 @@ def test_a_bold_author_line_is_the_author_line(line: str) -> None:
     (entry,) = load_text(f"## 【Keynote】K\n\n### 对华为的启示\n启示。\n\n{line}\n").entries
     assert [(a.name, a.id) for a in entry.authors] == [("张三", "12345678")]
     assert entry.implications == "启示。"
+
+
+def test_a_second_author_line_adds_people_and_leaves_the_text_alone() -> None:
+    (entry,) = load_text(
+        "## 【Keynote】K\n\n### 对华为的启示\n关注。\n\n"
+        "撰稿人：张三 12345678\n\n撰稿人：李四 87654321\n"
+    ).entries
+    assert [a.name for a in entry.authors] == ["张三", "李四"]
+    assert (entry.implications, entry.authors_line) == ("关注。", 6)

@@ -274,3 +274,11 @@ def test_a_kind_spelled_with_and_suggests_the_one_with_an_ampersand() -> None:
     doc = load_text("## 【Talks and Panels】A\n", "t.md")
     (found,) = run([doc], DEFAULT, make_selection(DEFAULT, ["GB103"]))
     assert found.suggestion == "Talks & Panels"
+
+
+def test_a_second_author_line_is_reported_where_it_is() -> None:
+    text = (
+        "## 【Keynote】K\n\n### 实事描述\n内容。\n\n撰稿人：张三 12345678\n\n"
+        "撰稿人：李四 87654321\n"
+    )
+    assert _found(text, "GB203", "GB204") == [("GB203", 8, 1, False)]

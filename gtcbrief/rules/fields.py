@@ -145,6 +145,28 @@ def author_line(d: DocContext) -> Iterator[Hit]:
             extras={"context": line},
             fix=(Edit(number, (fixed,)),),
         )
+    yield from second_author_line(d)
+
+
+def second_author_line(d: DocContext) -> Iterator[Hit]:
+    """An entry's author lines after its first (the loader reads their people too)."""
+    prefix = d.template.author_prefix
+    for entry in _brief_entries(d):
+        first = entry.authors_line
+        if first is None or len(entry.authors) < 2:
+            continue
+        for number in range(first + 1, entry.end_line + 1):
+            line = d.context(number)
+            if line.lstrip().startswith(prefix) and any(
+                a.raw in line for a in entry.authors if a.raw
+            ):
+                yield Hit(
+                    number,
+                    len(line) - len(line.lstrip()) + 1,
+                    f"a second author line: put everyone on the one on line {first}, "
+                    "joined by '、'",
+                    extras={"context": line},
+                )
 
 
 def author_id(d: DocContext) -> Iterator[Hit]:

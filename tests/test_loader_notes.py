@@ -98,3 +98,14 @@ def test_deep_nesting_degrades_to_a_problem_not_a_crash() -> None:
     doc = load_text("> " * 5000 + "text\n\n## 【Keynote】K\n")
     assert doc.line_count == 3
     assert [e.title for e in doc.entries] == ["K"] or doc.problems
+
+
+def test_a_list_nested_past_any_real_notes_is_read_line_by_line() -> None:
+    """2,000 levels took mistletoe 2 GB for a 4 MB file; past 100 it is not parsed."""
+    from gtcbrief.loader import load_text
+
+    lines = ["# GTC摘要", ""] + ["  " * d + "- 内容" for d in range(150)]
+    doc = load_text("\n".join(lines) + "\n", "deep.md")
+    assert [(p.line, "nested over 100 levels" in p.message) for p in doc.problems] == [(103, True)]
+    shallow = load_text("\n".join(lines[:60]) + "\n", "ok.md")
+    assert not shallow.problems

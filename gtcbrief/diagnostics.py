@@ -112,7 +112,9 @@ def write_text(
         out.write(f"{where} {code} {one_line(d.message)}\n")
         context = d.extras.get("context")
         if isinstance(context, str) and context.strip():
-            text = safe(context.rstrip("\r\n"))
+            line = context.rstrip("\r\n")
+            # escapes only lengthen it: its first 161 characters decide what is shown
+            text = safe(line[:161])
             if len(text) > 160:
                 text = text[:159] + "…"
             out.write(f"    | {text}\n")

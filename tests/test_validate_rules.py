@@ -282,3 +282,21 @@ def test_a_second_author_line_is_reported_where_it_is() -> None:
         "撰稿人：李四 87654321\n"
     )
     assert _found(text, "GB203", "GB204") == [("GB203", 8, 1, False)]
+
+
+def test_a_findings_context_is_its_line_cut_to_a_thousand_characters() -> None:
+    """40,000 speakers on one line, each a finding: each carried the whole line (and
+    the text output made each safe before cutting it: minutes, not a second)."""
+    from gtcbrief.diagnostics import write_text
+    from gtcbrief.rules.engine import CONTEXT_LIMIT
+
+    names = "、".join(f"张{i}" for i in range(3000))
+    doc = load_text(f"## 【Keynote】A\n\n### 演讲人或相关公司\n{names}\n", "t.md")
+    found = run([doc], DEFAULT, make_selection(DEFAULT, ["GB202"]))
+    assert len(found) == 3000 and [d.column for d in found[:3]] == [1, 4, 7]
+    assert {len(d.extras["context"]) for d in found} == {CONTEXT_LIMIT}
+    import io
+
+    out = io.StringIO()
+    write_text(found[:1], out)
+    assert out.getvalue().split("\n")[1] == "    | " + names[:159] + "…"

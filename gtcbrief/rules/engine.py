@@ -97,8 +97,16 @@ def mismatch_available() -> bool:
     return importlib.util.find_spec("gtcbrief.mismatch") is not None
 
 
+#: The most of its line a finding's ``context`` carries (JSON included).
+CONTEXT_LIMIT = 1000
+
+
 def _diagnostic(rule: Rule, hit: Hit, path: str, selection: Selection) -> Diagnostic:
     extras = dict(hit.extras)
+    context = extras.get("context")
+    if isinstance(context, str) and len(context) > CONTEXT_LIMIT:
+        # a finding's line, not a whole 300 KB paragraph once per finding on it
+        extras["context"] = context[: CONTEXT_LIMIT - 1] + "…"
     score = extras.pop("score", None)
     suggestion = extras.pop("suggestion", None)
     return Diagnostic(

@@ -429,6 +429,7 @@ class Index:
         self._confirmed: bool | None = None if pending else True
         #: the snapshot this index was opened on (None: in memory, or none stored)
         self.snapshot: str | None = None
+        self._order: dict[int, int] | None = None  # :meth:`order`, once ties need it
 
     def reopened(self) -> Index:
         """This index on a new connection, for a forked process (which must not use this
@@ -552,29 +553,36 @@ class Index:
                     )
                 }
                 found = [unit(rows[rowid], -float(score)) for rowid, score in batch]
-                if len({score for _rowid, score in batch}) < len(batch):
-                    found = self._ties_in_order(found)
+                scores = [score for _rowid, score in batch]
+                if len(set(scores)) < len(scores):
+                    found = self._ties_in_order(found, scores)
                 yield from found
         except sqlite3.OperationalError as exc:  # a lock timeout
             raise self._failed(exc, "cannot run the query") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
 
-    def _ties_in_order(self, units: list[Unit]) -> list[Unit]:
+    def _ties_in_order(self, units: list[Unit], scores: list[float]) -> list[Unit]:
         """Units of equal score in PATHS and line order, as an index built now would
         rank them: the query breaks ties by rowid, and a file indexed again since
-        gets new rowids (a copy in two files then came first or second by history)."""
-        order = self.order()
-        out: list[Unit] = []
-        start = 0
-        for end in range(1, len(units) + 1):
-            if end == len(units) or units[end].score != units[start].score:
-                run = units[start:end]
-                if len(run) > 1:
-                    run.sort(key=lambda u: (order.get(u.file_id, len(order)), u.line))
-                out.extend(run)
-                start = end
-        return out
+        gets new rowids (a copy in two files then came first or second by history).
+        ``scores``: the units' scores, in order."""
+        order = self._order
+        if order is None:
+            order = self._order = self.order()
+        last = len(order)
+        # only the runs of equal scores are touched (most units have none)
+        tied = [i for i, (a, b) in enumerate(zip(scores, scores[1:], strict=False)) if a == b]
+        k = 0
+        while k < len(tied):
+            start = end = tied[k]
+            while k < len(tied) and tied[k] == end:
+                end += 1
+                k += 1
+            units[start : end + 1] = sorted(
+                units[start : end + 1], key=lambda u: (order.get(u.file_id, last), u.line)
+            )
+        return units
 
     def all_units(
         self, *, with_text: bool = True, fields: Collection[str] | None = None

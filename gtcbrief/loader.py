@@ -56,7 +56,10 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _LINK = re.compile(
     r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
-_ANCHOR = re.compile(r"<a\s[^>]*?\b(?:name|id)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+#: (``[^>]{0,500}?``: unbounded, each ``<a`` without a ``>`` scanned the rest of the line)
+_ANCHOR = re.compile(
+    r"<a\s[^>]{0,500}?\b(?:name|id)\s*=\s*(?:\"([^\"]{0,500})\"|'([^']{0,500})')", re.IGNORECASE
+)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _TOC_START = re.compile(r"<!--\s*TOC\s+start", re.IGNORECASE)
 _TOC_END = re.compile(r"<!--\s*TOC\s+end", re.IGNORECASE)
@@ -501,12 +504,42 @@ def parse_authors(text: str) -> tuple[Author, ...]:
     return tuple(authors)
 
 
-#: What makes a line inside a paragraph an author line, beyond its prefix: a colon and
-#: an employee id (a sentence may start with the prefix's word, not with both).
-_SIGNED = re.compile(r"[：:].*\d{4,}")
-#: Names with ids and nothing else (``张三 12345678、李四 87654321``): what may follow the
-#: prefix without a colon, and what an author line's next line may hold.
-_NAMES_WITH_IDS = re.compile(r"(?:[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*(?:[、,，;；]\s*|$))+")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+class _Signed:
+    """What makes a line inside a paragraph an author line, beyond its prefix: a colon
+    and, after it, an employee id (a sentence may start with the prefix's word, not
+    with both). As ``[：:].*\\d{4,}`` searched, in linear time (the pattern tried
+    every colon with every length: 10 s for a 100 KB line of them)."""
+
+    @staticmethod
+    def search(line: str) -> bool:
+        colons = [i for i in (line.find("："), line.find(":")) if i >= 0]
+        return bool(colons) and _FOUR_DIGITS.search(line, min(colons) + 1) is not None
+
+
+_SIGNED = _Signed()
+_SEPARATORS = re.compile(r"[、,，;；]")
+#: One name and its id (``张三 12345678``), the pieces :class:`_NamesWithIds` checks.
+_NAME_WITH_ID = re.compile(r"[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*")
+
+
+class _NamesWithIds:
+    """Names with ids and nothing else (``张三 12345678、李四 87654321``): what may follow
+    the prefix without a colon, and what an author line's next line may hold. One
+    piece at a time between the separators (a single pattern for the whole line let
+    each name's trailing space go to the name or after it: twice the time an author)."""
+
+    @staticmethod
+    def fullmatch(text: str) -> bool:
+        pieces = _SEPARATORS.split(text)
+        if len(pieces) > 1 and not pieces[-1].strip():
+            pieces.pop()  # a separator may end the line
+        return all(_NAME_WITH_ID.fullmatch(piece.lstrip()) for piece in pieces)
+
+
+_NAMES_WITH_IDS = _NamesWithIds()
 
 
 def _author_match(template: Template, line: str) -> re.Match[str] | None:
@@ -936,7 +969,10 @@ def _document_sections(blocks: list[_Block], lines: list[str]) -> list[Section]:
 #: level's lines again for the next: 2,000 levels took 2 GB for a 4 MB file).
 _DEEP_LEVELS = 100
 _DEEP = " " * (2 * _DEEP_LEVELS)
-_LIST_ITEM_START = re.compile(r" *(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+#: The same depth indented by tabs, or as block quotes (``> > > …``, ``>>>…``).
+_DEEP_TABS = "\t" * (_DEEP_LEVELS // 2)
+_DEEP_QUOTES = (">" * _DEEP_LEVELS, "> " * _DEEP_LEVELS)
+_LIST_ITEM_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
 class _TooDeep(Exception):
@@ -945,11 +981,23 @@ class _TooDeep(Exception):
 
 
 def _deep_list(lines: list[str]) -> int:
-    """The first line of a list item indented past :data:`_DEEP`, or 0."""
+    """The first line nested past :data:`_DEEP_LEVELS`: a list item indented that far
+    (spaces or tabs), or that many block quotes; or 0."""
     for number, line in enumerate(lines, 1):
-        if line.startswith(_DEEP) and _LIST_ITEM_START.match(line):
+        rest = line.lstrip(" \t>")
+        lead = line[: len(line) - len(rest)]
+        if len(lead) < _DEEP_LEVELS // 2:
+            continue
+        if lead.count(">") > _DEEP_LEVELS:
+            return number
+        if len(lead.expandtabs(4)) >= 2 * _DEEP_LEVELS and _LIST_ITEM_START.match(rest):
             return number
     return 0
+
+
+def _maybe_deep(text: str) -> bool:
+    """Whether ``text`` has a run that nesting that deep needs (a cheap first look)."""
+    return _DEEP in text or _DEEP_TABS in text or any(q in text for q in _DEEP_QUOTES)
 
 
 def load_text(
@@ -962,7 +1010,7 @@ def load_text(
     lines = split_lines(text)
     problems: list[Problem] = []
     try:
-        if _DEEP in text and (deep := _deep_list(lines)):
+        if _maybe_deep(text) and (deep := _deep_list(lines)):
             raise _TooDeep(deep)
         blocks = _mistletoe_blocks(lines)
     except _TooDeep as deep:
@@ -970,7 +1018,8 @@ def load_text(
             Problem(
                 deep.line,
                 1,
-                f"a list nested over {_DEEP_LEVELS} levels deep; the file is read line by line",
+                f"a list or quote nested over {_DEEP_LEVELS} levels deep; the file is read line "
+                "by line",
             )
         )
         blocks = _fallback_blocks(lines)

@@ -139,7 +139,19 @@ def parse_query(text: str) -> Query:
         raise GtcbriefError("OR needs a term on each side")
     if not clauses:
         raise GtcbriefError("the query has no term to search for (only exclusions?)")
-    return Query(tuple(tuple(c) for c in clauses), tuple(excludes))
+    # a term said twice is one term (800 copies of one word made 800 FTS5 phrases and
+    # 800 scans of every hit: 40 s): OR of the same, AND of the same, NOT of the same
+    def key(term: Term) -> tuple[str, str | None, bool, bool]:
+        return (term.text, term.field, term.negate, term.phrase)
+
+    def once(terms: list[Term]) -> tuple[Term, ...]:
+        first: dict[tuple[str, str | None, bool, bool], Term] = {}
+        for term in terms:
+            first.setdefault(key(term), term)
+        return tuple(first.values())
+
+    unique = {tuple(map(key, c)): c for c in map(once, clauses)}
+    return Query(tuple(unique.values()), once(excludes))
 
 
 # ---------------------------------------------------------------- matching one term
@@ -391,26 +403,35 @@ def _line_spans(
         heads: Iterable[int] = by_line
     else:
         for m in matchers:
+            last = -1  # the previous span's start, whose line starts at ``head``
+            head = 0
             for start, end in m.spans(norm):
                 if end <= start:
                     continue
-                head = norm.rfind("\n", 0, start) + 1
+                if not (0 <= last <= start and norm.find("\n", last, start) < 0):
+                    head = norm.rfind("\n", 0, start) + 1  # (once a line, not once a span)
+                last = start
                 spans = by_line.get(head)
                 if spans is None:
                     by_line[head] = spans = []
                 spans.append((start - head, end - head))
         heads = sorted(by_line)
     out: list[LineMatch] = []
+    # line numbers counted on from the last matching line, not from the top for each
+    # (a unit with 80,000 matching lines took 20 s)
+    counted = number = text_number = 0
     for head in heads:
         tail = norm.find("\n", head)
         if tail < 0:
             tail = len(norm)
-        number = norm.count("\n", 0, head)
+        number += norm.count("\n", counted, head)
+        text_number += text.count("\n", counted, head)
+        counted = head
         if (
             (head and text[head - 1] != "\n")
             or (tail < len(text) and text[tail] != "\n")
             or text.count("\n", head, tail)
-            or text.count("\n", 0, head) != number
+            or text_number != number
         ):
             return None  # lines moved when normalised
         spans = by_line[head]

@@ -777,3 +777,10 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("GTCBRIEF_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", "relx")
     assert cache_root().startswith("/") and "relx" not in cache_root()
+
+
+def test_a_term_said_twice_is_one_term() -> None:
+    """800 copies of one word made 800 FTS5 phrases and 800 scans of every hit."""
+    query = parse_query("数据 数据 OR 数据 模型 -x -x 模型 OR 数据")
+    assert [[t.text for t in c] for c in query.clauses] == [["数据"], ["模型"], ["模型", "数据"]]
+    assert [t.text for t in query.excludes] == ["x"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -550,3 +551,21 @@ def test_a_second_author_line_adds_people_and_leaves_the_text_alone() -> None:
     ).entries
     assert [a.name for a in entry.authors] == ["张三", "李四"]
     assert (entry.implications, entry.authors_line) == ("关注。", 6)
+
+
+_OLD_NAMES_WITH_IDS = re.compile(
+    r"(?:[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*(?:[、,，;；]\s*|$))+"
+)
+_OLD_SIGNED = re.compile(r"[：:].*\d{4,}")
+
+
+@given(st.text(alphabet="张三 12345、,;。:：a", max_size=24))
+@example("张三 10000000、李四 10000001、")
+@example("张三 10000000、、李四 10000001")
+def test_the_author_line_tests_read_as_their_patterns_did(text: str) -> None:
+    """The same answers as the two patterns they replace, which took exponential
+    (names with ids) and quadratic (a colon, then an id) time on some lines."""
+    from gtcbrief.loader import _NAMES_WITH_IDS, _SIGNED
+
+    assert _NAMES_WITH_IDS.fullmatch(text) == bool(_OLD_NAMES_WITH_IDS.fullmatch(text))
+    assert _SIGNED.search(text) == bool(_OLD_SIGNED.search(text))

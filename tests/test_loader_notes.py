@@ -109,3 +109,13 @@ def test_a_list_nested_past_any_real_notes_is_read_line_by_line() -> None:
     assert [(p.line, "nested over 100 levels" in p.message) for p in doc.problems] == [(103, True)]
     shallow = load_text("\n".join(lines[:60]) + "\n", "ok.md")
     assert not shallow.problems
+
+
+def test_tabs_and_block_quotes_nested_past_any_real_notes_are_read_line_by_line() -> None:
+    from gtcbrief.loader import load_text
+
+    tabs = ["# GTC摘要", ""] + ["\t" * d + "- 内容" for d in range(120)]
+    quotes = ["# GTC摘要", ""] + ["> " * d + "内容" for d in range(1, 150)]
+    for lines in (tabs, quotes):
+        doc = load_text("\n".join(lines) + "\n", "deep.md")
+        assert len(doc.problems) == 1 and "nested over 100 levels" in doc.problems[0].message

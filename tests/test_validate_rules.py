@@ -300,3 +300,8 @@ def test_a_findings_context_is_its_line_cut_to_a_thousand_characters() -> None:
     out = io.StringIO()
     write_text(found[:1], out)
     assert out.getvalue().split("\n")[1] == "    | " + names[:159] + "…"
+
+
+def test_authors_without_ids_are_found_in_order_even_with_one_name() -> None:
+    text = "## 【Keynote】K\n\n撰稿人：张三、李四 12345678、张三\n"
+    assert [(c, col) for c, _, col, _ in _found(text, "GB204")] == [("GB204", 5), ("GB204", 20)]

@@ -205,8 +205,10 @@ def write(
         matched = matches = 0
         for number, spans, text in rows:
             submatches = []
+            at = head = 0  # byte offset ``head`` of character ``at``, carried along the line
             for start, end in spans or ():
-                head = len(text[:start].encode("utf-8"))
+                head += len(text[at:start].encode("utf-8"))
+                at = start
                 piece = text[start:end]
                 submatches.append(
                     {"match": {"text": piece}, "start": head, "end": head + len(piece.encode())}

@@ -61,9 +61,13 @@ def speaker_format(d: DocContext) -> Iterator[Hit]:
         joined: set[int] = set()
         for number in range(sec.text_line or sec.line, sec.end_line + 1):
             text = d.context(number)
+            depth, counted = 0, 0  # parentheses open before the match, counted as we go
             for match in _JOINED_BY_COMMA.finditer(text):
-                before = text[: match.start() + 1]
-                if sum(map(before.count, "(（")) > sum(map(before.count, ")）")):
+                before = text[counted : match.start() + 1]
+                counted = match.start() + 1
+                depth += before.count("(") + before.count("（")
+                depth -= before.count(")") + before.count("）")
+                if depth > 0:
                     continue  # inside someone's parentheses
                 joined.add(number)
                 yield Hit(
@@ -185,8 +189,14 @@ def author_id(d: DocContext) -> Iterator[Hit]:
         line = d.context(number)
         if not entry.authors:
             yield Hit(number, 1, "author line names nobody", extras={"context": line})
+        cursor = 0  # authors come in order: each is looked for after the one before
         for author in entry.authors:
-            column = column_of(line, author.raw)
+            if author.id is not None and pattern.fullmatch(author.id):
+                continue
+            column = column_of(line, author.raw, cursor)
+            if column == 1 and cursor:
+                column = column_of(line, author.raw)
+            cursor = column
             if author.id is None:
                 yield Hit(
                     number,
@@ -197,7 +207,7 @@ def author_id(d: DocContext) -> Iterator[Hit]:
             elif not pattern.fullmatch(author.id):
                 yield Hit(
                     number,
-                    column_of(line, author.id),
+                    column_of(line, author.id, column - 1),
                     f"employee id {author.id!r} of {author.name} does not match "
                     f"the pattern {d.template.id_pattern}",
                     extras={"context": line},

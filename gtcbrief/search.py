@@ -139,6 +139,7 @@ def parse_query(text: str) -> Query:
         raise GtcbriefError("OR needs a term on each side")
     if not clauses:
         raise GtcbriefError("the query has no term to search for (only exclusions?)")
+
     # a term said twice is one term (800 copies of one word made 800 FTS5 phrases and
     # 800 scans of every hit: 40 s): OR of the same, AND of the same, NOT of the same
     def key(term: Term) -> tuple[str, str | None, bool, bool]:

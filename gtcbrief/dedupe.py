@@ -188,13 +188,10 @@ class Cluster:
 
 
 def record_of(entry: Entry) -> Record:
-    from gtcbrief.text import is_placeholder
+    from gtcbrief.text import written
 
-    desc = entry.description.strip() if entry.description else None
     # unfinished entries' '待补充' are one text, not copies of each other
-    return Record(
-        entry.path, entry.line, entry.title, None if not desc or is_placeholder(desc) else desc
-    )
+    return Record(entry.path, entry.line, entry.title, written(entry.description))
 
 
 def _candidates(

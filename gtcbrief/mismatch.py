@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from gtcbrief import _re_speedup
 from gtcbrief.model import record
-from gtcbrief.text import CJK_CLASS, cjk_bigrams, is_placeholder, normalize
+from gtcbrief.text import CJK_CLASS, cjk_bigrams, normalize, written
 
 if TYPE_CHECKING:
     from gtcbrief.cache import BlobStore
@@ -545,19 +545,11 @@ class Item:
     line: int = 0
 
 
-def _description(entry: Entry) -> str | None:
-    """The description to score: none where it is empty or a placeholder (``待补充``),
-    which GB105 reports as unfinished instead."""
-    desc = entry.description.strip() if entry.description else None
-    return None if not desc or is_placeholder(desc) else desc
-
-
 def item_of(entry: Entry) -> Item:
     speakers = " ".join(" ".join(p for p in (s.name, s.organisation) if p) for s in entry.speakers)
-    desc = _description(entry)
     return Item(
         title=entry.title,
-        description=desc or None,
+        description=written(entry.description),
         track=entry.topic or entry.track,
         speakers=speakers or None,
         path=entry.path,
@@ -569,8 +561,9 @@ def placed_item_of(entry: Entry) -> Item:
     """:func:`item_of` without the title side's track and speakers: all that scoring
     reads of an entry whose features are made (joining the speakers was three
     quarters of an item's cost, on the main process's path after loading)."""
-    desc = _description(entry)
-    return Item(title=entry.title, description=desc, path=entry.path, line=entry.line)
+    return Item(
+        title=entry.title, description=written(entry.description), path=entry.path, line=entry.line
+    )
 
 
 def title_features(

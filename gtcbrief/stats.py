@@ -113,10 +113,9 @@ class Summary:
 
 def _has_description(entry: Entry) -> bool:
     """Described: with text, not a placeholder (``待补充``) for it."""
-    from gtcbrief.text import is_placeholder
+    from gtcbrief.text import written
 
-    text = entry.description.strip() if entry.description else ""
-    return bool(text) and not is_placeholder(text)
+    return written(entry.description) is not None
 
 
 def keys_of(entry: Entry, by: str) -> list[str]:

@@ -480,6 +480,14 @@ def is_placeholder(text: str) -> bool:
     return len(text) <= 12 and _PLACEHOLDER.fullmatch(text) is not None
 
 
+def written(text: str | None) -> str | None:
+    """``text`` stripped, or ``None`` where nothing is written yet (empty, or only a
+    placeholder such as ``待补充``): what scoring, dedupe, stats and GB206 count as a
+    description."""
+    text = text.strip() if text else ""
+    return None if not text or is_placeholder(text) else text
+
+
 def is_cjk(char: str) -> bool:
     """Whether one character is Chinese (:data:`CJK_RANGES`): compared, not matched, as
     it is asked of every character beside a ``grep -w`` match."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import column_of
-from gtcbrief.text import is_placeholder
+from gtcbrief.text import written
 
 if TYPE_CHECKING:
     from gtcbrief.model import Document, Entry, Section
@@ -248,11 +248,7 @@ def author_id_conflict(documents: Sequence[Document], ctx: CorpusContext) -> Ite
 
 def missing_authors(d: DocContext) -> Iterator[Hit]:
     for entry in _brief_entries(d):
-        if (
-            entry.authors_line is None
-            and entry.description
-            and not is_placeholder(entry.description.strip())
-        ):
+        if entry.authors_line is None and written(entry.description):
             yield Hit(
                 entry.line,
                 1,

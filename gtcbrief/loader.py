@@ -507,46 +507,36 @@ def parse_authors(text: str) -> tuple[Author, ...]:
 _FOUR_DIGITS = re.compile(r"\d{4}")
 
 
-class _Signed:
+def _signed(line: str) -> bool:
     """What makes a line inside a paragraph an author line, beyond its prefix: a colon
     and, after it, an employee id (a sentence may start with the prefix's word, not
-    with both). As ``[：:].*\\d{4,}`` searched, in linear time (the pattern tried
-    every colon with every length: 10 s for a 100 KB line of them)."""
-
-    @staticmethod
-    def search(line: str) -> bool:
-        colons = [i for i in (line.find("："), line.find(":")) if i >= 0]
-        return bool(colons) and _FOUR_DIGITS.search(line, min(colons) + 1) is not None
+    with both). What ``[：:].*\\d{4,}`` finds, in linear time (the pattern tried every
+    colon with every length: 10 s for a 100 KB line of them)."""
+    colons = [i for i in (line.find("："), line.find(":")) if i >= 0]
+    return bool(colons) and _FOUR_DIGITS.search(line, min(colons) + 1) is not None
 
 
-_SIGNED = _Signed()
 _SEPARATORS = re.compile(r"[、,，;；]")
-#: One name and its id (``张三 12345678``), the pieces :class:`_NamesWithIds` checks.
+#: One name and its id (``张三 12345678``), the pieces :func:`_names_with_ids` checks.
 _NAME_WITH_ID = re.compile(r"[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*")
 
 
-class _NamesWithIds:
+def _names_with_ids(text: str) -> bool:
     """Names with ids and nothing else (``张三 12345678、李四 87654321``): what may follow
     the prefix without a colon, and what an author line's next line may hold. One
     piece at a time between the separators (a single pattern for the whole line let
     each name's trailing space go to the name or after it: twice the time an author)."""
-
-    @staticmethod
-    def fullmatch(text: str) -> bool:
-        pieces = _SEPARATORS.split(text)
-        if len(pieces) > 1 and not pieces[-1].strip():
-            pieces.pop()  # a separator may end the line
-        return all(_NAME_WITH_ID.fullmatch(piece.lstrip()) for piece in pieces)
-
-
-_NAMES_WITH_IDS = _NamesWithIds()
+    pieces = _SEPARATORS.split(text)
+    if len(pieces) > 1 and not pieces[-1].strip():
+        pieces.pop()  # a separator may end the line
+    return all(_NAME_WITH_ID.fullmatch(piece.lstrip()) for piece in pieces)
 
 
 def _author_match(template: Template, line: str) -> re.Match[str] | None:
     """``line`` as an author line: the prefix and a colon, or the prefix and names with
     ids. ``撰稿人现场提问了…`` is a sentence that starts with the prefix's word."""
     match = _author_line(template.author_prefix).match(line)
-    if match is None or match.group(1) or _NAMES_WITH_IDS.fullmatch(match.group(2)):
+    if match is None or match.group(1) or _names_with_ids(match.group(2)):
         return match
     return None
 
@@ -651,7 +641,7 @@ def _entry_from_blocks(
             # a second author line (``撰稿人：李四 87654321`` under the first): more
             # authors, not text of the section above it (GB203 asks for one line)
             author = _author_match(template, lines[block.start - 1])
-            if author and block.start == block.end and _SIGNED.search(lines[block.start - 1]):
+            if author and block.start == block.end and _signed(lines[block.start - 1]):
                 authors += parse_authors(author.group(2))
                 continue
         if block.kind == "paragraph" and authors_line is None:
@@ -662,7 +652,7 @@ def _entry_from_blocks(
                 rest, n = [author.group(2)], block.start + 1
                 while n <= block.end and (
                     rest[-1].rstrip().endswith(("、", ",", "，"))
-                    or _NAMES_WITH_IDS.fullmatch(lines[n - 1].strip())
+                    or _names_with_ids(lines[n - 1].strip())
                 ):
                     rest.append(lines[n - 1])
                     n += 1
@@ -677,7 +667,7 @@ def _entry_from_blocks(
                 # split it off
                 for n in range(block.start + 1, block.end + 1):
                     author = _author_match(template, lines[n - 1])
-                    if author and _SIGNED.search(lines[n - 1]):
+                    if author and _signed(lines[n - 1]):
                         rest = [author.group(2), *lines[n : block.end]]
                         authors = parse_authors(" ".join(s.strip() for s in rest))
                         authors_line = n

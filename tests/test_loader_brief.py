@@ -565,7 +565,7 @@ _OLD_SIGNED = re.compile(r"[：:].*\d{4,}")
 def test_the_author_line_tests_read_as_their_patterns_did(text: str) -> None:
     """The same answers as the two patterns they replace, which took exponential
     (names with ids) and quadratic (a colon, then an id) time on some lines."""
-    from gtcbrief.loader import _NAMES_WITH_IDS, _SIGNED
+    from gtcbrief.loader import _names_with_ids, _signed
 
-    assert _NAMES_WITH_IDS.fullmatch(text) == bool(_OLD_NAMES_WITH_IDS.fullmatch(text))
-    assert _SIGNED.search(text) == bool(_OLD_SIGNED.search(text))
+    assert _names_with_ids(text) == bool(_OLD_NAMES_WITH_IDS.fullmatch(text))
+    assert _signed(text) == bool(_OLD_SIGNED.search(text))

@@ -53,7 +53,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.walk import File as _File
-from gtcbrief.walk import Walk
+from gtcbrief.walk import Walk, is_stream
 from gtcbrief.walk import snapshot as _snapshot
 from gtcbrief.walk import stat_files as _stat_files
 
@@ -921,10 +921,11 @@ def _refresh(
     encoding: str | None,
     stats: IndexStats,
     on_error: Callable[[GtcbriefError], None],
-    stdin: Document | None = None,
+    streams: Sequence[tuple[str, Document]] = (),
 ) -> dict[int, str]:
     """Bring the index up to date with ``files`` in one transaction; returns id → display.
 
+    ``streams``: (path given, document) of standard input and pipes, read already.
     ``stats`` counts this refresh's files (indexed, reused, removed) from zero.
     """
     from gtcbrief.text import segmenter
@@ -999,15 +1000,15 @@ def _refresh(
         slots[slot] = (f, file_id)
         stats.indexed += 1
     display = {file_id: f.display for f, file_id in slots if file_id is not None}
-    if stdin is not None:
-        stdin_units = units_of(stdin)
+    for given, doc in streams:  # keyed "\0" and the path given (see gtcbrief.sources)
+        stream_units = units_of(doc)
         cur = conn.execute(
             "INSERT INTO files(key, size, mtime_ns, digest, format, units) VALUES (?,?,?,?,?,?)",
-            ("\0stdin", 0, 0, "", stdin.format, len(stdin_units)),
+            (_stored("\0" + given), 0, 0, "", doc.format, len(stream_units)),
         )
         file_id = int(cur.lastrowid or 0)
-        _insert_units(conn, file_id, stdin_units)
-        display[file_id] = stdin.path
+        _insert_units(conn, file_id, stream_units)
+        display[file_id] = doc.path
         stats.indexed += 1
     for key, (file_id, *_rest) in known.items():
         if key not in seen:
@@ -1019,7 +1020,7 @@ def _refresh(
         "('normaliser', ?)",
         (SCHEMA_VERSION, segmenter(), NORMALISER),
     )
-    if len(display) == len(files) and stdin is None:
+    if len(display) == len(files) and not streams:
         # every file is in: the next run may trust these files if their snapshot matches
         ids = [file_id for _f, file_id in slots if file_id is not None]
         names = [f.display for f, _id in slots]
@@ -1092,16 +1093,20 @@ def open_index(
 
     report = on_error or raise_error
     started = time.perf_counter()
-    stdin_doc: Document | None = None
-    if "-" in paths:
+    streams: list[tuple[str, Document]] = []
+    if any(map(is_stream, paths)):  # read once, as they come: indexed in memory
         from gtcbrief.loader import load_source
         from gtcbrief.sources import read_source
 
         in_memory = True
-        stdin_doc = load_source(
-            read_source("-", encoding=encoding, stdin_name=stdin_name), config=config
-        )
-        paths = [p for p in paths if p != "-"]
+        for given in dict.fromkeys(filter(is_stream, paths)):
+            try:
+                source = read_source(given, encoding=encoding, stdin_name=stdin_name)
+            except GtcbriefError as exc:
+                report(exc)
+                continue
+            streams.append((given, load_source(source, config=config)))
+        paths = [p for p in paths if not is_stream(p)]
     if walk is not None and not walk.joined and not in_memory:
         presumed = _presume_fresh(
             location or default_location(), paths, config, encoding, walk, report, started
@@ -1110,8 +1115,7 @@ def open_index(
             return presumed
     files = walk.join(report) if walk is not None else _stat_files(paths, report)
     stats = IndexStats(location=":memory:", segmenter=segmenter(), files=len(files))
-    if stdin_doc is not None:
-        stats.files += 1
+    stats.files += len(streams)
 
     def build_in_memory(note: str | None = None) -> Index:
         stats.location, stats.note = ":memory:", note
@@ -1120,7 +1124,7 @@ def open_index(
         conn.execute("BEGIN")
         display = _refresh(
             conn, files, config=config, encoding=encoding, stats=stats, on_error=report,
-            stdin=stdin_doc,
+            streams=streams,
         )  # fmt: skip
         conn.execute("COMMIT")
         return _finish(conn, display, stats, started)

@@ -20,10 +20,11 @@ from gtcbrief.model import record
 from gtcbrief.walk import MD_SUFFIXES
 
 __all__ = [
-    "MD_SUFFIXES", "Source", "check_encoding", "decode", "iter_paths", "read_source", "stdin_bytes",
+    "MD_SUFFIXES", "Source", "check_encoding", "decode", "iter_paths", "read_source",
+    "stream_bytes",
 ]  # fmt: skip
 
-_stdin: list[bytes] = []  # standard input as read: it cannot be read twice
+_streams: dict[str, bytes] = {}  # standard input and pipes as read: never read twice
 
 
 @record
@@ -127,21 +128,23 @@ def check_encoding(encoding: str | None) -> None:
             raise GtcbriefError(f"unknown encoding {encoding!r}") from None
 
 
-def stdin_bytes() -> bytes | None:
-    """Standard input's bytes, as :func:`read_source` read them in this process
-    (``None``: not read)."""
-    return _stdin[0] if _stdin else None
+def stream_bytes(path: str) -> bytes | None:
+    """The bytes of standard input (``-``) or a pipe or device (``<(…)``, ``/dev/null``),
+    as :func:`read_source` read them in this process (``None``: not read)."""
+    return _streams.get(path)
 
 
 def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-") -> Source:
     """Read and decode one path (``-`` is standard input)."""
     if path == "-":
         data = sys.stdin.buffer.read()
-        _stdin[:] = [data]
+        _streams["-"] = data
         return Source(stdin_name, decode(data, stdin_name, encoding))
     try:
         with open(path, "rb") as fh:
             data = fh.read()
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                _streams[path] = data
     except FileNotFoundError:
         what = "broken symbolic link" if os.path.islink(path) else "no such file"
         raise GtcbriefError(what, path=path) from None

@@ -52,6 +52,19 @@ def spelled(raw: str) -> str:
     return root + "/".join(p for p in raw.split("/") if p and p != ".") or "."
 
 
+def is_stream(path: str) -> bool:
+    """Whether a path given is read once, as it comes, rather than indexed as a file:
+    ``-`` (standard input), a pipe (``<(…)``, a FIFO) or a character device
+    (``/dev/null``, ``/dev/stdin``)."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
 def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) -> list[File]:
     """The files of PATHS (as :func:`gtcbrief.sources.iter_paths` finds them), with their stat.
 
@@ -59,7 +72,8 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
     files in the same order, but one ``stat`` per file instead of two, and
     absolute paths joined instead of normalised one by one. A file met again
     under another name (``./a.md`` after ``a.md``, a link to it, a folder holding
-    it) is taken once, where it first came.
+    it) is taken once, where it first came. Streams (:func:`is_stream`) are left to
+    the caller, which reads them.
     """
     out: list[File] = []
     seen: set[object] = set()  # display paths, and each file's (device, inode)
@@ -95,7 +109,8 @@ def stat_files(paths: Sequence[str], on_error: Callable[[GtcbriefError], None]) 
             on_error(GtcbriefError(f"cannot read: {exc.strerror or exc}", path=raw))
             continue
         if not stat.S_ISREG(st.st_mode):
-            on_error(GtcbriefError("not a regular file", path=raw))
+            if not (stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)):  # (streams)
+                on_error(GtcbriefError("not a regular file", path=raw))
             continue
         if (st.st_dev, st.st_ino) in seen:
             continue
@@ -198,8 +213,9 @@ def index_in_memory(no_cache: bool, cache_dir: str | None) -> bool:
 def walk_for_index(paths: Sequence[str], *, in_memory: bool, verbose: bool) -> Walk | None:
     """A :class:`Walk` of PATHS for an index on disk to be presumed fresh against, started
     now; ``None`` when there is nothing to presume on: the index lives in memory
-    (``--no-cache``, input from ``-``) or its refresh is to be reported (``--verbose``)."""
-    if in_memory or verbose or "-" in paths:
+    (``--no-cache``, input from ``-`` or a pipe) or its refresh is to be reported
+    (``--verbose``)."""
+    if in_memory or verbose or any(map(is_stream, paths)):
         return None
     return Walk(paths)
 

@@ -784,3 +784,53 @@ def test_a_term_said_twice_is_one_term() -> None:
     query = parse_query("数据 数据 OR 数据 模型 -x -x 模型 OR 数据")
     assert [[t.text for t in c] for c in query.clauses] == [["数据"], ["模型"], ["模型", "数据"]]
     assert [t.text for t in query.excludes] == ["x"]
+
+
+def _fifo_of(tmp_path: Path, text: str) -> str:
+    """A named pipe a thread fills with ``text`` once a reader opens it (as ``<(…)`` is)."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def fill() -> None:
+        with open(fifo, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+    threading.Thread(target=fill, daemon=True).start()
+    return str(fifo)
+
+
+@pytest.mark.parametrize("how", ["text", "jsonl", "rg-json"])
+def test_a_pipe_on_the_command_line_is_read_as_the_other_commands_read_it(
+    tmp_path: Path, how: str
+) -> None:
+    """``grep q <(…)`` refused the pipe ("not a regular file") that parse, validate,
+    stats and dedupe read; it is now read once, like standard input, beside the files."""
+    text = Path(BRIEF).read_text("utf-8")
+    fifo = _fifo_of(tmp_path, text)
+    options = {"text": [], "jsonl": ["--format", "jsonl"], "rg-json": ["--json"]}[how]
+    args = ["--cache-dir", str(tmp_path / "c"), *options]
+    piped = grep("机器人", fifo, *args)
+    assert not (tmp_path / "c").exists()  # a pipe cannot be indexed on disk
+    from_file = grep("机器人", BRIEF, *args)
+    assert piped.exit_code == from_file.exit_code == 0, piped.stderr
+    expected = from_file.stdout.replace(BRIEF, fifo)
+    if how == "rg-json":  # (timings and byte counts aside)
+        assert _events(piped.stdout) == _events(expected)
+    else:
+        assert piped.stdout == expected
+
+
+def _events(stream: str) -> list[object]:
+    events = [json.loads(line) for line in stream.splitlines()]
+    return [e for e in events if e["type"] in ("begin", "match", "context")]
+
+
+def test_dev_null_is_an_empty_input_and_files_beside_it_are_searched(tmp_path: Path) -> None:
+    cache = ("--cache-dir", str(tmp_path / "c"))
+    nothing = grep("机器人", "/dev/null", *cache)
+    assert nothing.exit_code == 1 and nothing.stderr == ""
+    counted = grep("机器人", "/dev/null", BRIEF, "-c", *cache)
+    assert counted.exit_code == 0 and counted.stdout == grep("机器人", BRIEF, "-c", *cache).stdout

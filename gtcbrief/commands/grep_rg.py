@@ -135,10 +135,10 @@ class _Raw:
 
 def _read(key: str) -> bytes | None:
     """The bytes of a file of the index (``None``: it is gone)."""
-    if key.startswith("\0"):  # standard input, as it was read
-        from gtcbrief.sources import stdin_bytes
+    if key.startswith("\0"):  # standard input or a pipe, as it was read
+        from gtcbrief.sources import stream_bytes
 
-        return stdin_bytes()
+        return stream_bytes(key[1:])
     try:
         with open(key, "rb") as fh:
             return fh.read()

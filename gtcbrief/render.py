@@ -25,16 +25,21 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 #: Control characters (C0, DEL, C1), the bidirectional overrides and isolates, and the
 #: invisible format characters (zero-width ones, marks, line and paragraph separators,
-#: BOM, soft hyphen, interlinear annotations, tags), which hide text or move it.
+#: BOM, soft hyphen, interlinear annotations, tags), which hide text or move it; and
+#: lone surrogates: a file name's bytes that are not UTF-8 (``\udcff`` for ``\xff``),
+#: which would make the output invalid UTF-8.
 CONTROL = (
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    r"\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 
 
 def shown(char: str) -> str:
-    """``char`` as an escape: ``\x1b``, ``\u202e``, ``\U000e0041``."""
+    """``char`` as an escape: ``\x1b``, ``\u202e``, ``\U000e0041``; a byte of a file name
+    that is not UTF-8 as that byte, ``\xff``."""
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of an undecodable byte
+        code -= 0xDC00
     return (
         f"\\x{code:02x}"
         if code < 0x100
@@ -235,8 +240,9 @@ def write_table(
 
     def cells(record: Mapping[str, Any]) -> list[str]:
         row = []
-        for key in keys:
-            cell = safe(flatten(record.get(key)))
+        for n, key in enumerate(keys):
+            # the location is one line, whatever the file's name (``\x0a``)
+            cell = (one_line if n == 0 else safe)(flatten(record.get(key)))
             if len(cell) > 200:
                 cell = cell[:199] + "…"
             row.append(cell)

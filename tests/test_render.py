@@ -31,6 +31,8 @@ def _by_regex_alone(text: str) -> str:
             id="invisible-format-characters",
         ),
         pytest.param("tag\U000e0041", "tag\\U000e0041", id="tag-character"),
+        pytest.param("odd\udcff.md", "odd\\xff.md", id="file-name-byte-not-utf-8"),
+        pytest.param("x\ud800y", "x\\ud800y", id="lone-surrogate"),
         pytest.param("", "", id="empty"),
     ],
 )
@@ -43,8 +45,10 @@ def test_the_printable_shortcut_changes_nothing(text: str) -> None:
     assert safe(text) == _by_regex_alone(text)
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=0xE0080, exclude_categories=["Cs"])))
+@given(st.text(alphabet=st.characters(max_codepoint=0xE0080)))
 def test_json_output_is_the_same_data_with_nothing_a_terminal_obeys(text: str) -> None:
+    """…and valid UTF-8: a lone surrogate (a file name's byte that is not UTF-8) is
+    escaped, ``\\udcff``, which Python reads back as the same name."""
     import json
 
     from gtcbrief.render import json_safe
@@ -52,6 +56,41 @@ def test_json_output_is_the_same_data_with_nothing_a_terminal_obeys(text: str) -
     encoded = json_safe(json.dumps({"t": text}, ensure_ascii=False))
     assert json.loads(encoded) == {"t": text}
     assert not re.search(CONTROL, encoded)
+    encoded.encode("utf-8")  # (strict)
+
+
+def test_a_file_name_that_is_not_utf_8_leaves_every_output_valid_utf_8(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    brief = (Path(__file__).parents[1] / "samples" / "clean-brief.md").read_bytes()
+    odd = os.fsencode(tmp_path) + b"/odd\xff.md"
+    with open(odd, "wb") as fh:
+        fh.write(brief)
+    (tmp_path / "b.md").write_bytes(brief)  # (a copy: dedupe and GB110 name both files)
+    folder = str(tmp_path)
+    for args in (
+        ["parse", folder, "--format", "jsonl"],
+        ["parse", folder, "--format", "csv"],
+        ["validate", folder, "--format", "json"],
+        ["validate", folder, "--format", "sarif"],
+        ["validate", folder, "--format", "github"],
+        ["stats", folder, "--by", "file", "--format", "json"],
+        ["dedupe", folder, "--format", "json"],
+        ["grep", "机器人", folder, "--format", "jsonl", "--no-cache"],
+        ["grep", "机器人", folder, "-l", "--format", "json", "--no-cache"],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code in (0, 1), (args, result.stderr)
+        text = result.stdout_bytes.decode("utf-8")  # (strict)
+        assert "odd\\udcff.md" in text or "odd\\xff.md" in text or "odd%FF.md" in text, args
+    parsed = CliRunner().invoke(app, ["parse", folder, "--format", "jsonl"]).stdout
+    paths = {os.fsencode(json.loads(line)["path"]) for line in parsed.splitlines()}
+    assert odd in paths  # the name, as Python spells it, is the file's
 
 
 def test_every_json_output_escapes_c1_and_bidi_characters(tmp_path: Path) -> None:

@@ -61,10 +61,14 @@ def widest_first(records: list[dict[str, Any]], columns: Columns) -> list[dict[s
     columns without a ratio on the whole table, the blocks on the rows so far."""
     con = render.console()
 
-    def width(value: str) -> int:
-        return Measurement.get(con, con.options, Text(render.safe(value))).maximum
+    def width(value: str, first: bool) -> int:
+        shown = (render.one_line if first else render.safe)(value)  # (as write_table shows it)
+        return Measurement.get(con, con.options, Text(shown)).maximum
 
-    top = {c[0]: max((r[c[0]] for r in records), key=width) for c in columns}
+    top = {
+        c[0]: max((r[c[0]] for r in records), key=lambda v, first=n == 0: width(v, first))
+        for n, c in enumerate(columns)
+    }
     return [top, *records]
 
 
@@ -225,3 +229,11 @@ def test_every_column_keeps_room_for_a_chinese_character(rows: int) -> None:
     authors = "".join(line.split("│")[7].strip() for line in text.splitlines() if "│" in line)
     assert authors == "孙立,何静" * rows
     assert {cell_len(line) for line in text.splitlines()} == {80}
+
+
+def test_a_line_feed_in_a_file_name_keeps_the_location_one_line() -> None:
+    """A file named ``new⏎line.md`` split its row's location over two rows' worth."""
+    records = [{"location": "new\nline.md:3", "kind": "Keynote", "title": "标题"}]
+    columns = [("location", "Location"), ("kind", "Kind"), ("title", "Title", 1)]
+    text = drawn(records, columns, head=2, block=3, env={"COLUMNS": "80"})
+    assert "new\\x0aline.md:3" in text and "line.md" not in text.replace("\\x0aline.md", "")

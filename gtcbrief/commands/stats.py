@@ -51,7 +51,7 @@ def _render_table(summary: Summary) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from gtcbrief.render import console, safe
+    from gtcbrief.render import console, one_line, safe
 
     con = console()
     total = summary.entries
@@ -72,7 +72,7 @@ def _render_table(summary: Summary) -> None:
     largest = max((g.entries for g in summary.groups), default=0)
     rows = [
         (
-            safe(g.key),
+            one_line(g.key),  # (a file's name may hold a line feed)
             str(g.entries),
             str(g.no_description) if g.no_description else "",
             str(g.no_authors) if g.no_authors else "",

@@ -81,7 +81,8 @@ def _root(
 PathsArg = Annotated[
     list[str],
     typer.Argument(
-        help="Files, directories (searched for *.md) or - for standard input.",
+        help="Files, directories (searched for *.md, passing over hidden ones) "
+        "or - for standard input.",
         show_default=False,
     ),
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.model import record
-from gtcbrief.walk import MD_SUFFIXES
+from gtcbrief.walk import MD_SUFFIXES, passed_over
 
 __all__ = [
     "MD_SUFFIXES", "Source", "check_encoding", "decode", "iter_paths", "read_source",
@@ -37,6 +37,8 @@ class Source:
 
 def iter_paths(paths: Sequence[str]) -> Iterator[str]:
     """Expand PATHS into files; ``-`` and paths that are not directories pass through.
+    Directories are walked for Markdown (``*.md``, ``*.markdown``, any case), leaving
+    out hidden files and directories and ``node_modules`` (:func:`passed_over`).
 
     A directory that cannot be listed is passed through too, in its place among the
     files, so that :func:`read_source` reports it (a directory without its
@@ -45,8 +47,10 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
     on once, where it first came."""
     seen: set[object] = set()  # paths, and each file's (device, inode)
     for raw in paths:
-        if raw == "-":
-            yield raw
+        if raw == "-":  # read once, however often named (it cannot be read twice)
+            if raw not in seen:
+                seen.add(raw)
+                yield raw
             continue
         # os.path, not Path.is_dir: a path under a directory that may not be searched
         # fails its stat with EACCES, which Path.is_dir raises; read_source reports it
@@ -54,9 +58,9 @@ def iter_paths(paths: Sequence[str]) -> Iterator[str]:
             found: list[tuple[str, object]] = []
             unlisted: list[OSError] = []
             for root, dirs, files in os.walk(Path(raw), onerror=unlisted.append, followlinks=False):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if not passed_over(d))
                 for name in files:
-                    if name.lower().endswith(MD_SUFFIXES):
+                    if name.lower().endswith(MD_SUFFIXES) and not passed_over(name):
                         full = os.path.join(root, name)
                         file_id = _identity(full)
                         if file_id is not None:  # skips broken links, sockets…

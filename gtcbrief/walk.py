@@ -27,6 +27,13 @@ else:
 MD_SUFFIXES = (".md", ".markdown")
 
 
+def passed_over(name: str) -> bool:
+    """Whether a directory walk leaves out this file or directory: hidden ones
+    (``.git``, ``.obsidian`` and its ``.trash`` of deleted notes, ``.hidden.md``) and
+    ``node_modules``, as ripgrep and markdownlint-cli2 do. Named in PATHS, they are read."""
+    return name.startswith(".") or name == "node_modules"
+
+
 class File(NamedTuple):
     display: str
     key: str
@@ -149,6 +156,8 @@ def _walk_md(
             except OSError as exc:
                 unlisted.append((top, exc))
                 return
+            if passed_over(entry.name):
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError:

@@ -136,9 +136,14 @@ def test_the_directory_walk_finds_what_iter_paths_finds(
     (root / "broken.md").symlink_to(root / "missing.md")
     (root / "dirlink").symlink_to(root / "b", target_is_directory=True)
     os.mkfifo(root / "fifo.md")
+    for hidden in (".git/x.md", ".obsidian/.trash/y.md", "node_modules/p/z.md", "b/.h.md"):
+        (root / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (root / hidden).write_text("passed over")
     monkeypatch.chdir(tmp_path)
     errors: list[GtcbriefError] = []
-    for paths in (["r"], ["r/", "./r"], ["r/b", "r", "r/a.md"], [str(root)], ["r/../r"]):
+    for paths in (
+        ["r"], ["r/", "./r"], ["r/b", "r", "r/a.md"], [str(root)], ["r/../r"], ["r/.obsidian"],
+    ):  # fmt: skip
         found = [(f.display, f.key, f.size, f.stamp) for f in _stat_files(paths, errors.append)]
         assert found == _reference_files(paths)
     assert not errors

@@ -55,6 +55,48 @@ def test_directories_are_walked_for_markdown_in_order(tmp_path: Path) -> None:
     assert found == ["a.md", "b/2.md"]
 
 
+@pytest.mark.parametrize("command", ["parse", "validate", "stats", "grep", "dedupe"])
+def test_a_walk_passes_over_hidden_folders_and_node_modules_unless_they_are_named(
+    tmp_path: Path, command: str
+) -> None:
+    """An Obsidian vault's ``.obsidian/.trash`` of deleted notes, ``.git``, a copy under
+    ``node_modules``: read by every command, they were duplicates for dedupe and GB110."""
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    brief = (Path(__file__).parents[1] / "samples" / "clean-brief.md").read_text("utf-8")
+    names = ("a.md", ".obsidian/.trash/a.md", "node_modules/x/a.md", ".git/a.md", ".b.md")
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(brief, "utf-8")
+
+    def files_read(*paths: str) -> set[str]:
+        query = ["机器人"] if command == "grep" else []
+        extra = ["--no-cache", "-l"] if command == "grep" else ["--format", "json"]
+        if command == "parse":
+            extra = ["--format", "jsonl", "--documents"]
+        elif command == "stats":
+            extra += ["--by", "file"]
+        elif command == "validate":
+            extra += ["--select", "GB110"]  # copies of one another
+        result = CliRunner().invoke(app, [command, *query, *paths, *extra])
+        assert result.exit_code in (0, 1), result.stderr
+        return {n for n in names if f"{tmp_path}/{n}" in result.stdout}
+
+    trash = str(tmp_path / ".obsidian" / ".trash")  # (named: read, as rg reads it)
+    if command in ("validate", "dedupe"):  # what they report is the copies
+        assert files_read(str(tmp_path)) == set()
+        assert files_read(str(tmp_path), trash) == {"a.md", ".obsidian/.trash/a.md"}
+    else:
+        assert files_read(str(tmp_path)) == {"a.md"}
+        assert files_read(trash, str(tmp_path / ".b.md")) == {".obsidian/.trash/a.md", ".b.md"}
+
+
+def test_standard_input_named_twice_is_read_once() -> None:
+    assert list(iter_paths(["-", "a.md", "-"])) == ["-", "a.md"]
+
+
 @pytest.mark.skipif(os.name != "posix", reason="symlinks")
 def test_symlink_loops_and_broken_links_do_not_hang(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(BRIEF, encoding="utf-8")

@@ -41,7 +41,8 @@ def grep(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.md) or - for standard input "
+            help="Files, directories (searched for *.md, passing over hidden ones) "
+            "or - for standard input "
             "(default: the current directory).",
             show_default=False,
         ),

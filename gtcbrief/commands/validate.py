@@ -36,7 +36,8 @@ def validate(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.md) or - for standard input.",
+            help="Files, directories (searched for *.md, passing over hidden ones) "
+            "or - for standard input.",
             show_default=False,
         ),
     ] = None,

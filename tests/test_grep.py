@@ -834,3 +834,17 @@ def test_dev_null_is_an_empty_input_and_files_beside_it_are_searched(tmp_path: P
     assert nothing.exit_code == 1 and nothing.stderr == ""
     counted = grep("机器人", "/dev/null", BRIEF, "-c", *cache)
     assert counted.exit_code == 0 and counted.stdout == grep("机器人", BRIEF, "-c", *cache).stdout
+
+
+@pytest.mark.parametrize(
+    "cache", [["--no-cache"], ["--cache-dir", "CACHE"]], ids=["memory", "disk"]
+)
+def test_a_folder_with_no_markdown_is_said_to_have_none(tmp_path: Path, cache: list[str]) -> None:
+    """The other commands say so; grep was silent, as if the briefs held no match."""
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "notes.txt").write_text("机器人", "utf-8")
+    args = [a.replace("CACHE", str(tmp_path / "c")) for a in cache]
+    for _twice in range(2):  # built, then presumed fresh
+        result = grep("机器人", str(tmp_path / "e"), *args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr == f"gtcbrief: no Markdown files found in {tmp_path / 'e'}\n"

@@ -192,6 +192,8 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
     index.close()
     if errors[0]:
         return 2
+    if not index.stats.files:  # as the other commands say it: not a clean "no match"
+        warn("no Markdown files found in " + " ".join(targets))
     return 0 if matched else 1
 
 

@@ -848,3 +848,24 @@ def test_a_folder_with_no_markdown_is_said_to_have_none(tmp_path: Path, cache: l
         result = grep("机器人", str(tmp_path / "e"), *args)
         assert result.exit_code == 1 and result.stdout == ""
         assert result.stderr == f"gtcbrief: no Markdown files found in {tmp_path / 'e'}\n"
+
+
+@pytest.mark.parametrize("listing", ["-l", "-c"])
+def test_null_ends_each_path_with_a_nul_for_xargs_whatever_the_name(
+    tmp_path: Path, listing: str
+) -> None:
+    """A line feed in a file name split ``-l``'s line in two for ``xargs``; with ``-0``
+    each path ends with NUL, as rg's ``--null`` does (``-c``: ``path NUL count``)."""
+    text = Path(BRIEF).read_text("utf-8")
+    odd, plain = tmp_path / "new\nline.md", tmp_path / "plain.md"
+    odd.write_text(text, "utf-8")
+    plain.write_text(text, "utf-8")
+    result = grep("机器人", str(odd), str(plain), listing, "-0", "--no-cache")
+    assert result.exit_code == 0
+    nul = "\0"
+    if listing == "-l":
+        assert result.stdout == f"{odd}{nul}{plain}{nul}"
+    else:
+        assert result.stdout == f"{odd}{nul}5\n{plain}{nul}5\n"
+    refused = grep("机器人", str(plain), "-0", "--no-cache")
+    assert refused.exit_code == 2 and "-0/--null goes with -l or -c" in refused.stderr

@@ -43,6 +43,7 @@ def typer_request(args: list[str], typer_call: TyperCall) -> Request | None:
         pytest.param(["RAG", "-S", "--smart-case"], id="smart-case"),
         pytest.param(["注意", "-w", "--word-regexp"], id="word-regexp"),
         pytest.param(["注意", "--json", "-C1"], id="ripgrep-json"),
+        pytest.param(["注意", "-l", "-0", "--null"], id="null"),
         pytest.param(["rag", "--regex-timeout", ".5", "--sort", "path"], id="float"),
         pytest.param(["rag", "--regex-timeout", "5."], id="float-trailing-dot"),
         pytest.param(["rag", "--cache-dir", "x/y", "--no-cache", "-v", "-e"], id="path"),

@@ -91,6 +91,14 @@ def grep(
     count: Annotated[
         bool, typer.Option("--count", "-c", help="Print the number of matching entries per file.")
     ] = False,
+    null: Annotated[
+        bool,
+        typer.Option(
+            "--null",
+            "-0",
+            help="With -l or -c: end each path with a NUL byte (for xargs -0), as rg does.",
+        ),
+    ] = False,
     limit: Annotated[
         int | None, typer.Option("--limit", "-m", min=1, help="Stop after N entries (the best N).")
     ] = None,
@@ -167,6 +175,7 @@ def grep(
             smart_case,
             words,
             rg_json,
+            null,
         )  # fmt: skip
     )
 

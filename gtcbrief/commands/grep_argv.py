@@ -33,6 +33,7 @@ FLAGS = {
     "-S": "smart_case", "--smart-case": "smart_case",
     "-w": "words", "--word-regexp": "words",
     "--json": "rg_json",
+    "-0": "null", "--null": "null",
     "-e": "regex", "--regex": "regex",
     "--full-lines": "full",
     "--no-cache": "no_cache",

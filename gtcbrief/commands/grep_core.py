@@ -69,6 +69,8 @@ class Request(NamedTuple):
     words: bool = False
     #: ``--json``: ripgrep's JSON Lines event stream (:mod:`gtcbrief.commands.grep_rg`).
     rg_json: bool = False
+    #: ``-0``: end each path of ``-l``/``-c`` with a NUL byte (for ``xargs -0``).
+    null: bool = False
 
     def sensitive(self) -> bool:
         """Whether Latin case must match: ``-s``, or ``-S`` with a capital in the query
@@ -126,6 +128,8 @@ def run(request: Request, walk: Walk | None = None) -> int:
             raise GtcbriefError(f"--json and --format {r.fmt} contradict each other")
         if r.rg_json and (r.files_only or r.count_only):
             raise GtcbriefError("--json cannot be used with -l or -c (as in ripgrep)")
+        if r.null and not ((r.files_only or r.count_only) and r.fmt == "text"):
+            raise GtcbriefError("-0/--null goes with -l or -c (in JSON, paths are exact)")
         if walk is None:
             # look at the files in another process while the rest starts up and searches
             walk = walk_for_index(targets, in_memory=r.no_cache, verbose=r.verbose)
@@ -272,11 +276,16 @@ def _answer(index: Index, r: Request, options: Options) -> int:
                 json_array(out, lambda: write_json_items(records, out))
         else:
             # made visible on a terminal only: off one, a path is for the next
-            # program (xargs, a loop), which must get the file's real name
-            shown = one_line if _isatty(sys.stdout) else str
+            # program (xargs, a loop), which must get the file's real name; with -0
+            # it ends with a NUL, as rg's does, for any name (a line feed in it too)
+            shown = one_line if _isatty(sys.stdout) and not r.null else str
+            end = "\0" if r.null else "\n"
             for path in in_order:
                 n = per_file[path]
-                out.write(f"{shown(path)}:{n}\n" if r.count_only else f"{shown(path)}\n")
+                if r.count_only:
+                    out.write(f"{shown(path)}{end if r.null else ':'}{n}\n")
+                else:
+                    out.write(f"{shown(path)}{end}")
     elif r.rg_json:
         from gtcbrief.commands import grep_rg
 

@@ -49,8 +49,10 @@ def pieces(text: str) -> list[str]:
 
 
 def _newline(text: str) -> str:
+    """The file's line end: the commonest of LF, CR LF and a lone CR (old Mac OS)."""
     crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    lf, cr = text.count("\n") - crlf, text.count("\r") - crlf
+    return "\r\n" if crlf and crlf >= max(lf, cr) else "\r" if cr > lf else "\n"
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> tuple[str, int]:
@@ -164,7 +166,11 @@ def _encode(text: str, raw: bytes, encoding: str | None) -> bytes:
     byte order mark it had (none it had not). ``encoding``: ``--encoding``."""
     import codecs
 
+    from gtcbrief.sources import bom_decides
+
     name = codecs.lookup(encoding).name if encoding else None
+    if encoding and bom_decides(raw, encoding):  # as sources.decode read it
+        name = None
     if name in (None, "utf-16", "utf-32"):  # the byte order is the file's BOM's
         marks = [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
         if name == "utf-32":
@@ -178,7 +184,10 @@ def _encode(text: str, raw: bytes, encoding: str | None) -> bytes:
     if name == "utf-8-sig":  # its encoder always adds a BOM; keep the file's choice
         name = "utf-8"
     data = text.encode(name)
-    mark = "\ufeff".encode(name)
+    try:
+        mark = "\ufeff".encode(name)
+    except UnicodeEncodeError:  # GBK, Big5: no BOM to keep
+        return data
     # a BOM that decoding read as a character and dropped (sources.decode)
     if raw.startswith(mark) and not data.startswith(mark):
         data = mark + data
@@ -202,7 +211,13 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
         raise GtcbriefError("changed on disk while it was checked; not fixed", path=result.path)
     if not os.access(target, os.W_OK):  # the rename needs only the folder: ask the file
         raise GtcbriefError("cannot write: Permission denied (read-only file)", path=result.path)
-    data = _encode(result.text, raw, encoding)
+    try:
+        data = _encode(result.text, raw, encoding)
+    except UnicodeEncodeError as exc:  # a fix wrote a character the file's encoding lacks
+        char = exc.object[exc.start : exc.start + 1]
+        raise GtcbriefError(
+            f"not fixed: {exc.encoding} has no {char!r} for the fixed text", path=result.path
+        ) from None
     folder = os.path.dirname(target) or "."
     tmp: str | None = None
     import signal

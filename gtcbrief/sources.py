@@ -88,8 +88,30 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
+#: Byte order marks, which name their encoding whatever ``--encoding`` says (a folder
+#: of Notepad's UTF-8-with-BOM files and GBK ones is read in one run).
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def bom_decides(data: bytes, encoding: str) -> bool:
+    """Whether ``data``'s BOM overrules ``--encoding`` (not UTF-16 or UTF-32, whose own
+    BOMs those codecs read)."""
+    import codecs
+
+    if not data.startswith(_BOMS):
+        return False
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return not name.startswith(("utf-16", "utf-32"))
+
+
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:
-    """Bytes to text, strictly. BOMs are removed; line ends are left alone."""
+    """Bytes to text, strictly. A BOM names the encoding and is removed; line ends are
+    left alone; a NUL byte anywhere is a binary file."""
+    if encoding and bom_decides(data, encoding):
+        encoding = None
     if encoding:
         try:
             return data.decode(encoding).removeprefix("\ufeff")
@@ -106,18 +128,56 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise GtcbriefError(f"invalid UTF-16 (byte offset {exc.start})", path=path) from None
-    if b"\x00" in data[:8192]:
-        raise GtcbriefError("binary file (contains NUL bytes), not Markdown", path=path)
+    if b"\x00" in data:  # (one C scan: a NUL past the first 8 KB was kept as text)
+        # UTF-16 without a BOM: the NULs of its ASCII (Markdown's #, spaces, line feeds)
+        # all on odd bytes (little-endian) or all on even ones (big-endian)
+        head = data[:4096]
+        odd, even = head[1::2].count(0), head[::2].count(0)
+        many = len(head) // 16  # (not one stray NUL)
+        order = ""
+        if max(odd, even) >= many:
+            order = "le" if odd > 8 * even else "be" if even > 8 * odd else ""
+        hint = f": UTF-16 without a BOM? rerun with --encoding utf-16-{order}" if order else ""
+        raise GtcbriefError(f"binary file (contains NUL bytes), not Markdown{hint}", path=path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        legacy = _legacy_encoding(data)
         hint = ""
-        try:
-            data.decode("gb18030")
-            hint = "; it looks GB18030/GBK-encoded: rerun with --encoding gb18030"
-        except UnicodeDecodeError:
-            pass
+        if legacy is not None:
+            hint = f"; it looks {legacy}: rerun with --encoding {legacy.split('/')[0].lower()}"
         raise GtcbriefError(f"not valid UTF-8 (byte offset {exc.start}){hint}", path=path) from None
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """The Chinese encoding ``data`` reads as: ``"GB18030/GBK"`` (Simplified, mainland
+    Windows), ``"Big5"`` (Traditional), or ``None``. Big5 bytes mostly decode as GBK
+    too, into rare characters; GBK's Simplified text is nearly all GB2312's."""
+    try:
+        as_gbk = data.decode("gb18030")
+    except UnicodeDecodeError:
+        as_gbk = None
+    try:
+        data.decode("big5")
+        big5 = True
+    except UnicodeDecodeError:
+        big5 = False
+    if as_gbk is None:
+        return "Big5" if big5 else None
+    if big5:
+        han = [c for c in as_gbk if "\u4e00" <= c <= "\u9fff"]
+        common = sum(1 for c in han if _in_gb2312(c))
+        if han and common < 0.9 * len(han):
+            return "Big5"
+    return "GB18030/GBK"
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_encoding(encoding: str | None) -> None:

@@ -35,6 +35,45 @@ def test_explicit_encoding_reads_gbk() -> None:
     assert decode(BRIEF.encode("gb18030"), "gbk.md", "gb18030") == BRIEF
 
 
+TRADITIONAL = (
+    "# 每日參會快報\n\n## 【Keynote】開幕：機器人與資料中心的發展\n\n### 實事描述\n講者介紹了。\n"
+)
+
+
+def test_big5_is_told_from_gbk_by_its_characters() -> None:
+    """Big5 bytes mostly decode as GBK too, into rare characters: the hint said
+    gb18030, and with it the file loaded as garbage with no finding."""
+    with pytest.raises(GtcbriefError) as info:
+        decode(TRADITIONAL.encode("big5"), "big5.md")
+    assert str(info.value).endswith("it looks Big5: rerun with --encoding big5")
+    with pytest.raises(GtcbriefError) as info:
+        decode(TRADITIONAL.encode("gb18030"), "gbk.md")  # Traditional text, written as GBK
+    assert str(info.value).endswith("--encoding gb18030")
+
+
+def test_a_bom_decides_over_the_encoding_asked_for() -> None:
+    """A folder of Notepad's UTF-8-with-BOM files and GBK files, read in one run."""
+    assert decode(b"\xef\xbb\xbf" + BRIEF.encode(), "bom.md", "gb18030") == BRIEF
+    assert decode(BRIEF.encode("utf-16"), "u16.md", "gbk") == BRIEF
+    assert decode(BRIEF.encode("gb18030"), "gbk.md", "gb18030") == BRIEF
+
+
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_utf16_without_a_bom_is_refused_with_its_encoding_named(order: str) -> None:
+    with pytest.raises(GtcbriefError) as info:
+        decode(BRIEF.encode(f"utf-16-{order}"), "u16.md")
+    assert str(info.value).endswith(f"rerun with --encoding utf-16-{order}")
+    assert decode(BRIEF.encode(f"utf-16-{order}"), "u16.md", f"utf-16-{order}") == BRIEF
+
+
+def test_a_nul_byte_anywhere_makes_a_binary_file() -> None:
+    """Past the first 8 KB, a NUL used to be kept in a description (and by --fix)."""
+    late = (BRIEF + "正文。" * 5000).encode() + b"\x00" + "尾".encode()
+    with pytest.raises(GtcbriefError, match="binary file") as info:
+        decode(late, "late.md")
+    assert "UTF-16" not in str(info.value)
+
+
 def test_binary_files_are_refused() -> None:
     with pytest.raises(GtcbriefError, match="binary file"):
         decode(b"\x89PNG\r\n\x1a\n\x00\x00", "x.md")

@@ -171,6 +171,10 @@ def test_crlf_bom_and_file_mode_are_kept(tmp_path: Path) -> None:
         pytest.param(b"", "utf-8", "utf-8-sig", id="encoding-utf-8-sig-without-one"),
         pytest.param(b"\xff\xfe", "utf-16-le", "utf-16-le", id="encoding-utf-16-le-with-a-bom"),
         pytest.param(b"", "gb18030", "gb18030", id="gb18030"),
+        pytest.param(b"", "gbk", "gbk", id="gbk"),  # (its encoder has no BOM: it crashed)
+        # a BOM decides over --encoding, as when the file was read
+        pytest.param(b"\xef\xbb\xbf", "utf-8", "gb18030", id="utf-8-bom-beside-gb18030"),
+        pytest.param(b"\xff\xfe", "utf-16-le", "gbk", id="utf-16-bom-beside-gbk"),
     ],
 )
 def test_the_encoding_byte_order_and_bom_are_kept(
@@ -252,6 +256,8 @@ def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
         pytest.param("a \nb\n", "a\nb\n", id="rstrip"),
         pytest.param("a\r\nb \r\n", "a\r\nb\r\n", id="crlf-kept"),
         pytest.param("a\nb", "a\nb\n", id="final-newline"),
+        pytest.param("a\r\nb", "a\r\nb\r\n", id="final-crlf"),
+        pytest.param("a\rb \rc", "a\rb\rc\r", id="old-mac-cr-kept"),
     ],
 )
 def test_apply_edits(text: str, expected: str) -> None:

@@ -142,6 +142,14 @@ def test_every_group_s_name_and_count_are_shown_at_any_width(
     assert all(f" {label} " in out for label in ("0–99", "400–799"))  # the histogram's ranges
 
 
+def test_a_table_of_no_entries_is_drawn_not_a_crash(tmp_path: Path) -> None:
+    """An empty file, or one in GBK read without --encoding, has no entries: the table
+    crashed (exit 3) measuring columns that had no rows."""
+    (tmp_path / "e.md").write_text("", "utf-8")
+    result = stats(str(tmp_path / "e.md"), "--format", "table")
+    assert result.exit_code == 0 and "0 entries in 1 documents" in result.stdout
+
+
 def test_bad_group_key_and_missing_file_exit_2() -> None:
     assert stats(BRIEF, "--by", "colour").exit_code == 2
     assert stats("no/such.md", "--format", "json").exit_code == 2

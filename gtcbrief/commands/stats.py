@@ -86,7 +86,7 @@ def _render_table(summary: Summary) -> None:
     # wrap), three cells of padding and border each; the key column and the bar share
     # the rest: a fixed bar had squeezed the names to a few cells, or none
     counts = sum(
-        max(*(len(row[i]) for row in rows), *map(len, heads[i].split())) + 3 for i in range(1, 5)
+        max([*(len(row[i]) for row in rows), *map(len, heads[i].split())]) + 3 for i in range(1, 5)
     )
     key_room = con.width - 1 - counts - 3
     key = min(key_width, key_room)

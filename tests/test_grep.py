@@ -81,6 +81,7 @@ def test_latin_queries_match_whole_words_only(data: st.DataObject) -> None:
     assert _found(word) == expected
 
 
+@pytest.mark.usefixtures("shared")  # (the corpus holds the entry about storage)
 def test_rag_does_not_match_storage() -> None:
     _index, units = _corpus()
     storage_only = [

@@ -590,6 +590,7 @@ def _arxiv_items() -> list[Item]:
         pytest.param(None, 0, 5000, id="sorted-pairs-in-small-blocks"),
     ],
 )
+@pytest.mark.usefixtures("shared")  # (the corpus _arxiv_items reads)
 def test_numpy_paths_give_the_pure_loops_results(
     monkeypatch: pytest.MonkeyPatch,
     dense_cells: int | None,
@@ -907,6 +908,7 @@ def test_missing_terms_list_the_speakers_names_last() -> None:
     assert mismatch._decode_prepared(blob, 1) == [(features, None)]
 
 
+@pytest.mark.usefixtures("shared")
 def test_explained_terms_are_the_same_worked_out_alone_or_from_the_scores() -> None:
     items = _arxiv_items()[:60]
     scorer = Scorer(items, mismatch.load_glossary(), mismatch.lexicon())

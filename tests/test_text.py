@@ -174,12 +174,9 @@ def _segment_all(backend: str, mode: str, runs: list[str]) -> list[tuple[str, ..
 
 
 @pytest.mark.parametrize("mode", ["cut", "cut_for_search"])
-def test_rjieba_segments_exactly_like_jieba(mode: str) -> None:
+def test_rjieba_segments_exactly_like_jieba(mode: str, shared: Path) -> None:
     pytest.importorskip("rjieba")
-    corpus = ROOT.parent / "shared" / "corpus"
-    texts = [SAMPLE_TEXT]
-    if corpus.is_dir():
-        texts += [p.read_text("utf-8") for p in sorted(corpus.rglob("*.md"))]
+    texts = [SAMPLE_TEXT] + [p.read_text("utf-8") for p in sorted(shared.rglob("corpus/**/*.md"))]
     runs = sorted({r for t in texts for r in CJK_RUN.findall(normalize(t))})
     assert len(runs) > 1000
     assert _segment_all("rjieba", mode, runs) == _segment_all("jieba", mode, runs)

@@ -188,6 +188,13 @@ def segmenter() -> str:
             raise GtcbriefError(f"GTCBRIEF_SEGMENTER must be auto, jieba or rjieba, not {wanted!r}")
         if wanted == "auto":
             wanted = "rjieba" if _installed("rjieba") else "jieba"
+        elif not _installed(wanted):  # asked for by name: say so, not a traceback
+            from gtcbrief.errors import GtcbriefError
+
+            raise GtcbriefError(
+                f"GTCBRIEF_SEGMENTER={wanted}, but {wanted} is not installed "
+                f"(pip install {wanted}, or GTCBRIEF_SEGMENTER=auto)"
+            )
         _backend = wanted
     return _backend
 

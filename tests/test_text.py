@@ -161,6 +161,17 @@ def test_unknown_segmenter_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> 
         text.segmenter()
 
 
+def test_a_segmenter_asked_for_but_not_installed_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It was ``internal error: ModuleNotFoundError`` (exit 3) once grep needed it."""
+    monkeypatch.setattr(text, "_backend", None)
+    monkeypatch.setattr(text, "_installed", lambda name: name != "rjieba")
+    monkeypatch.setenv("GTCBRIEF_SEGMENTER", "rjieba")
+    with pytest.raises(GtcbriefError, match="rjieba is not installed"):
+        text.segmenter()
+
+
 @lru_cache(maxsize=2)
 def _loaded(backend: str) -> Any:
     return text._load_rjieba() if backend == "rjieba" else text._load_jieba()

@@ -818,6 +818,21 @@ def row_grep(ctx: Context) -> list[Row]:
                 _mine_and_peer(row, mine, _rg(ctx, query, path, "--json"), reps=max(ctx.reps, 5))
                 _check(row, None)
             rows.append(row)
+        # in file order, beside rg in file order (which walks on one thread then; recorded)
+        for query in GREP_QUERIES:
+            row = Row(
+                f"grep-{k}-{query}-path", f"warm grep `{query}`, {k} entries, `--sort path`",
+                "recorded", peer_name="rg",
+            )  # fmt: skip
+            if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
+                mine = Spec(
+                    _gtc(ctx, "grep", query, path, "--sort", "path", *_index_args()), ctx.env,
+                    (0, 1),
+                )  # fmt: skip
+                rg = _rg(ctx, query, path, "--sort", "path")
+                _mine_and_peer(row, mine, rg, reps=max(ctx.reps, 5))
+                _check(row, None)
+            rows.append(row)
     return rows
 
 

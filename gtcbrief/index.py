@@ -429,7 +429,7 @@ class Index:
         self._confirmed: bool | None = None if pending else True
         #: the snapshot this index was opened on (None: in memory, or none stored)
         self.snapshot: str | None = None
-        self._order: dict[int, int] | None = None  # :meth:`order`, once ties need it
+        self._order: dict[int, int] | None = None  # :meth:`order`, once needed
 
     def reopened(self) -> Index:
         """This index on a new connection, for a forked process (which must not use this
@@ -494,16 +494,12 @@ class Index:
             + ["u.text" if with_text else "''", "u.norm", "u.heading"]
         )
 
-    def match(
-        self, expression: str, *, with_text: bool = True, fields: Collection[str] | None = None
-    ) -> Iterator[Unit]:
-        """Units whose grams match an FTS5 expression, best BM25 first (see :meth:`fetch`)."""
-        return self.fetch(self.rank(expression), with_text=with_text, fields=fields)
+    def rank(self, expression: str, *, by_path: bool = False) -> list[tuple[int, float]]:
+        """(unit id, BM25 score) of the units whose grams match, best first, or with
+        ``by_path`` in PATHS and line order (``--sort path``).
 
-    def rank(self, expression: str) -> list[tuple[int, float]]:
-        """(unit id, BM25 score) of the units whose grams match, best first.
-
-        Ranking reads only the postings, not the units.
+        Ranking reads only the postings, not the units; in PATHS order it reads each
+        unit's file and line too, but not its text.
         """
         import _sqlite3 as sqlite3
 
@@ -512,12 +508,23 @@ class Index:
             f"SELECT rowid, bm25(fts, {weights}) AS score FROM fts "
             "WHERE fts MATCH ? ORDER BY score, rowid"
         )
+        if by_path:
+            ranked = (
+                f"SELECT f.rowid, bm25(fts, {weights}), u.file_id, u.line FROM fts f "
+                "JOIN units u ON u.id = f.rowid WHERE fts MATCH ?"
+            )
         try:
-            return self.conn.execute(ranked, (expression,)).fetchall()
+            rows = self.conn.execute(ranked, (expression,)).fetchall()
+            if not by_path:
+                return rows
         except sqlite3.OperationalError as exc:  # a bad expression, a lock timeout
             raise self._failed(exc, "cannot run the query") from None
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
             raise self._damaged(exc) from None
+        order = self.order()
+        last = len(order)
+        rows.sort(key=lambda row: (order.get(row[2], last), row[3]))
+        return [(row[0], row[1]) for row in rows]
 
     def fetch(
         self,
@@ -567,9 +574,7 @@ class Index:
         rank them: the query breaks ties by rowid, and a file indexed again since
         gets new rowids (a copy in two files then came first or second by history).
         ``scores``: the units' scores, in order."""
-        order = self._order
-        if order is None:
-            order = self._order = self.order()
+        order = self.order()
         last = len(order)
         # only the runs of equal scores are touched (most units have none)
         tied = [i for i, (a, b) in enumerate(zip(scores, scores[1:], strict=False)) if a == b]
@@ -600,8 +605,10 @@ class Index:
             raise self._damaged(exc) from None
 
     def order(self) -> dict[int, int]:
-        """file id → position of the file in PATHS order (for ``--sort path``)."""
-        return {fid: n for n, fid in enumerate(self.display)}
+        """file id → position of the file in PATHS order (for ``--sort path`` and ties)."""
+        if self._order is None:
+            self._order = {fid: n for n, fid in enumerate(self.display)}
+        return self._order
 
     def files(self) -> dict[int, tuple[str, int]]:
         """file id → (key, size in bytes) of each file of PATHS. The key is the file's

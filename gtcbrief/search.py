@@ -570,17 +570,18 @@ def _positives(clauses: Sequence[Sequence[Matcher]]) -> list[Matcher]:
 
 
 def ranking(index: Index, query: str, options: Options) -> list[tuple[int, float]] | None:
-    """The candidates :func:`search` would go through, best first, as (unit id, score);
-    ``None`` when it would not rank them (``--regex``, ``--sort path``, a term no
-    gram can find). Verification still decides which of them match."""
-    if options.regex or options.sort != "rank":
+    """The candidates :func:`search` would go through, best first (in PATHS order with
+    ``--sort path``), as (unit id, score); ``None`` when it would not rank them
+    (``--regex``, a term no gram can find). Verification still decides which of them
+    match."""
+    if options.regex:
         return None
     parsed = parse_query(query)
     fold, words = not options.case_sensitive, options.words
     expression = fts_expression(
         [[compile_term(t, fold=fold, words=words) for t in clause] for clause in parsed.clauses]
     )
-    return None if expression is None else index.rank(expression)
+    return None if expression is None else index.rank(expression, by_path=options.sort == "path")
 
 
 def search(
@@ -591,7 +592,8 @@ def search(
 ) -> Iterator[Hit]:
     """The entries matching ``query``, best first (or in file order with ``sort='path'``).
 
-    ``ranked``: go through these candidates (a part of :func:`ranking`) instead.
+    ``ranked``: go through these candidates (a part of :func:`ranking`), in that
+    order, instead.
     """
     if options.regex:
         yield from _regex_scan(index, query, options)
@@ -617,12 +619,13 @@ def search(
     if ranked is not None:
         units = index.fetch(ranked, with_text=with_text, fields=wanted)
     elif expression:
-        units = index.match(expression, with_text=with_text, fields=wanted)
+        ranked = index.rank(expression, by_path=options.sort == "path")
+        units = index.fetch(ranked, with_text=with_text, fields=wanted)
     else:
         units = index.all_units(with_text=with_text, fields=wanted)
-    if options.sort == "path":
-        order = index.order()
-        units = sorted(units, key=lambda u: (order.get(u.file_id, 0), u.line))
+        if options.sort == "path":
+            order = index.order()
+            units = sorted(units, key=lambda u: (order.get(u.file_id, 0), u.line))
     texts: dict[str | None, str] = {}
     emitted = 0
     positives = _positives(clauses)

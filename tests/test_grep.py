@@ -787,6 +787,34 @@ def test_a_term_said_twice_is_one_term() -> None:
     assert [t.text for t in query.excludes] == ["x"]
 
 
+def test_path_order_is_every_hit_in_paths_and_line_order_limited_or_not(tmp_path: Path) -> None:
+    """``--sort path`` ranks in SQL then orders by PATHS and line (it used to fetch every
+    hit's text to sort them); ``--limit`` then takes the first ones in that order."""
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    entry = "## 【Talks & Panels】{0}\n\n### 实事描述\n{1}\n\n---\n\n"
+    b.write_text(
+        "# 每日参会快报\n\n"
+        + entry.format("乙一", "机器人")
+        + entry.format("乙二", "机器人机器人"),
+        "utf-8",
+    )
+    a.write_text(
+        "# 每日参会快报\n\n" + entry.format("甲一", "无关") + entry.format("机器人甲", "机器人"),
+        "utf-8",
+    )
+    args = ("机器人", str(b), str(a), "--format", "jsonl", "--cache-dir", str(tmp_path / "c"))
+    assert grep(*args).exit_code == 0
+    # b indexed again: its entries' rows now come after a's
+    b.write_text(b.read_text("utf-8") + "\n", "utf-8")
+    by_rank = [json.loads(x) for x in grep(*args).stdout.splitlines()]
+    by_path = [json.loads(x) for x in grep(*args, "--sort", "path").stdout.splitlines()]
+    assert [(r["path"], r["line"]) for r in by_path] == [(str(b), 3), (str(b), 10), (str(a), 10)]
+    assert sorted(by_rank, key=lambda r: (r["path"] != str(b), r["line"])) == by_path
+    assert by_rank[0]["title"] == "机器人甲"  # (the ranking is not path order)
+    limited = grep(*args, "--sort", "path", "--limit", "2").stdout.splitlines()
+    assert [json.loads(x) for x in limited] == by_path[:2]
+
+
 def _fifo_of(tmp_path: Path, text: str) -> str:
     """A named pipe a thread fills with ``text`` once a reader opens it (as ``<(…)`` is)."""
     import os

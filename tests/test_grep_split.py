@@ -57,6 +57,7 @@ def _grep(args: list[str], split_from: int, capsys: pytest.CaptureFixture[str]) 
         pytest.param(["-C", "1", "--full-lines"], id="context"),
         pytest.param(["--format", "jsonl"], id="jsonl"),
         pytest.param(["--format", "json"], id="json"),
+        pytest.param(["--sort", "path"], id="path-order"),
         pytest.param(["FORCE_COLOR"], id="colour"),
         pytest.param(["FORCE_COLOR", "-C", "1"], id="colour-context"),
     ],

@@ -469,7 +469,7 @@ def _split_after_close(piece: str) -> list[str]:
 
 
 def parse_speakers(text: str) -> tuple[Speaker, ...]:
-    pieces = _split_top(text, "、;；\n")
+    pieces = _split_top(text, "、﹑､;；\n")
     if "\n" in text:  # one speaker a line, perhaps as a list: ``- Name（Role, Org）``
         pieces = [_LIST_MARKER.sub("", piece, count=1) for piece in pieces]
     if any(_AFTER_CLOSE.search(piece) for piece in pieces):
@@ -477,7 +477,13 @@ def parse_speakers(text: str) -> tuple[Speaker, ...]:
     return tuple(parse_speaker(piece) for piece in pieces if piece)
 
 
-_AUTHOR_PAIR = re.compile(r"([^\d、,，;；]+?)\s*(\d+)")
+#: What separates authors: ``、``, and what is typed for it (commas, semicolons, and the
+#: small and half-width forms other input methods give: ``﹑`` ``､`` ``﹐``).
+AUTHOR_SEPARATORS = "、,，;；﹑､﹐"
+#: The colon after the author prefix: ``：``, ``:`` and the small and vertical forms.
+COLONS = "：:﹕︰∶"
+
+_AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]+?)\s*(\d+)")
 #: ``张三 12345678``, ``张三（12345678）``, ``张三``.
 _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
 #: ``12345678 张三``: the id first.
@@ -485,9 +491,10 @@ _ID_AND_NAME = re.compile(r"(\d{4,})\s*([^\d]+)")
 
 
 def parse_authors(text: str) -> tuple[Author, ...]:
-    """``赵伟 59843547、张峰 56221517`` (also tolerating ``,`` and ``，``)."""
+    """``赵伟 59843547、张峰 56221517`` (also tolerating ``,``, ``，`` and the others of
+    :data:`AUTHOR_SEPARATORS`)."""
     authors: list[Author] = []
-    for piece in _split_top(text, "、,，;；"):
+    for piece in _split_top(text, AUTHOR_SEPARATORS):
         pairs = _AUTHOR_PAIR.findall(piece)
         if len(pairs) > 1 and not _AUTHOR_PAIR.sub("", piece).strip():
             for name, number in pairs:
@@ -512,13 +519,13 @@ def _signed(line: str) -> bool:
     and, after it, an employee id (a sentence may start with the prefix's word, not
     with both). What ``[：:].*\\d{4,}`` finds, in linear time (the pattern tried every
     colon with every length: 10 s for a 100 KB line of them)."""
-    colons = [i for i in (line.find("："), line.find(":")) if i >= 0]
+    colons = [i for i in map(line.find, COLONS) if i >= 0]
     return bool(colons) and _FOUR_DIGITS.search(line, min(colons) + 1) is not None
 
 
-_SEPARATORS = re.compile(r"[、,，;；]")
+_SEPARATORS = re.compile(f"[{AUTHOR_SEPARATORS}]")
 #: One name and its id (``张三 12345678``), the pieces :func:`_names_with_ids` checks.
-_NAME_WITH_ID = re.compile(r"[^\d、,，;；。！？!?]{1,20}?\s*\d{4,}\s*")
+_NAME_WITH_ID = re.compile(rf"[^\d{AUTHOR_SEPARATORS}。！？!?]{{1,20}}?\s*\d{{4,}}\s*")
 
 
 def _names_with_ids(text: str) -> bool:
@@ -549,7 +556,7 @@ def _author_line(prefix: str) -> re.Pattern[str]:
     # (bold markers around the prefix or its colon, ``**撰稿人**：``, are read through)
     bold = r"(?:\*\*|__)?"
     return re.compile(
-        rf"^\s*{bold}{re.escape(prefix)}{bold}\s*([：:]?){bold}\s*(.*?)(?:\s*(?:\*\*|__))?\s*$"
+        rf"^\s*{bold}{re.escape(prefix)}{bold}\s*([{COLONS}]?){bold}\s*(.*?)(?:\s*(?:\*\*|__))?\s*$"
     )
 
 

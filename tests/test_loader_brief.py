@@ -187,6 +187,12 @@ def test_a_speakers_fields_come_from_its_text(text: str) -> None:
             id="id-in-parentheses",
         ),
         pytest.param("12345678 张三", [("张三", "12345678")], id="id-first"),
+        pytest.param(
+            "张三 12345678﹑李四 12345679､王五 12345670﹐赵六 12345671",
+            [("张三", "12345678"), ("李四", "12345679"), ("王五", "12345670")]
+            + [("赵六", "12345671")],
+            id="small-and-half-width-separators",
+        ),
     ],
 )
 def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:
@@ -341,8 +347,10 @@ def test_a_rule_inside_a_description_is_not_a_footer() -> None:
     assert entry.description == "一。\n\n\n\n二。" and not doc.problems
 
 
-def test_half_width_colon_in_author_line() -> None:
-    doc = load_text("## 【Keynote】K\n\n撰稿人:王五 11112222\n")
+@pytest.mark.parametrize("colon", [":", "﹕", "︰", "∶"])
+def test_half_width_and_other_colons_in_author_line(colon: str) -> None:
+    """``﹕`` (small) and ``︰`` (vertical) colons were part of the first name."""
+    doc = load_text(f"## 【Keynote】K\n\n撰稿人{colon}王五 11112222\n")
     assert [(a.name, a.id) for a in doc.entries[0].authors] == [("王五", "11112222")]
 
 

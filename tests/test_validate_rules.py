@@ -260,6 +260,16 @@ def test_a_short_real_description_is_not_a_placeholder() -> None:
     assert _found("## 【Keynote】A\n\n### 实事描述\n无人机\n", "GB105") == []
 
 
+def test_an_odd_colon_and_separators_are_replaced_not_kept() -> None:
+    """``--fix`` wrote ``撰稿人：﹕张三`` (a second colon) and left ``﹑`` between authors."""
+    text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n撰稿人﹕张三 12345678﹑李四 12345679\n"
+    doc = load_text(text, "t.md")
+    (found,) = run([doc], DEFAULT, make_selection(DEFAULT, ["GB203"]))
+    assert [line for edit in found.fix for line in edit.lines] == [
+        "撰稿人：张三 12345678、李四 12345679"
+    ]
+
+
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from gtcbrief.diagnostics import Edit
+from gtcbrief.loader import AUTHOR_SEPARATORS, COLONS
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import column_of
 from gtcbrief.text import written
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
     from gtcbrief.model import Document, Entry, Section
 
 _JOINED_BY_COMMA = re.compile(r"[）)]\s*([,，;；/])\s*\S")
-_BAD_SEPARATOR = re.compile(r"(?<=\d)\s*[,，;；/|]\s*|(?<=\d)\s+(?=[^\d\s、,，;；]+\s*\d)")
+_BAD_SEPARATOR = re.compile(
+    rf"(?<=\d)\s*[{AUTHOR_SEPARATORS.replace('、', '')}/|]\s*"
+    rf"|(?<=\d)\s+(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
+)
 _SPACED_DUNHAO = re.compile(r"\s+、\s*|、\s+")
 
 
@@ -102,7 +106,7 @@ def speaker_format(d: DocContext) -> Iterator[Hit]:
 
 def author_line(d: DocContext) -> Iterator[Hit]:
     prefix = re.escape(d.template.author_prefix)
-    shape = re.compile(rf"^(\s*{prefix})(\s*)([:：]?)(\s*)(.*)$")
+    shape = re.compile(rf"^(\s*{prefix})(\s*)([{COLONS}]?)(\s*)(.*)$")
     bold = re.compile(r"\*\*|__")
     for entry in _brief_entries(d):
         number = entry.authors_line

@@ -327,7 +327,13 @@ def _heading_text(lines: list[str], start: int, end: int, setext: bool) -> str:
     if setext:
         return " ".join(line.strip() for line in lines[start - 1 : end - 1]).strip()
     text = atx_text(lines[start - 1])
-    return text.strip() if text is not None else lines[start - 1].strip()
+    if text is not None:
+        return text.strip()
+    # mistletoe also takes other blanks after the marks (U+3000, a no-break space) where
+    # CommonMark takes a space or a tab: its text is after them (validate reports them)
+    line = lines[start - 1].strip()
+    rest = line.lstrip("#")
+    return rest.strip() if rest[:1].isspace() and len(line) - len(rest) <= 6 else line
 
 
 def atx_text(line: str) -> str | None:

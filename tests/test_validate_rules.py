@@ -215,6 +215,17 @@ def test_a_heading_without_its_space_is_reported_where_the_space_belongs() -> No
     ]
 
 
+@pytest.mark.parametrize("blank", ["\u3000", "\xa0"], ids=["ideographic-space", "no-break-space"])
+def test_another_blank_after_the_marks_is_read_and_reported_with_a_fix(blank: str) -> None:
+    """mistletoe takes ``##\u3000【…】`` for a heading, CommonMark (GitHub) for text; the
+    title kept its marks (``##　【Keynote】K``, no kind) and ``###\u3000主题`` its field."""
+    text = f"# 每日参会快报\n\n##{blank}【Keynote】K\n\n###{blank}主题\nAI - GPU\n"
+    (entry,) = load_text(text, "t.md").entries
+    assert (entry.kind, entry.title, entry.track) == ("Keynote", "K", "AI")
+    found = _found(text, "GB102", "GB104")
+    assert [f for f in found if f[3]] == [("GB102", 3, 3, True), ("GB104", 5, 4, True)]
+
+
 def test_speakers_joined_by_a_comma_or_slash_are_reported_at_the_joiner() -> None:
     text = (
         "## 【Keynote】K\n\n### 演讲人或相关公司\n"

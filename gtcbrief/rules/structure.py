@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from gtcbrief.diagnostics import Edit
+from gtcbrief.render import shown
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import closest, code_lines, is_atx_heading, is_list_item, squash
 from gtcbrief.text import is_placeholder
@@ -79,22 +80,23 @@ def _entries(d: DocContext) -> tuple[Entry, ...]:
     return d.doc.entries if d.doc.format == "brief" else ()
 
 
-_UNSPACED = re.compile(r"( {0,3}#+)(?=[^#\s])")
+#: The marks, then text or blanks other than a space or a tab (U+3000, a no-break space).
+_UNSPACED = re.compile(r"( {0,3}#+)([^\S \t]*)(?=[^#\s])")
 
 
 def _unspaced(d: DocContext, number: int, what: str) -> Hit | None:
-    """``##【…】`` or ``###主题`` on line ``number``: read as a heading (its writer's
-    intent), but Markdown renders it as text. The fix adds the space."""
+    """``##【…】``, ``###主题`` or ``##\u3000【…】`` on line ``number``: read as a heading
+    (its writer's intent), but Markdown renders it as text. The fix writes the space."""
     line = d.lines[number - 1]
     match = _UNSPACED.match(line)
     if match is None:
         return None
-    marks = match.group(1).strip()
+    marks, odd = match.group(1).strip(), match.group(2)
+    followed = f"followed by {shown(odd[0])}" if odd else "followed by text"
     return Hit(
         number,
-        match.end() + 1,
-        f"Markdown reads '{marks}' followed by text as text, not {what}: put a space after "
-        f"'{marks}'",
+        match.start(2) + 1,
+        f"Markdown reads '{marks}' {followed} as text, not {what}: put a space after '{marks}'",
         extras={"context": line},
         fix=(Edit(number, (f"{match.group(1)} {line[match.end() :]}",)),),
     )

@@ -189,6 +189,21 @@ def test_the_encoding_byte_order_and_bom_are_kept(
     assert path.read_bytes() == bom + CLEAN.encode(codec)
 
 
+@pytest.mark.parametrize(("codec", "diff_codec"), [("gbk", "gbk"), ("utf-16", "utf-8")])
+def test_a_diff_in_a_pipe_is_in_the_encoding_patch_needs(
+    tmp_path: Path, codec: str, diff_codec: str
+) -> None:
+    """A GBK file's diff was UTF-8, so ``patch`` failed on its hunks; it is GBK now.
+    UTF-16's cannot be patched at all (its ``---`` is not ASCII): it stays readable."""
+    path = tmp_path / "brief.md"
+    path.write_bytes(damaged().encode(codec))
+    before = path.read_bytes()
+    result = runner.invoke(app, ["validate", str(path), "--diff", "--encoding", codec])
+    assert result.exit_code == 1 and path.read_bytes() == before
+    diff = result.stdout_bytes.decode(diff_codec)
+    assert diff.startswith(f"--- {path}\n") and "+撰稿人：孙立 61234501、何静 61234502" in diff
+
+
 def test_a_read_only_file_is_not_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rename that writes atomically needs only the folder's permission, so the file's
     own is asked first (root may write anything: the refusal is simulated)."""

@@ -251,6 +251,15 @@ def _fix(
                 if lines[-1] == "":
                     lines.pop()
                 patch = "".join(safe(line.removesuffix("\r")) + "\n" for line in lines)
+            else:
+                codec = _patch_codec(doc.path, encoding)
+                buffer = getattr(sys.stdout, "buffer", None)
+                if codec is not None and buffer is not None:  # GBK's lines as GBK, for patch
+                    sys.stdout.flush()
+                    buffer.write(patch.encode(codec))
+                    buffer.flush()
+                    out.append(doc)
+                    continue
             sys.stdout.write(patch)
             out.append(doc)
             continue
@@ -268,3 +277,27 @@ def _fix(
             f"{changed} file{'s' if changed != 1 else ''}\n"
         )
     return out, changed, failed
+
+
+def _patch_codec(path: str, encoding: str | None) -> str | None:
+    """The encoding a diff of ``path`` is written in for ``patch``, if not UTF-8: the
+    file's own when it is ASCII-compatible (GBK, Big5); UTF-16's lines cannot be
+    patched (its ``---`` is not ASCII), so they stay UTF-8, readable."""
+    import codecs
+
+    from gtcbrief.sources import bom_decides, stream_bytes
+
+    if not encoding:
+        return None
+    name = codecs.lookup(encoding).name
+    if name.startswith(("utf-8", "utf-16", "utf-32")):
+        return None
+    try:
+        if path == "-":
+            head = stream_bytes("-") or b""
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+    except OSError:
+        return None
+    return None if bom_decides(head, encoding) else name

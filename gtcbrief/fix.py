@@ -104,7 +104,12 @@ def entry_content(entry: Entry) -> tuple[Any, ...]:
 
 
 def document_content(doc: Document) -> tuple[Any, ...]:
-    return (doc.format, doc.title, tuple(entry_content(e) for e in doc.entries))
+    """What a fix must never change about a document: its title's script aside (GB101
+    writes 每日參會快報 as the template's 每日参会快报)."""
+    from gtcbrief.text import to_simplified
+
+    title = None if doc.title is None else to_simplified(doc.title)
+    return (doc.format, title, tuple(entry_content(e) for e in doc.entries))
 
 
 @record

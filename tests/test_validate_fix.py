@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -202,6 +203,30 @@ def test_a_diff_in_a_pipe_is_in_the_encoding_patch_needs(
     assert result.exit_code == 1 and path.read_bytes() == before
     diff = result.stdout_bytes.decode(diff_codec)
     assert diff.startswith(f"--- {path}\n") and "+撰稿人：孙立 61234501、何静 61234502" in diff
+
+
+def test_a_brief_in_traditional_characters_is_fixed_to_the_template_and_reads_the_same(
+    tmp_path: Path,
+) -> None:
+    """GB101 and GB104 named each Traditional heading (每日參會快報, 主題, 實事描述：) with
+    no fix: five findings an entry, by hand. The fix writes the template's names; every
+    field reads as before."""
+    from gtcbrief.fix import entry_content
+    from gtcbrief.loader import load_path
+    from gtcbrief.text import to_simplified
+
+    traditional = CLEAN.translate(str.maketrans("参会报题讲关实华启为对", "參會報題講關實華啟為對"))
+    traditional = traditional.replace("### 实事描述", "### 實事描述：")  # (a colon too)
+    assert to_simplified(traditional) != traditional
+    path = tmp_path / "brief.md"
+    path.write_text(traditional, "utf-8")
+    before = [entry_content(e) for e in load_path(str(path)).entries]
+    code, out, _ = validate(str(path), "--select", "GB101,GB104", "--format", "json")
+    assert code == 1 and all(d["fixable"] for d in json.loads(out))
+    validate(str(path), "--fix", "--select", "GB101,GB104")
+    assert validate(str(path), "--select", "GB101,GB104")[0] == 0
+    assert [entry_content(e) for e in load_path(str(path)).entries] == before
+    assert path.read_text("utf-8").startswith("# 每日参会快报\n")
 
 
 def test_a_read_only_file_is_not_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -159,8 +159,10 @@ def _build() -> tuple[Rule, ...]:
             "GB101",
             "document-title",
             "error",
-            "A brief opens with one '# 每日参会快报' title (template.document_title).",
+            "A brief opens with one '# 每日参会快报' title (template.document_title; "
+            "in Traditional characters, fixable).",
             structure.document_title,
+            fixable=True,
             family="structure",
         ),
         rule(
@@ -184,7 +186,8 @@ def _build() -> tuple[Rule, ...]:
             "GB104",
             "missing-section",
             "error",
-            "Every required '###' section is present (did-you-mean for near misses; '###' spaced).",
+            "Every required '###' section is present (did-you-mean for near misses, fixed "
+            "when Traditional or with a colon; '###' spaced).",
             structure.missing_section,
             fixable=True,
             family="structure",

@@ -11,7 +11,7 @@ from gtcbrief.diagnostics import Edit
 from gtcbrief.render import shown
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import closest, code_lines, is_atx_heading, is_list_item, squash
-from gtcbrief.text import is_placeholder
+from gtcbrief.text import is_placeholder, to_simplified
 
 if TYPE_CHECKING:
     from gtcbrief.config import Template
@@ -49,12 +49,19 @@ def document_title(d: DocContext) -> Iterator[Hit]:
         )
         return
     first = titles[0]
-    if not first.text.strip().startswith(want):
+    text = first.text.strip()
+    if not text.startswith(want):
+        line = d.lines[first.line - 1]
+        fix: tuple[Edit, ...] = ()
+        if to_simplified(text).startswith(want) and text[: len(want)] in line:
+            # 每日參會快報, in Traditional characters: one for one (lengths never change)
+            fix = (Edit(first.line, (line.replace(text[: len(want)], want, 1),)),)
         yield Hit(
             first.line,
             1,
             f"document title is {first.text!r}, not '{want}'",
             extras={"context": d.context(first.line), "suggestion": want},
+            fix=fix,
         )
     if doc.entries and doc.entries[0].line < first.line:
         yield Hit(
@@ -187,12 +194,22 @@ def missing_section(d: DocContext) -> Iterator[Hit]:
                 continue
             near = misses.get(name)
             if near is not None:
+                written = near.heading.strip()
+                line = d.lines[near.line - 1]
+                fix: tuple[Edit, ...] = ()
+                if (
+                    template.section_named(written) == name
+                    and not template.value_after(written)
+                    and line.lstrip().startswith("###")
+                    and written in line
+                ):  # 主題, 实事描述：: the name as written, nothing after it to move
+                    fix = (Edit(near.line, (line.replace(written, name, 1),)),)
                 yield Hit(
                     near.line,
                     1,
-                    f"missing section '### {name}': did you mean it instead of "
-                    f"'### {near.heading.strip()}'?",
+                    f"missing section '### {name}': did you mean it instead of '### {written}'?",
                     extras={"context": d.context(near.line), "suggestion": name},
+                    fix=fix,
                 )
             else:
                 yield Hit(

@@ -182,19 +182,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise GtcbriefError(f"invalid TOML: {exc}", path=str(path)) from None
+            data = fh.read()
     except OSError as exc:
         raise GtcbriefError(f"cannot read config: {exc.strerror}", path=str(path)) from None
+    try:
+        # (a BOM, which Windows editors write and TOML does not allow, is passed over)
+        return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise GtcbriefError(f"not valid UTF-8 (byte offset {exc.start})", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GtcbriefError(f"invalid TOML: {exc}", path=str(path)) from None
 
 
 def load_config_file(path: Path) -> Config:
     data = _read_toml(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, Mapping):  # (``tool = 1``: not the table it is read as)
+        raise GtcbriefError("tool must be a table ([tool.gtcbrief])", path=str(path))
     if path.name == "pyproject.toml":
-        section = data.get("tool", {}).get("gtcbrief", {})
+        section = tool.get("gtcbrief", {})
     else:
-        section = data.get("tool", {}).get("gtcbrief", data)
+        section = tool.get("gtcbrief", data)
     if not isinstance(section, Mapping):
         raise GtcbriefError("[tool.gtcbrief] must be a table", path=str(path))
     _warn_unknown(section, str(path))
@@ -267,18 +275,33 @@ def _discover(start: str) -> str | None:
         if os.path.isfile(candidate):
             return candidate
         pyproject = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(pyproject):
-            try:
-                with open(pyproject, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
-            except OSError:
-                text = ""
-            if "[tool.gtcbrief" in text:
-                return pyproject
+        if os.path.isfile(pyproject) and _configures(pyproject):
+            return pyproject
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
         folder = parent
+
+
+def _configures(pyproject: str) -> bool:
+    """Whether a ``pyproject.toml`` has a ``[tool.gtcbrief]`` table, however TOML spells it
+    (``[tool."gtcbrief"]``, ``gtcbrief = {…}`` under ``[tool]``): a mention in a comment or
+    of ``[tool.gtcbriefx]`` is none. A file that is not TOML counts if it names the table,
+    so that loading it reports the error."""
+    try:
+        with open(pyproject, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    if "gtcbrief" not in text:  # most projects' pyproject: decided without a TOML parser
+        return False
+    import tomllib
+
+    try:
+        tool = tomllib.loads(text.removeprefix("\ufeff")).get("tool")
+    except tomllib.TOMLDecodeError:
+        return "[tool.gtcbrief" in text
+    return isinstance(tool, dict) and "gtcbrief" in tool
 
 
 def load_config(

@@ -17,8 +17,12 @@ def _pathlib_discover(start: Path) -> Path | None:
         if (folder / ".gtcbrief.toml").is_file():
             return folder / ".gtcbrief.toml"
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.gtcbrief" in pyproject.read_text("utf-8", "replace"):
-            return pyproject
+        if pyproject.is_file():
+            import tomllib
+
+            tool = tomllib.loads(pyproject.read_text("utf-8")).get("tool")
+            if isinstance(tool, dict) and "gtcbrief" in tool:
+                return pyproject
     return None
 
 
@@ -57,6 +61,64 @@ def test_discovery_finds_the_nearest_config(
     found = discover(start)
     assert found == (project / expected).resolve()
     assert found == _pathlib_discover(Path(start))
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        pytest.param('[tool.gtcbrief]\nformat = "notes"\n', True, id="table"),
+        pytest.param('[tool]\ngtcbrief = { format = "notes" }\n', True, id="inline-table"),
+        pytest.param('[tool."gtcbrief"]\nformat = "notes"\n', True, id="quoted-key"),
+        pytest.param("# TODO: add [tool.gtcbrief]\n[project]\nname = 'x'\n", False, id="comment"),
+        pytest.param("[tool.gtcbriefx]\nformat = 'notes'\n", False, id="another-tool"),
+    ],
+)
+def test_a_pyproject_configures_gtcbrief_as_toml_reads_it(
+    tmp_path: Path, text: str, counts: bool
+) -> None:
+    """Discovery looked for the text ``[tool.gtcbrief``: it passed over the other TOML
+    spellings of the table, and stopped at a comment naming it (the parent's config
+    then dropped without a word)."""
+    (tmp_path / ".gtcbrief.toml").write_text('format = "brief"\n', "utf-8")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "pyproject.toml").write_text(text, "utf-8")
+    expected = tmp_path / ("p/pyproject.toml" if counts else ".gtcbrief.toml")
+    assert discover(tmp_path / "p" / "a.md") == expected.resolve()
+    assert load_config(None, [str(tmp_path / "p" / "a.md")]).doc_format == (
+        "notes" if counts else "brief"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("tool = 1\n", "tool must be a table", id="tool-not-a-table"),
+        pytest.param("dedupe_threshold = 5\n", "dedupe_threshold must be in (0, 1]", id="range"),
+        pytest.param('dedupe_threshold = "x"\n', "dedupe_threshold must be a number", id="type"),
+    ],
+)
+def test_a_bad_setting_is_the_config_s_error_not_an_internal_one(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """``tool = 1`` crashed the loader; a bad dedupe_threshold crashed GB302 in validate
+    (exit 3 both, 'please report it')."""
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_text(text, "utf-8")
+    brief = Path(__file__).resolve().parents[1] / "samples" / "clean-brief.md"
+    (tmp_path / "a.md").write_bytes(brief.read_bytes())
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "a.md")])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"gtcbrief: {config}: {message}")
+
+
+def test_a_config_saved_with_a_bom_is_read(tmp_path: Path) -> None:
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_bytes(b'\xef\xbb\xbfformat = "notes"\n')
+    assert load_config(str(config), []).doc_format == "notes"
 
 
 def test_discovery_outside_a_project_goes_up_to_the_root(tmp_path: Path) -> None:

@@ -138,6 +138,7 @@ def run(
     if fix and "-" in paths:
         raise GtcbriefError("--fix cannot rewrite standard input: use --diff")
 
+    from gtcbrief.config import number_setting
     from gtcbrief.rules import all_rules
     from gtcbrief.rules.engine import (
         check_while_loading,
@@ -155,6 +156,9 @@ def run(
         stdin_filename=stdin_filename,
     )
     cfg = with_threshold(loaded.config, _threshold(mismatch_threshold, loaded.config))
+    # GB302 reads dedupe_threshold: a bad one is the config's error, found before any
+    # rule runs (met inside the rule, it read as the rule's crash, exit 3)
+    number_setting(cfg, "dedupe_threshold", None, 1.0, low=0.0, high=1.0)
     selection = make_selection(cfg, select, ignore)
     level = cfg.get("fail_on", "error") if fail_on is None else fail_on  # ('' is refused)
     if fail_on is None and level not in FAIL_LEVELS:  # the config file's

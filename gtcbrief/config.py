@@ -293,8 +293,8 @@ def _configures(pyproject: str) -> bool:
             text = fh.read()
     except OSError:
         return False
-    if "gtcbrief" not in text:  # most projects' pyproject: decided without a TOML parser
-        return False
+    if "gtcbrief" not in text or not _may_configure(text):  # (tomllib costs a warm grep
+        return False  # ≈4 ms, typing with it: most pyprojects are decided without it)
     import tomllib
 
     try:
@@ -302,6 +302,24 @@ def _configures(pyproject: str) -> bool:
     except tomllib.TOMLDecodeError:
         return "[tool.gtcbrief" in text
     return isinstance(tool, dict) and "gtcbrief" in tool
+
+
+def _may_configure(text: str) -> bool:
+    """Whether a table header names tool and gtcbrief, or a ``gtcbrief`` key sits under
+    ``[tool]`` (or ``tool.gtcbrief…`` before any table): what TOML then confirms. A
+    project named gtcbrief, or its script, is neither."""
+    header = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            header = line.split("#", 1)[0].replace(" ", "")
+            if "gtcbrief" in header and "tool" in header:
+                return True
+        elif "gtcbrief" in line and (
+            header == "[tool]" or (not header and line.startswith(("tool", '"tool"')))
+        ):
+            return True
+    return False
 
 
 def load_config(

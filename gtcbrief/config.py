@@ -283,6 +283,35 @@ def _discover(start: str) -> str | None:
         folder = parent
 
 
+def _warn_other_configs(used: str | None, paths: Sequence[str]) -> None:
+    """Say so when a path given has a nearer config than the one the run uses (found from
+    the first path): one config applies to a run, and a pre-commit hook passing files of
+    two projects otherwise passed or failed by which files were staged."""
+    if len(paths) < 2:
+        return
+    seen: dict[str, str | None] = {}
+    others: dict[str | None, str] = {}
+    for raw in paths:
+        if raw == "-":
+            continue
+        folder = raw if os.path.isdir(raw) else os.path.dirname(raw.rstrip("/")) or "."
+        if folder not in seen:
+            seen[folder] = _discover(folder)
+        own = seen[folder]
+        if own != used and own not in others:
+            others[own] = raw
+    if others:
+        from gtcbrief.edge import warn
+
+        applied = used or "the defaults"
+        for own, raw in others.items():
+            mine = f"not its own {own}" if own else "though none applies to it"
+            warn(
+                f"{raw}: checked with {applied} (the first path's config), {mine}: "
+                "one config applies to a run; check it apart or pass --config"
+            )
+
+
 def _configures(pyproject: str) -> bool:
     """Whether a ``pyproject.toml`` has a ``[tool.gtcbrief]`` table, however TOML spells it
     (``[tool."gtcbrief"]``, ``gtcbrief = {…}`` under ``[tool]``): a mention in a comment or
@@ -347,6 +376,7 @@ def _load_config(explicit: str | None, paths: Sequence[str]) -> Config:
     else:
         start = next((raw for raw in paths if raw != "-"), None)
         found = _discover(os.getcwd() if start is None else start)
+        _warn_other_configs(found, paths)
     if found is None:
         return DEFAULT
     from pathlib import Path

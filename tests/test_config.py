@@ -115,6 +115,28 @@ def test_a_bad_setting_is_the_config_s_error_not_an_internal_one(
     assert result.stderr.startswith(f"gtcbrief: {config}: {message}")
 
 
+def test_a_path_with_another_nearest_config_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One config applies to a run: a hook passing files of two projects passed or failed
+    by which files were staged, without a word."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    own = tmp_path / "b" / ".gtcbrief.toml"
+    own.write_text('ignore = ["GB1"]\n', "utf-8")
+    a, b = str(tmp_path / "a" / "x.md"), str(tmp_path / "b" / "y.md")
+    load_config(None, [a, b, str(tmp_path / "a")])
+    err = capsys.readouterr().err
+    if discover(tmp_path / "a") is None:  # (no config above the temporary directory)
+        assert err == (
+            f"gtcbrief: {b}: checked with the defaults (the first path's config), not its own "
+            f"{own.resolve()}: one config applies to a run; check it apart or pass --config\n"
+        )
+    load_config(None, [b, str(own)])
+    load_config(None, [a])
+    assert capsys.readouterr().err == ""
+
+
 def test_a_config_saved_with_a_bom_is_read(tmp_path: Path) -> None:
     config = tmp_path / ".gtcbrief.toml"
     config.write_bytes(b'\xef\xbb\xbfformat = "notes"\n')

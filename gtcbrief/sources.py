@@ -133,7 +133,7 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
         # all on odd bytes (little-endian) or all on even ones (big-endian)
         head = data[:4096]
         odd, even = head[1::2].count(0), head[::2].count(0)
-        many = len(head) // 16  # (not one stray NUL)
+        many = max(8, len(head) // 16)  # (not a stray NUL or two)
         order = ""
         if max(odd, even) >= many:
             order = "le" if odd > 8 * even else "be" if even > 8 * odd else ""

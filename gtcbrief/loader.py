@@ -43,6 +43,7 @@ from gtcbrief.model import (
     Section,
     Speaker,
 )
+from gtcbrief.text import split_track
 
 if TYPE_CHECKING:
     from gtcbrief.sources import Source
@@ -63,7 +64,6 @@ _ANCHOR = re.compile(
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _TOC_START = re.compile(r"<!--\s*TOC\s+start", re.IGNORECASE)
 _TOC_END = re.compile(r"<!--\s*TOC\s+end", re.IGNORECASE)
-_TRACK_SPLIT = re.compile(r"\s+[-–—]\s+")
 _COMPANY_SUFFIX = re.compile(
     r"^(?:ltd\.?|limited|inc\.?|llc|l\.l\.c\.|co\.?|corp\.?|corporation|gmbh|ag|s\.a\.|sas|plc"
     r"|pte\.?\s*ltd\.?|co\.,?\s*ltd\.?)$",
@@ -566,13 +566,6 @@ def _author_line(prefix: str) -> re.Pattern[str]:
     )
 
 
-def _split_track(topic: str) -> tuple[str, str | None]:
-    parts = _TRACK_SPLIT.split(topic, maxsplit=1)
-    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
-        return parts[0].strip(), parts[1].strip()
-    return topic.strip(), None
-
-
 # --------------------------------------------------------------------------- loader
 
 
@@ -730,7 +723,7 @@ def _entry_from_blocks(
         if sec.field and sec.field not in values:
             values[sec.field] = sec
     topic = values["track"].text.strip().split("\n")[0].strip() if "track" in values else None
-    track, subtopic = _split_track(topic) if topic else (None, None)
+    track, subtopic = split_track(topic) if topic else (None, None)
     speakers = parse_speakers(values["speakers"].text) if "speakers" in values else ()
     description = values["description"].text if "description" in values else None
     implications = values["implications"].text if "implications" in values else None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from gtcbrief.text import written
+
 DocFormat = Literal["brief", "notes", "markdown"]
 
 if TYPE_CHECKING:
@@ -224,6 +226,9 @@ class Entry:
             "topic": self.topic,
             "speakers": [s.to_dict() for s in self.speakers],
             "description": self.description,
+            # false for a missing, empty or placeholder description (待补充, TBD): what
+            # stats counts as no description and validate reports (GB105)
+            "described": written(self.description) is not None,
             "implications": self.implications,
             "authors": [a.to_dict() for a in self.authors],
             "authors_line": self.authors_line,

@@ -482,6 +482,18 @@ _PLACEHOLDER = re.compile(
 )
 
 
+_TRACK_SPLIT = re.compile(r"\s+[-–—]\s+")
+
+
+def split_track(topic: str) -> tuple[str, str | None]:
+    """A 主题 line as (track, subtopic): ``Robotics - Robotics Simulation`` is
+    ``("Robotics", "Robotics Simulation")``; without a `` - `` it is all track."""
+    parts = _TRACK_SPLIT.split(topic, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return parts[0].strip(), parts[1].strip()
+    return topic.strip(), None
+
+
 def is_placeholder(text: str) -> bool:
     """``text`` says nothing yet: a placeholder for a section still to be written."""
     return len(text) <= 12 and _PLACEHOLDER.fullmatch(text) is not None

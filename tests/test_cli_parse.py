@@ -53,6 +53,28 @@ def test_jsonl_gives_one_contract_record_per_entry() -> None:
     assert records[14]["speakers"][1]["organisation"] == "AIdong Super AI (Beijing) Co., Ltd."
 
 
+def test_parse_stats_and_grep_agree_on_an_entry_s_track_and_description(tmp_path: Path) -> None:
+    """grep's ``track`` was the whole 主题 line (parse's ``topic``); a placeholder
+    description (待补充) was text to parse and none to stats, with no way to tell."""
+    text = Path(BRIEF).read_text("utf-8")
+    # the second entry's description is a placeholder; its text moves to a section of its own
+    text = text.replace("### 实事描述\n由于机器人", "### 实事描述\n待补充\n\n### 笔记\n由于机器人")
+    brief = tmp_path / "b.md"
+    brief.write_text(text, "utf-8")
+    parsed = invoke("parse", str(brief), "--format", "jsonl").stdout
+    records = [json.loads(line) for line in parsed.splitlines()]
+    stats = json.loads(invoke("stats", str(brief), "--format", "json").stdout)
+    assert sum(not r["described"] for r in records) == stats["coverage"]["no_description"] == 9
+    assert [r["description"] for r in records if r["description"] == "待补充"] == ["待补充"]
+    hits = invoke("grep", "机器人", str(brief), "--format", "jsonl", "--no-cache").stdout
+    by_line = {r["line"]: r for r in records}
+    for hit in map(json.loads, hits.splitlines()):
+        entry = by_line[hit["line"]]
+        assert (hit["track"], hit["subtopic"], hit["topic"]) == (
+            entry["track"], entry["subtopic"], entry["topic"],
+        )  # fmt: skip
+
+
 def test_json_is_one_array_and_defaults_off_a_terminal() -> None:
     result = invoke("parse", "samples/gtc-notes.md")
     assert result.exit_code == 0

@@ -480,6 +480,7 @@ def hit_record(hit: Hit, context: Context = (0, 0)) -> dict[str, Any]:
     """The JSON record of one matching entry (SPEC contract: path, line, title + matches);
     with ``context`` (``-B``/``-A``/``-C``), also the entry's other lines around a match."""
     import gtcbrief.search  # (not ``from … import``: see the import of ``safe`` above)
+    import gtcbrief.text
 
     unit = hit.unit
     fields: dict[str, Any] = {}
@@ -487,13 +488,17 @@ def hit_record(hit: Hit, context: Context = (0, 0)) -> dict[str, Any]:
         spans = hit.fields.get(name)
         if spans:
             fields[name] = {"text": getattr(unit, attr), "spans": [list(s) for s in spans]}
+    track, subtopic = gtcbrief.text.split_track(unit.topic) if unit.topic else (None, None)
     record: dict[str, Any] = {
         "path": unit.path,
         "line": unit.line,
         "end_line": unit.end_line,
         "kind": unit.kind,
         "title": unit.title,
-        "track": unit.topic,
+        # as parse names them: the track, the subtopic, and the 主题 line they come from
+        "track": track,
+        "subtopic": subtopic,
+        "topic": unit.topic or None,
         "score": round(hit.score, 4),
         "fields": fields,
         "lines": [

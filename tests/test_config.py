@@ -137,6 +137,30 @@ def test_a_path_with_another_nearest_config_is_named(
     assert capsys.readouterr().err == ""
 
 
+def test_a_rule_the_command_line_names_runs_whatever_the_config_says(tmp_path: Path) -> None:
+    """``--select GB204`` under a config ignoring GB204 (or setting it off) ran nothing and
+    called the file clean; a prefix or ALL still leaves the config's choices alone."""
+    from gtcbrief.rules.engine import make_selection
+
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_text('ignore = ["GB204"]\n[severity]\nGB501 = "off"\n', "utf-8")
+    cfg = load_config(str(config), [])
+    assert make_selection(cfg, ["GB204,trailing-whitespace"]).enabled == {"GB204", "GB501"}
+    assert not {"GB204", "GB501"} & make_selection(cfg, ["GB2,GB5"]).enabled
+    assert "GB204" not in make_selection(cfg, ["GB204"], ["GB204"]).enabled  # --ignore still wins
+
+
+def test_an_unknown_rule_in_the_config_names_the_config(tmp_path: Path) -> None:
+    from gtcbrief.errors import GtcbriefError
+    from gtcbrief.rules.engine import make_selection
+
+    config = tmp_path / ".gtcbrief.toml"
+    config.write_text('ignore = ["GB999"]\n', "utf-8")
+    with pytest.raises(GtcbriefError) as info:
+        make_selection(load_config(str(config), []), ["GB101"])
+    assert str(info.value) == f"{config}: ignore: unknown rule 'GB999' (see --list-rules)"
+
+
 def test_a_config_saved_with_a_bom_is_read(tmp_path: Path) -> None:
     config = tmp_path / ".gtcbrief.toml"
     config.write_bytes(b'\xef\xbb\xbfformat = "notes"\n')

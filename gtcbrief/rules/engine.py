@@ -64,26 +64,46 @@ def make_selection(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
 ) -> Selection:
-    """Config ``select``/``ignore``/``severity``; ``--select`` replaces, ``--ignore`` adds."""
-    chosen = _split(select) or _list_of(config, "select")
-    if select is not None and not chosen:  # --select '' (an unset variable): not "all"
-        from gtcbrief.errors import GtcbriefError
+    """Config ``select``/``ignore``/``severity``; ``--select`` replaces, ``--ignore`` adds.
 
+    A rule ``--select`` names by code or name (not by a prefix or ``ALL``) runs even where
+    the config ignores it or sets it ``off``: asked for now, by name, it was otherwise
+    dropped without a word, and the file reported clean.
+    """
+    from gtcbrief.errors import GtcbriefError
+
+    if select is not None and not _split(select):  # --select '' (an unset variable): not "all"
         raise GtcbriefError("--select names no rule")
-    dropped = _list_of(config, "ignore") + _split(ignore)
-    enabled = resolve(chosen) if chosen else {r.code for r in all_rules()}
-    enabled -= resolve(dropped)
+
+    def in_config(key: str) -> set[str] | None:
+        """The rules of a config list (``None``: not set), its unknown ones named as the
+        config file's."""
+        values = _list_of(config, key)
+        try:
+            return resolve(values) if values else None
+        except GtcbriefError as exc:
+            raise config.error(f"{key}: {exc.message}") from None
+
+    keys = by_key()
+    named = {keys[s.lower()].code for s in _split(select) if s.lower() in keys}
+    configured = in_config("select")  # (checked even when --select replaces it)
+    if select is not None:
+        enabled = resolve(_split(select))
+    else:
+        enabled = configured if configured is not None else {r.code for r in all_rules()}
+    enabled -= (in_config("ignore") or set()) - named
+    enabled -= resolve(_split(ignore))
     severities: dict[str, Severity] = {}
     table = config.get("severity", {})
     if not isinstance(table, Mapping):
         raise config.error("config key 'severity' must be a table of rule = level")
-    keys = by_key()
     for name, level in table.items():
         rule = keys.get(str(name).lower())
         if rule is None:
             raise config.error(f"config severity names an unknown rule {name!r}")
         if level == "off":
-            enabled.discard(rule.code)
+            if rule.code not in named:
+                enabled.discard(rule.code)
         elif level in SEVERITIES:
             severities[rule.code] = level
         else:

@@ -40,8 +40,9 @@ class Directive:
     kind: str
     line: int
     column: int
-    codes: frozenset[str] | None  # None: every rule
+    codes: frozenset[str] | None  # None: every rule (but those in ``excepted``)
     unknown: tuple[str, ...] = ()
+    excepted: frozenset[str] = frozenset()  # enabled again in a range of every rule
     used: set[str] = field(default_factory=set)
     first: int = 0  # lines covered, inclusive
     last: int = 0
@@ -86,12 +87,17 @@ class Suppressions:
                     if d.codes is None or (opened.codes is not None and opened.codes <= d.codes):
                         opened.last = d.line
                         open_ranges.remove(opened)
-                    elif opened.codes is not None and opened.codes & d.codes:
-                        # close only the named codes: split the range
+                    elif opened.codes is None or opened.codes & d.codes:
+                        # close only the named codes: split the range (of every rule: every
+                        # rule but those from here)
                         opened.last = d.line
                         open_ranges.remove(opened)
+                        if opened.codes is None:
+                            codes, excepted = None, opened.excepted | d.codes
+                        else:
+                            codes, excepted = opened.codes - d.codes, frozenset()
                         rest = Directive(
-                            "disable", opened.line, opened.column, opened.codes - d.codes
+                            "disable", opened.line, opened.column, codes, excepted=excepted
                         )
                         rest.first, rest.last = d.line, last_line
                         rest.used = opened.used  # one comment, one record of use
@@ -108,7 +114,7 @@ class Suppressions:
         silenced = False
         for d in self.covering:
             if d.first <= diagnostic.line <= d.last and (
-                d.codes is None or diagnostic.code in d.codes
+                diagnostic.code not in d.excepted if d.codes is None else diagnostic.code in d.codes
             ):
                 silenced = True
                 if mark:
@@ -118,12 +124,12 @@ class Suppressions:
     def unused(self, checked: set[str]) -> Iterator[Hit]:
         """Directives that silenced nothing among the rules that ran (``checked``)."""
         for d in self.directives:
-            if d.kind == "enable":
-                continue
-            used = d.used  # shared with the ranges an `enable` split off it
             where = f"gtcbrief-{d.kind}"
             for name in d.unknown:
                 yield Hit(d.line, d.column, f"{where} names an unknown rule {name!r}")
+            if d.kind == "enable":
+                continue
+            used = d.used  # shared with the ranges an `enable` split off it
             if d.codes is None:
                 if not used:
                     yield Hit(d.line, d.column, f"{where} (all rules) suppresses nothing")

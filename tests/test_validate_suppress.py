@@ -94,6 +94,11 @@ def test_suppression_scopes(text: str, expected: list[tuple[str, int]]) -> None:
             id="rule-not-selected-is-not-judged",
         ),
         pytest.param(
+            "# 笔记\n\n<!-- gtcbrief-disable GB501 -->\n第一行 \n<!-- gtcbrief-enable GB999 -->\n",
+            [("GB002", 5)],
+            id="unknown-rule-in-an-enable",
+        ),
+        pytest.param(
             "<!-- gtcbrief-disable-file GB002 -->\n# 笔记\n\n"
             "<!-- gtcbrief-disable-next-line GB501 -->\n第一行\n",
             [],
@@ -111,6 +116,17 @@ def test_enable_of_one_code_keeps_the_others_disabled() -> None:
         "<!-- gtcbrief-enable GB501 -->\n第二行,句子 \n"
     )
     assert found(text, "GB501", "GB503", "GB002") == [("GB501", 6)]
+
+
+def test_enable_of_one_code_after_disabling_every_rule_enables_that_one() -> None:
+    """It enabled nothing: the range of every rule went on, silently."""
+    text = (
+        "# 笔记\n\n<!-- gtcbrief-disable -->\n第一行,句子 \n"
+        "<!-- gtcbrief-enable GB501 -->\n第二行,句子 \n<!-- gtcbrief-enable -->\n第三行,句子 \n"
+    )
+    assert sorted(found(text, "GB501", "GB503", "GB002")) == [
+        ("GB501", 6), ("GB501", 8), ("GB503", 8),
+    ]  # fmt: skip
 
 
 def test_corpus_findings_are_suppressed_in_their_own_file() -> None:

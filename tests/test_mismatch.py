@@ -204,6 +204,24 @@ def test_traditional_and_simplified_chinese_are_the_same_text() -> None:
         pytest.param(RAG, id="english-title-chinese-description"),
         pytest.param(ROBOT, id="chinese-title"),
         pytest.param(YOCO, id="shared-acronym"),
+        pytest.param(
+            Item(
+                "Keynote by Jensen Huang",
+                "黄仁勋在开幕演讲中介绍了英伟达过去一年的进展，包括新一代 GPU 与软件平台。",
+            ),
+            id="a-company-and-a-person-by-their-chinese-names",
+        ),
+        pytest.param(
+            Item(
+                "How Microsoft Builds Azure AI Infrastructure",
+                "微软介绍了其云平台上人工智能超算的建设经验。",
+            ),
+            id="a-company-and-its-cloud",
+        ),
+        pytest.param(
+            Item("The Future of Sovereign AI", "本场讨论主权人工智能的未来。"),
+            id="everyday-title-words",
+        ),
     ],
 )
 def test_a_fitting_description_scores_well_even_alone(item: Item) -> None:

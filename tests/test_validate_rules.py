@@ -281,6 +281,23 @@ def test_an_odd_colon_and_separators_are_replaced_not_kept() -> None:
     ]
 
 
+def test_two_spaces_before_a_line_of_text_are_a_hard_break_not_trailing_whitespace() -> None:
+    """Markdown's ``<br>`` (markdownlint's br_spaces): --fix stripped it, and a question and
+    its answer ran together in the description."""
+    text = "# 笔记\n\n提问：怎么做？  \n回答：这样做。  \n\n三个空格   \n下一行\n## 标题  \n文字\n"
+    assert _found(text, "GB501") == [
+        ("GB501", 4, 8, True), ("GB501", 6, 5, True), ("GB501", 8, 6, True),
+    ]  # fmt: skip
+
+
+def test_the_template_s_comma_in_a_speaker_s_parentheses_is_not_half_width_punctuation() -> None:
+    text = (
+        "# 每日参会快报\n\n## 【Keynote】机器人\n\n### 演讲人或相关公司\n"
+        "王鹤（助理教授, 北京大学）、李雷（研究员, 清华大学）\n\n### 实事描述\n机器人,很好。\n"
+    )
+    assert _found(text, "GB503") == [("GB503", 9, 4, False)]  # the description's, only
+
+
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

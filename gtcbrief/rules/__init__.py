@@ -368,7 +368,7 @@ def _build() -> tuple[Rule, ...]:
             "GB501",
             "trailing-whitespace",
             "warning",
-            "No spaces or tabs at the end of a line.",
+            "No spaces or tabs at the end of a line (two spaces before text: a hard break).",
             hygiene.trailing_whitespace,
             fixable=True,
             family="hygiene",
@@ -386,7 +386,8 @@ def _build() -> tuple[Rule, ...]:
             "GB503",
             "halfwidth-punctuation",
             "warning",
-            "Chinese sentences use full-width punctuation (，：；！？), not ', : ; ! ?'.",
+            "Chinese sentences use full-width punctuation (，：；！？), not ', : ; ! ?' "
+            "(speakers' lines aside).",
             hygiene.halfwidth_punctuation,
             family="hygiene",
         ),

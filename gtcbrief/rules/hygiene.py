@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
-from gtcbrief.rules.common import code_lines
+from gtcbrief.rules.common import code_lines, is_atx_heading
 from gtcbrief.text import CJK_CLASS
 
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
@@ -24,8 +24,12 @@ _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 
 
 def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
+    """Trailing blanks, but not a hard line break: exactly two spaces before a line of
+    text, which Markdown renders as ``<br>`` (markdownlint's ``br_spaces``); its fix
+    changed what the entry says (a question and its answer ran together)."""
     ends = _TRAILING_ENDS
-    for number, line in enumerate(d.lines, 1):
+    lines = d.lines
+    for number, line in enumerate(lines, 1):
         # Most lines end otherwise: no need to scan them (``$`` may also match before
         # a final "\n", so such a line is scanned too).
         if not line or line[-1] not in ends:
@@ -34,6 +38,15 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
         # a long run inside the line (quadratic: 4.5 s for a 40 KB line)
         body = line[:-1] if line[-1] == "\n" else line
         start = len(body.rstrip(" \t\u3000"))
+        if (
+            len(body) - start == 2
+            and body.endswith("  ")
+            and start
+            and number < len(lines)
+            and lines[number].strip()
+            and not is_atx_heading(body)
+        ):
+            continue  # a hard line break (a heading has none)
         if start < len(body):
             size = len(body) - start
             yield Hit(
@@ -77,6 +90,11 @@ def missing_final_newline(d: DocContext) -> Iterator[Hit]:
 
 def halfwidth_punctuation(d: DocContext) -> Iterator[Hit]:
     skip = {e.authors_line for e in d.doc.entries if e.authors_line}
+    # the speakers' lines: the template's own 'Name（Role, Organisation）' has the comma
+    for entry in d.doc.entries:
+        sec = entry.section("speakers")
+        if sec is not None and sec.text_line is not None:
+            skip.update(range(sec.text_line, sec.end_line + 1))
     if d.doc.toc:
         skip.update(range(d.doc.toc[0], d.doc.toc[1] + 1))
     lines = d.lines

@@ -486,10 +486,13 @@ def parse_speakers(text: str) -> tuple[Speaker, ...]:
 #: What separates authors: ``、``, and what is typed for it (commas, semicolons, and the
 #: small and half-width forms other input methods give: ``﹑`` ``､`` ``﹐``).
 AUTHOR_SEPARATORS = "、,，;；﹑､﹐"
+#: Words written between two authors after an id (``王芳 53456789和赵磊 54567890``).
+AUTHOR_WORDS = "(?:和|及|与|以及)"
 #: The colon after the author prefix: ``：``, ``:`` and the small and vertical forms.
 COLONS = "：:﹕︰∶"
 
 _AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]+?)\s*(\d+)")
+_AFTER_ID = re.compile(rf"^{AUTHOR_WORDS}\s*")
 #: ``张三 12345678``, ``张三（12345678）``, ``张三``.
 _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
 #: ``12345678 张三``: the id first.
@@ -503,8 +506,11 @@ def parse_authors(text: str) -> tuple[Author, ...]:
     for piece in _split_top(text, AUTHOR_SEPARATORS):
         pairs = _AUTHOR_PAIR.findall(piece)
         if len(pairs) > 1 and not _AUTHOR_PAIR.sub("", piece).strip():
-            for name, number in pairs:
-                authors.append(Author(name=name.strip(), id=number, raw=f"{name.strip()} {number}"))
+            for n, (name, number) in enumerate(pairs):
+                name = name.strip()
+                if n:  # after an id, 和 (and) joins the next person (GB203 reports it)
+                    name = _AFTER_ID.sub("", name, count=1) or name
+                authors.append(Author(name=name, id=number, raw=f"{name} {number}"))
             continue
         match = _ID_AND_NAME.fullmatch(piece) or _NAME_AND_ID.fullmatch(piece)
         if match is None:

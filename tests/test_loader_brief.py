@@ -193,6 +193,11 @@ def test_a_speakers_fields_come_from_its_text(text: str) -> None:
             + [("赵六", "12345671")],
             id="small-and-half-width-separators",
         ),
+        pytest.param(
+            "王芳 53456789和赵磊 54567890、和珅 51234567",
+            [("王芳", "53456789"), ("赵磊", "54567890"), ("和珅", "51234567")],
+            id="and-after-an-id-but-a-surname-after-a-separator",
+        ),
     ],
 )
 def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:

@@ -298,6 +298,13 @@ def test_the_template_s_comma_in_a_speaker_s_parentheses_is_not_half_width_punct
     assert _found(text, "GB503") == [("GB503", 9, 4, False)]  # the description's, only
 
 
+def test_and_between_authors_and_full_width_digits_in_an_id_are_reported() -> None:
+    """Both passed in silence: 和 made one name of 和赵磊, and re's \\d takes ５."""
+    authors = "撰稿人：王芳 53456789和赵磊 54567890、李四 ５３４５６７８９"
+    text = f"## 【Keynote】K\n\n### 实事描述\n内容。\n\n{authors}\n"
+    assert _found(text, "GB203", "GB204") == [("GB203", 6, 16, True), ("GB204", 6, 32, False)]
+
+
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from gtcbrief.diagnostics import Edit
-from gtcbrief.loader import AUTHOR_SEPARATORS, COLONS
+from gtcbrief.loader import AUTHOR_SEPARATORS, AUTHOR_WORDS, COLONS
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import column_of
 from gtcbrief.text import written
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 _JOINED_BY_COMMA = re.compile(r"[）)]\s*([,，;；/])\s*\S")
 _BAD_SEPARATOR = re.compile(
     rf"(?<=\d)\s*[{AUTHOR_SEPARATORS.replace('、', '')}/|]\s*"
+    rf"|(?<=\d)\s*{AUTHOR_WORDS}\s*(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
     rf"|(?<=\d)\s+(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
 )
 _SPACED_DUNHAO = re.compile(r"\s+、\s*|、\s+")
@@ -195,7 +197,7 @@ def author_id(d: DocContext) -> Iterator[Hit]:
             yield Hit(number, 1, "author line names nobody", extras={"context": line})
         cursor = 0  # authors come in order: each is looked for after the one before
         for author in entry.authors:
-            if author.id is not None and pattern.fullmatch(author.id):
+            if author.id is not None and pattern.fullmatch(author.id) and author.id.isascii():
                 continue
             column = column_of(line, author.raw, cursor)
             if column == 1 and cursor:
@@ -206,6 +208,14 @@ def author_id(d: DocContext) -> Iterator[Hit]:
                     number,
                     column,
                     f"author {author.name!r} has no employee id",
+                    extras={"context": line},
+                )
+            elif not author.id.isascii() and pattern.fullmatch(author.id):
+                yield Hit(  # (re's \d takes them: ５３４５６７８９ is not the id 53456789)
+                    number,
+                    column_of(line, author.id, column - 1),
+                    f"employee id {author.id!r} of {author.name} is written in full-width "
+                    f"digits: write {unicodedata.normalize('NFKC', author.id)!r}",
                     extras={"context": line},
                 )
             elif not pattern.fullmatch(author.id):

@@ -499,9 +499,12 @@ _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTA
 _ID_AND_NAME = re.compile(r"(\d{4,})\s*([^\d]+)")
 
 
-def parse_authors(text: str) -> tuple[Author, ...]:
+def parse_authors(text: str, id_pattern: str = DEFAULT.template.id_pattern) -> tuple[Author, ...]:
     """``赵伟 59843547、张峰 56221517`` (also tolerating ``,``, ``，`` and the others of
-    :data:`AUTHOR_SEPARATORS`)."""
+    :data:`AUTHOR_SEPARATORS`). With a config's ``template.id_pattern`` other than the
+    default's digits (``w00123456``), ids are what it matches."""
+    if id_pattern != DEFAULT.template.id_pattern and not _digits_only(id_pattern):
+        return _authors_by_pattern(text, id_pattern)
     authors: list[Author] = []
     for piece in _split_top(text, AUTHOR_SEPARATORS):
         pairs = _AUTHOR_PAIR.findall(piece)
@@ -520,6 +523,37 @@ def parse_authors(text: str) -> tuple[Author, ...]:
         else:
             name, number = match.group(1), match.group(2) or match.group(3)
         authors.append(Author(name=name.strip() or piece, id=number, raw=piece))
+    return tuple(authors)
+
+
+def _digits_only(pattern: str) -> bool:
+    """Whether an id pattern matches digits alone (``\\d{7}``), as the default reading has them."""
+    return re.fullmatch(r"(?:\\d|\[0-9\]|[{}\d,])+", pattern) is not None
+
+
+@lru_cache(maxsize=8)
+def _id_piece(id_pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(name then id, id then name) for a config's id pattern."""
+    pat = f"(?:{id_pattern})"
+    return (
+        re.compile(rf"(.*?)\s*[（(]?\s*({pat})\s*[）)]?", re.DOTALL),
+        re.compile(rf"({pat})\s+(.+)", re.DOTALL),
+    )
+
+
+def _authors_by_pattern(text: str, id_pattern: str) -> tuple[Author, ...]:
+    name_first, id_first = _id_piece(id_pattern)
+    authors: list[Author] = []
+    for piece in _split_top(text, AUTHOR_SEPARATORS):
+        match = name_first.fullmatch(piece)
+        if match is not None and match.group(1).strip():
+            authors.append(Author(name=match.group(1).strip(), id=match.group(2), raw=piece))
+            continue
+        match = id_first.fullmatch(piece)
+        if match is not None:
+            authors.append(Author(name=match.group(2).strip(), id=match.group(1), raw=piece))
+            continue
+        authors.append(Author(name=piece, id=None, raw=piece))
     return tuple(authors)
 
 
@@ -654,7 +688,7 @@ def _entry_from_blocks(
             # authors, not text of the section above it (GB203 asks for one line)
             author = _author_match(template, lines[block.start - 1])
             if author and block.start == block.end and _signed(lines[block.start - 1]):
-                authors += parse_authors(author.group(2))
+                authors += parse_authors(author.group(2), template.id_pattern)
                 continue
         if block.kind == "paragraph" and authors_line is None:
             author = _author_match(template, lines[block.start - 1])
@@ -668,7 +702,7 @@ def _entry_from_blocks(
                 ):
                     rest.append(lines[n - 1])
                     n += 1
-                authors = parse_authors(" ".join(s.strip() for s in rest))
+                authors = parse_authors(" ".join(s.strip() for s in rest), template.id_pattern)
                 authors_line = block.start
                 if n > block.end:
                     continue
@@ -681,7 +715,9 @@ def _entry_from_blocks(
                     author = _author_match(template, lines[n - 1])
                     if author and _signed(lines[n - 1]):
                         rest = [author.group(2), *lines[n : block.end]]
-                        authors = parse_authors(" ".join(s.strip() for s in rest))
+                        authors = parse_authors(
+                            " ".join(s.strip() for s in rest), template.id_pattern
+                        )
                         authors_line = n
                         block = _Block("paragraph", block.start, n - 1)
                         break

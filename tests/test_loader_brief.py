@@ -204,6 +204,23 @@ def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None
     assert [(a.name, a.id) for a in parse_authors(text)] == expected
 
 
+def test_ids_are_what_the_configured_pattern_matches_letters_too() -> None:
+    """``template.id_pattern = '[a-z]?\\d{8}'``: ``孙立 w00123456`` was read as the name
+    '孙立 w' with the id '00123456', and GB204 fired on both authors."""
+    from gtcbrief.config import Config, Template
+    from gtcbrief.rules.engine import make_selection, run
+
+    config = Config(template=Template(id_pattern=r"[a-z]?\d{8}"))
+    authors = "撰稿人：孙立 w00123456、何静（00654321）、李四"
+    text = f"## 【Keynote】K\n\n### 实事描述\n内容。\n\n{authors}\n"
+    doc = load_text(text, "t.md", config=config)
+    assert [(a.name, a.id) for a in doc.entries[0].authors] == [
+        ("孙立", "w00123456"), ("何静", "00654321"), ("李四", None),
+    ]  # fmt: skip
+    found = run([doc], config, make_selection(config, ["GB204"]))
+    assert [d.message for d in found] == ["author '李四' has no employee id"]
+
+
 def test_setext_trap_is_read_as_author_line_and_separator() -> None:
     doc = load_text(
         "# 每日参会快报\n\n## 【Talks & Panels】T\n\n### 实事描述\n描述\n\n"

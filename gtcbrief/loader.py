@@ -821,15 +821,30 @@ def _brief_entries(
     head: _Block | None = None
     body: list[_Block] = []
     for block in blocks:
-        if block.kind == "heading" and block.level <= 2:
+        # a heading one level off, as its writer meant it (validate reports the level):
+        # ``### 【Keynote】…`` (a kind of the template's) starts an entry, ``## 实事描述``
+        # is a section of the entry
+        starts = block.kind == "heading" and (
+            block.level == 1
+            or (block.level == 2 and (head is None or template.field_of(block.text) is None))
+            or (block.level == 3 and _one_level_down(block.text, template))
+        )
+        if starts:
             if head is not None:
                 entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
-            head, body = (block, []) if block.level == 2 else (None, [])
+            head, body = (block, []) if block.level >= 2 else (None, [])
         elif head is not None:
             body.append(block)
     if head is not None:
         entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
     return entries
+
+
+def _one_level_down(text: str, template: Template) -> bool:
+    """Whether a ``###`` heading is an entry heading written a level down: ``【kind】title``
+    with one of the template's kinds (``### 【重点】`` in a description stays text)."""
+    match = _ENTRY_HEADING.match(text)
+    return match is not None and match.group(1).strip() in template.kinds
 
 
 #: ``##【Keynote】…`` or ``###主题``: a heading to its writer, a paragraph to CommonMark

@@ -305,6 +305,24 @@ def test_and_between_authors_and_full_width_digits_in_an_id_are_reported() -> No
     assert _found(text, "GB203", "GB204") == [("GB203", 6, 16, True), ("GB204", 6, 32, False)]
 
 
+def test_an_entry_or_a_section_a_level_off_is_read_as_meant_and_its_level_reported() -> None:
+    """``### 【Keynote】乙`` joined the entry above (GB107, a second 实事描述, a second author
+    line: seven findings, none about the level); ``## 实事描述`` made an entry of its own."""
+    text = (
+        "# 每日参会快报\n\n## 【Keynote】甲\n\n## 实事描述\n甲内容。\n\n撰稿人：张三 12345678\n\n"
+        "---\n\n### 【Keynote】乙\n\n### 实事描述\n乙内容。\n#### 【案例】某公司\n\n"
+        "撰稿人：李四 12345679\n"
+    )
+    doc = load_text(text, "t.md")
+    assert [(e.line, e.title, e.description) for e in doc.entries] == [
+        (3, "甲", "甲内容。"),
+        (12, "乙", "乙内容。\n#### 【案例】某公司"),  # (a sub-heading stays the section's)
+    ]
+    found = _found(text, "GB102", "GB104", "GB107", "GB203")
+    assert [f for f in found if f[3]] == [("GB104", 5, 1, True), ("GB102", 12, 1, True)]
+    assert not [f for f in found if f[0] in ("GB107", "GB203")]
+
+
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

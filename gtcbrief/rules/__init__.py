@@ -169,7 +169,7 @@ def _build() -> tuple[Rule, ...]:
             "GB102",
             "entry-heading",
             "error",
-            "An entry heading is shaped '## 【kind】title': a space after '##', a title.",
+            "An entry heading is shaped '## 【kind】title': level 2, a space after '##', a title.",
             structure.entry_heading,
             fixable=True,
             family="structure",
@@ -187,7 +187,7 @@ def _build() -> tuple[Rule, ...]:
             "missing-section",
             "error",
             "Every required '###' section is present (did-you-mean for near misses, fixed "
-            "when Traditional or with a colon; '###' spaced).",
+            "when Traditional, with a colon or a level off; '###' spaced).",
             structure.missing_section,
             fixable=True,
             family="structure",

@@ -109,12 +109,32 @@ def _unspaced(d: DocContext, number: int, what: str) -> Hit | None:
     )
 
 
+def _level_off(d: DocContext, number: int, want: int, what: str) -> Hit | None:
+    """A heading on line ``number`` read as ``what`` (its writer's intent) at another
+    level than ``want``; the fix writes its ``#`` marks."""
+    line = d.lines[number - 1]
+    stripped = line.lstrip(" ")
+    marks = len(stripped) - len(stripped.lstrip("#"))
+    if not 1 <= marks <= 6 or marks == want:
+        return None
+    return Hit(
+        number,
+        len(line) - len(stripped) + 1,
+        f"{what} is a level-{want} heading ('{'#' * want} '), not level {marks}",
+        extras={"context": line},
+        fix=(Edit(number, (line[: len(line) - len(stripped)] + "#" * want + stripped[marks:],)),),
+    )
+
+
 def entry_heading(d: DocContext) -> Iterator[Hit]:
     for entry in _entries(d):
         ctx = {"context": d.context(entry.line)}
         unspaced = _unspaced(d, entry.line, "an entry heading")
         if unspaced is not None:
             yield unspaced
+        off = _level_off(d, entry.line, 2, "an entry heading")
+        if off is not None:
+            yield off
         if entry.kind is None:
             loose = _LOOSE_KIND.match(entry.heading)
             if loose:
@@ -170,11 +190,14 @@ def near_misses(entry: Entry, template: Template) -> dict[str, Section]:
     found: dict[str, Section] = {}
     if not missing:
         return found
-    for sec in _level3(entry):
+    for sec in entry.sections:
         text = sec.heading.strip()
-        if text in names:
+        if sec.level != 3:  # ``## 实事描述``: the name, a level up
+            guess = text if text in names else template.section_named(text)
+        elif text in names:
             continue
-        guess = template.section_named(text) or closest(text, names)
+        else:
+            guess = template.section_named(text) or closest(text, names)
         if guess in missing and guess not in found:
             found[guess] = sec
     return found
@@ -193,6 +216,11 @@ def missing_section(d: DocContext) -> Iterator[Hit]:
             if name in present:
                 continue
             near = misses.get(name)
+            if near is not None and near.level != 3:
+                off = _level_off(d, near.line, 3, f"section '{name}'")
+                if off is not None:
+                    yield off
+                    continue
             if near is not None:
                 written = near.heading.strip()
                 line = d.lines[near.line - 1]

@@ -805,34 +805,25 @@ def row_grep(ctx: Context) -> list[Row]:
                 _mine_and_peer(row, mine, rg, reps=max(ctx.reps, 15))
                 _check(row, None)
             rows.append(row)
-        # for the editors and scripts that read rg's own events (no target; recorded)
-        for query in GREP_QUERIES:
-            row = Row(
-                f"grep-{k}-{query}-json", f"warm grep `{query}`, {k} entries, `--json` events",
-                "recorded", peer_name="rg",
-            )  # fmt: skip
-            if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
-                mine = Spec(
-                    _gtc(ctx, "grep", query, path, "--json", *_index_args()), ctx.env, (0, 1)
-                )
-                _mine_and_peer(row, mine, _rg(ctx, query, path, "--json"), reps=max(ctx.reps, 5))
-                _check(row, None)
-            rows.append(row)
-        # in file order, beside rg in file order (which walks on one thread then; recorded)
-        for query in GREP_QUERIES:
-            row = Row(
-                f"grep-{k}-{query}-path", f"warm grep `{query}`, {k} entries, `--sort path`",
-                "recorded", peer_name="rg",
-            )  # fmt: skip
-            if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
-                mine = Spec(
-                    _gtc(ctx, "grep", query, path, "--sort", "path", *_index_args()), ctx.env,
-                    (0, 1),
+        # recorded rows (no target): rg's own events, for the editors and scripts that read
+        # them; file order, beside rg in file order (which walks on one thread then)
+        variants = (
+            ("json", "`--json` events", ["--json"]),
+            ("path", "`--sort path`", ["--sort", "path"]),
+        )
+        for suffix, what, flags in variants:
+            for query in GREP_QUERIES:
+                row = Row(
+                    f"grep-{k}-{query}-{suffix}", f"warm grep `{query}`, {k} entries, {what}",
+                    "recorded", peer_name="rg",
                 )  # fmt: skip
-                rg = _rg(ctx, query, path, "--sort", "path")
-                _mine_and_peer(row, mine, rg, reps=max(ctx.reps, 5))
-                _check(row, None)
-            rows.append(row)
+                if ctx.wants(row.id) and not _not_built(row, ctx, "grep"):
+                    ours = _gtc(ctx, "grep", query, path, *flags, *_index_args())
+                    mine = Spec(ours, ctx.env, (0, 1))
+                    rg = _rg(ctx, query, path, *flags)
+                    _mine_and_peer(row, mine, rg, reps=max(ctx.reps, 5))
+                    _check(row, None)
+                rows.append(row)
     return rows
 
 

@@ -182,6 +182,8 @@ def test_list_rules_text_and_json() -> None:
     listed = json.loads(out)
     assert {"code", "name", "severity", "doc", "kind", "fixable"} <= set(listed[0])
     assert [r["name"] for r in listed] == [r.name for r in all_rules()]
+    code, out, err = validate("--list-rules", "--format", "sarif")  # (was text, silently)
+    assert (code, out) == (2, "") and "--format must be one of text, json, jsonl" in err
 
 
 def test_document_text_is_never_a_terminal_escape(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ def _list_rules(fmt: str) -> int:
     from gtcbrief.render import write_json_array, write_jsonl
     from gtcbrief.rules import all_rules
 
+    # (sarif and github describe findings; a list of rules in them was text, silently)
+    check_choice("--format", fmt, ("text", "json", "jsonl"))
     records = [
         {
             "code": r.code,

@@ -167,11 +167,20 @@ class Cluster:
     score: float
     pairs: tuple[Pair, ...]
 
+    @property
+    def complete(self) -> bool:
+        """Whether every two members are a verified pair; else the cluster is a chain
+        (A like B, B like C): its score is its weakest verified pair, and A and C may be
+        unrelated (an entry that merges two others joins them)."""
+        size = len(self.members)
+        return len({(p.a, p.b) for p in self.pairs}) >= size * (size - 1) // 2
+
     def to_dict(self, records: Sequence[Record]) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "score": self.score,
             "size": len(self.members),
+            "complete": self.complete,
             "members": [records[i].to_member() for i in self.members],
             "pairs": [
                 {

@@ -124,6 +124,22 @@ def test_three_copies_are_one_cluster_scored_by_its_weakest_pair() -> None:
     assert cluster.score == min(p.score for p in cluster.pairs)
 
 
+def test_a_cluster_chained_through_an_entry_that_merges_two_says_it_is_not_complete() -> None:
+    """Single linkage: C holds A's text and then B's, so A, B and C are one cluster at 1.0
+    though A and B are unrelated; ``complete`` says not every two members are a pair."""
+    records = [
+        Record("a.md", 3, "Alpha session", SOURCE),
+        Record("b.md", 3, "Beta session", THIRD),
+        Record("c.md", 3, "Gamma session", SOURCE + THIRD),
+        Record("d.md", 3, "Delta session", SOURCE),
+    ]
+    (chain,) = find_duplicates(records)
+    assert chain.members == (0, 1, 2, 3) and not chain.complete
+    assert chain.to_dict(records)["complete"] is False
+    (whole,) = find_duplicates([records[0], records[3]])
+    assert whole.complete and whole.to_dict([records[0], records[3]])["complete"] is True
+
+
 def test_candidates_do_not_grow_with_all_pairs() -> None:
     rng = random.Random(3)
     alphabet = (
@@ -624,10 +640,18 @@ def test_dedupe_run_again_reads_its_compact_forms_back_and_finds_the_same(
     assert made == []
 
 
-def test_unfinished_entries_placeholders_are_not_copies_of_each_other(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "placeholder", ["待补充", "见附件", "内容较多，详见附件中的PPT及会议录音整理稿。"]
+)
+def test_unfinished_entries_placeholders_are_not_copies_of_each_other(
+    tmp_path: Path, placeholder: str
+) -> None:
+    """A line that only points elsewhere is unfinished too: four talks sharing one were
+    a cluster of 'copied descriptions' at 1.0."""
     for i in (1, 2, 3):
         (tmp_path / f"{i}.md").write_text(
-            f"# 每日参会快报\n\n## 【Keynote】Talk {i} on topic {i * 7}\n\n### 实事描述\n待补充\n",
+            f"# 每日参会快报\n\n## 【Keynote】Talk {i} on topic {i * 7}\n\n### 实事描述\n"
+            f"{placeholder}\n",
             encoding="utf-8",
         )
     result = CliRunner().invoke(app, ["dedupe", str(tmp_path), "--format", "json"])

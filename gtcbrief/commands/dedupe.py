@@ -21,7 +21,7 @@ from gtcbrief.cli import (
 )
 
 KINDS = ("all", "copied-description", "same-session", "mixed")
-MEMBER_CSV = ("cluster", "kind", "score", "path", "line", "title")
+MEMBER_CSV = ("cluster", "kind", "score", "path", "line", "title", "complete")
 MEMBER_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("cluster", "#"),
     ("kind", "Kind"),
@@ -116,7 +116,9 @@ def dedupe(
                 r = records[i]
                 yield {
                     "cluster": n,
-                    "kind": c.kind,
+                    # a chain: not every two members are a pair (see Cluster.complete)
+                    "kind": c.kind if c.complete or chosen != "table" else f"{c.kind} (chain)",
+                    "complete": c.complete,
                     "score": f"{c.score:.2f}",
                     "path": r.path,
                     "line": r.line,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -227,6 +228,21 @@ def test_a_brief_in_traditional_characters_is_fixed_to_the_template_and_reads_th
     assert validate(str(path), "--select", "GB101,GB104")[0] == 0
     assert [entry_content(e) for e in load_path(str(path)).entries] == before
     assert path.read_text("utf-8").startswith("# 每日参会快报\n")
+
+
+def test_a_fix_the_file_s_encoding_cannot_hold_is_refused_and_not_counted(tmp_path: Path) -> None:
+    """A Big5 brief's Traditional headings fix to Simplified ones Big5 lacks (参): --diff
+    crashed encoding the patch (exit 3), and --fix said 'fixed 5 problems' of a file it
+    left alone."""
+    path = tmp_path / "tw.md"
+    path.write_bytes("# 每日參會快報\n\n## 【Keynote】標題\n\n### 主題\nAI - GPU\n".encode("big5"))
+    before = path.read_bytes()
+    result = runner.invoke(app, ["validate", str(path), "--encoding", "big5", "--diff"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{path}: no diff: big5 has no '参' for it" in result.stderr
+    code, _, err = validate(str(path), "--encoding", "big5", "--fix")
+    assert code == 2 and "not fixed: big5 has no '参'" in err
+    assert not re.search(r"^fixed \d+ problem", err, re.M) and path.read_bytes() == before
 
 
 def test_a_read_only_file_is_not_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -243,8 +243,6 @@ def _fix(
         if not result.changed:
             out.append(doc)
             continue
-        changed += 1
-        fixed += result.fixed
         if not write:
             patch = unified_diff(result)
             if sys.stdout.isatty():  # a patch in a pipe stays byte for byte; here, text
@@ -261,12 +259,21 @@ def _fix(
                 codec = _patch_codec(doc.path, encoding)
                 buffer = getattr(sys.stdout, "buffer", None)
                 if codec is not None and buffer is not None:  # GBK's lines as GBK, for patch
+                    try:
+                        data = patch.encode(codec)
+                    except UnicodeEncodeError as exc:  # as --fix refuses to write it
+                        char = exc.object[exc.start : exc.start + 1]
+                        warn(f"{doc.path}: no diff: {exc.encoding} has no {char!r} for it")
+                        failed += 1
+                        out.append(doc)
+                        continue
                     sys.stdout.flush()
-                    buffer.write(patch.encode(codec))
+                    buffer.write(data)
                     buffer.flush()
-                    out.append(doc)
-                    continue
+                    patch = ""
             sys.stdout.write(patch)
+            changed += 1
+            fixed += result.fixed
             out.append(doc)
             continue
         try:
@@ -276,6 +283,8 @@ def _fix(
             failed += 1
             out.append(doc)
             continue
+        changed += 1  # (counted once written: a refused write fixed nothing)
+        fixed += result.fixed
         out.append(load_text(result.text, doc.path, config=cfg))
     if write and fixed:
         sys.stderr.write(

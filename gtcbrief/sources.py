@@ -19,6 +19,10 @@ from gtcbrief.errors import GtcbriefError
 from gtcbrief.model import record
 from gtcbrief.walk import MD_SUFFIXES, passed_over
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 __all__ = [
     "MD_SUFFIXES", "Source", "check_encoding", "decode", "iter_paths", "read_source",
     "stream_bytes",
@@ -114,7 +118,10 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> str:
         encoding = None
     if encoding:
         try:
-            return data.decode(encoding).removeprefix("\ufeff")
+            text = data.decode(encoding).removeprefix("\ufeff")
+            if "\x00" in text:  # (whatever encoding wrote it; UTF-16's own zeros are not)
+                raise GtcbriefError("binary file (contains NUL bytes), not Markdown", path=path)
+            return text
         except LookupError:
             raise GtcbriefError(f"unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
@@ -201,14 +208,15 @@ def stream_bytes(path: str) -> bytes | None:
 def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-") -> Source:
     """Read and decode one path (``-`` is standard input)."""
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = _read_stream(sys.stdin.buffer, stdin_name, encoding)
         _streams["-"] = data
         return Source(stdin_name, decode(data, stdin_name, encoding))
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                _streams[path] = data
+            if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                data = fh.read()
+            else:
+                data = _streams[path] = _read_stream(fh, path, encoding)
     except FileNotFoundError:
         what = "broken symbolic link" if os.path.islink(path) else "no such file"
         raise GtcbriefError(what, path=path) from None
@@ -217,6 +225,31 @@ def read_source(path: str, *, encoding: str | None = None, stdin_name: str = "-"
             raise GtcbriefError(_directory_problem(path), path=path) from None
         raise GtcbriefError(f"cannot read: {exc.strerror or exc}", path=path) from None
     return Source(path, decode(data, path, encoding))
+
+
+#: The most a pipe or device is read (a brief is kilobytes; /dev/zero never ends).
+STREAM_LIMIT = 1 << 30
+
+
+def _read_stream(fh: BinaryIO, path: str, encoding: str | None) -> bytes:
+    """A pipe's or device's bytes, a megabyte at a time: one that starts with a NUL
+    (``/dev/zero``, ``/dev/urandom``) is refused at its first read, as a file of them
+    is, and none is read past :data:`STREAM_LIMIT`."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return b"".join(parts)
+        if not parts and not (encoding or chunk.startswith(_BOMS)) and b"\x00" in chunk:
+            decode(chunk, path)  # (the binary file's message, with its UTF-16 hint)
+        parts.append(chunk)
+        size += len(chunk)
+        if size > STREAM_LIMIT:
+            raise GtcbriefError(
+                f"more than {STREAM_LIMIT >> 20} MB from a pipe or device: not a brief",
+                path=path,
+            )
 
 
 def _directory_problem(path: str) -> str:

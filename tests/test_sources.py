@@ -66,6 +66,18 @@ def test_utf16_without_a_bom_is_refused_with_its_encoding_named(order: str) -> N
     assert decode(BRIEF.encode(f"utf-16-{order}"), "u16.md", f"utf-16-{order}") == BRIEF
 
 
+def test_an_endless_device_is_refused_at_its_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/dev/zero was read until memory ran out (MemoryError, exit 3) once grep read devices."""
+    import gtcbrief.sources
+
+    monkeypatch.setattr(gtcbrief.sources, "STREAM_LIMIT", 1 << 22)  # (should it ever loop)
+    with pytest.raises(GtcbriefError, match="binary file"):
+        read_source("/dev/zero")
+    assert decode("# 题\n".encode("utf-16-le"), "u.md", "utf-16-le") == "# 题\n"
+    with pytest.raises(GtcbriefError, match="binary file"):  # --encoding gbk: a NUL too
+        decode(b"# x\n\x00abc\n", "x.md", "gbk")
+
+
 def test_a_nul_byte_anywhere_makes_a_binary_file() -> None:
     """Past the first 8 KB, a NUL used to be kept in a description (and by --fix)."""
     late = (BRIEF + "正文。" * 5000).encode() + b"\x00" + "尾".encode()

@@ -492,7 +492,7 @@ AUTHOR_WORDS = "(?:和|及|与|以及)"
 COLONS = "：:﹕︰∶"
 
 _AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]+?)\s*(\d+)")
-_AFTER_ID = re.compile(rf"^{AUTHOR_WORDS}\s*")
+_AFTER_ID = re.compile(rf"{AUTHOR_WORDS}\s*|\s+{AUTHOR_WORDS}\s+")
 #: ``张三 12345678``, ``张三（12345678）``, ``张三``.
 _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
 #: ``12345678 张三``: the id first.
@@ -510,9 +510,12 @@ def parse_authors(text: str, id_pattern: str = DEFAULT.template.id_pattern) -> t
         pairs = _AUTHOR_PAIR.findall(piece)
         if len(pairs) > 1 and not _AUTHOR_PAIR.sub("", piece).strip():
             for n, (name, number) in enumerate(pairs):
+                # after an id, 和 (and) joins the next person (GB203 reports it): right
+                # after the id or spaced apart ('孙立 61234501 和静': 和 is a surname)
+                joined = _AFTER_ID.match(name) if n else None
+                if joined and name[joined.end() :].strip():
+                    name = name[joined.end() :]
                 name = name.strip()
-                if n:  # after an id, 和 (and) joins the next person (GB203 reports it)
-                    name = _AFTER_ID.sub("", name, count=1) or name
                 authors.append(Author(name=name, id=number, raw=f"{name} {number}"))
             continue
         match = _ID_AND_NAME.fullmatch(piece) or _NAME_AND_ID.fullmatch(piece)

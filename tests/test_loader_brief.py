@@ -198,6 +198,12 @@ def test_a_speakers_fields_come_from_its_text(text: str) -> None:
             [("王芳", "53456789"), ("赵磊", "54567890"), ("和珅", "51234567")],
             id="and-after-an-id-but-a-surname-after-a-separator",
         ),
+        pytest.param(
+            "孙立 61234501 和静 61234502、王芳 53456789 和 赵磊 54567890",
+            [("孙立", "61234501"), ("和静", "61234502"), ("王芳", "53456789")]
+            + [("赵磊", "54567890")],
+            id="a-space-before-the-surname-和-but-spaces-around-the-word",
+        ),
     ],
 )
 def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:

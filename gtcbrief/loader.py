@@ -823,21 +823,24 @@ def _brief_entries(
     entries: list[Entry] = []
     head: _Block | None = None
     body: list[_Block] = []
+    ended = True  # no entry yet, or a ``---`` since its heading: no section of it follows
     for block in blocks:
         # a heading one level off, as its writer meant it (validate reports the level):
         # ``### 【Keynote】…`` (a kind of the template's) starts an entry, ``## 实事描述``
-        # is a section of the entry
+        # is a section of the entry (before its separator)
         starts = block.kind == "heading" and (
             block.level == 1
-            or (block.level == 2 and (head is None or template.field_of(block.text) is None))
+            or (block.level == 2 and (ended or template.field_of(block.text) is None))
             or (block.level == 3 and _one_level_down(block.text, template))
         )
         if starts:
             if head is not None:
                 entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
             head, body = (block, []) if block.level >= 2 else (None, [])
+            ended = head is None
         elif head is not None:
             body.append(block)
+            ended = ended or block.kind == "break"
     if head is not None:
         entries.append(_entry_from_blocks(path, head, body, lines, template, stray))
     return entries

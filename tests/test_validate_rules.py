@@ -326,6 +326,18 @@ def test_an_entry_or_a_section_a_level_off_is_read_as_meant_and_its_level_report
     assert not [f for f in found if f[0] in ("GB107", "GB203")]
 
 
+def test_a_section_name_at_level_2_after_the_last_separator_is_not_the_entry_s() -> None:
+    """A summary ``## 对华为的启示`` after the last ``---`` joined the entry above, silently."""
+    text = (
+        "# 每日参会快报\n\n## 【Keynote】甲\n\n### 实事描述\n甲内容。\n\n撰稿人：张三 12345678\n\n"
+        "---\n\n## 对华为的启示\n总结。\n"
+    )
+    doc = load_text(text, "t.md")
+    assert [(e.line, e.end_line, e.implications) for e in doc.entries] == [
+        (3, 8, None), (12, 13, None),
+    ]  # fmt: skip
+
+
 def test_a_bold_author_line_is_reported_with_a_fix() -> None:
     text = "## 【Keynote】K\n\n### 实事描述\n内容。\n\n**撰稿人**：张三 12345678\n"
     assert _found(text, "GB203", "GB206") == [("GB203", 6, 1, True)]

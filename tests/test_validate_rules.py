@@ -291,6 +291,9 @@ def test_two_spaces_before_a_line_of_text_are_a_hard_break_not_trailing_whitespa
     assert _found(text, "GB501") == [
         ("GB501", 4, 8, True), ("GB501", 6, 5, True), ("GB501", 8, 6, True),
     ]  # fmt: skip
+    # before a heading, a list item or a table, in a table row or code: no break
+    others = "# 笔记\n\n文字  \n## 标题\n\n段  \n- 项\n\n| a |  \n| - |\n\n```\ncode  \nmore\n```\n"
+    assert [line for _c, line, _col, _f in _found(others, "GB501")] == [3, 6, 9, 13]
 
 
 def test_the_template_s_comma_in_a_speaker_s_parentheses_is_not_half_width_punctuation() -> None:

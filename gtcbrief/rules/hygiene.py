@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
-from gtcbrief.rules.common import code_lines, is_atx_heading
+from gtcbrief.rules.common import code_lines, is_atx_heading, is_list_item
 from gtcbrief.text import CJK_CLASS
 
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
@@ -29,6 +29,7 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
     changed what the entry says (a question and its answer ran together)."""
     ends = _TRAILING_ENDS
     lines = d.lines
+    code: set[int] | None = None  # fenced code's lines, found once a hard break asks
     for number, line in enumerate(lines, 1):
         # Most lines end otherwise: no need to scan them (``$`` may also match before
         # a final "\n", so such a line is scanned too).
@@ -43,10 +44,12 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
             and body.endswith("  ")
             and start
             and number < len(lines)
-            and lines[number].strip()
-            and not is_atx_heading(body)
+            and _hard_break(body, lines[number])
         ):
-            continue  # a hard line break (a heading has none)
+            if code is None:
+                code = code_lines(lines)
+            if number not in code:
+                continue  # a hard line break
         if start < len(body):
             size = len(body) - start
             yield Hit(
@@ -56,6 +59,20 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
                 extras={"context": line},
                 fix=(Edit(number, (line[:start],)),),
             )
+
+
+def _hard_break(line: str, following: str) -> bool:
+    """Whether two trailing spaces break ``line`` inside its paragraph: text follows on
+    the next line, not a heading, list item, quote, table row or fence, and ``line`` is
+    neither a heading nor a table row."""
+    text = following.strip()
+    return (
+        bool(text)
+        and not text.startswith(("#", ">", "|", "```", "~~~"))
+        and not is_list_item(following)
+        and not is_atx_heading(line)
+        and not line.lstrip().startswith("|")
+    )
 
 
 def trailing_blank_lines(d: DocContext) -> Iterator[Hit]:

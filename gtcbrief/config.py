@@ -261,26 +261,39 @@ def discover(start: str | os.PathLike[str]) -> Path | None:
     return Path(found)
 
 
-def _discover(start: str) -> str | None:
+def _discover(start: str, known: dict[str, str | None] | None = None) -> str | None:
     """:func:`discover` in strings: ``pathlib`` is imported only once a file is found
-    (a warm ``grep`` without a config file never pays its ≈5 ms)."""
+    (a warm ``grep`` without a config file never pays its ≈5 ms). ``known``: folders
+    already looked at in this run, and their answers (3,000 files in 3,000 folders
+    looked up to the root and parsed one pyproject each: 0.95 s)."""
     start = start or "."  # Path("") is the current directory
     here = start if os.path.isdir(start) else os.path.dirname(start.rstrip("/")) or "."
     try:
         folder = os.path.realpath(here)  # what Path.resolve() does
     except OSError:
         return None
+    passed: list[str] = []  # folders whose answer is the one found above them
+    found: str | None = None
     while True:
+        if known is not None and folder in known:
+            found = known[folder]
+            break
+        passed.append(folder)
         candidate = os.path.join(folder, ".gtcbrief.toml")
         if os.path.isfile(candidate):
-            return candidate
+            found = candidate
+            break
         pyproject = os.path.join(folder, "pyproject.toml")
         if os.path.isfile(pyproject) and _configures(pyproject):
-            return pyproject
+            found = pyproject
+            break
         parent = os.path.dirname(folder)
         if parent == folder:
-            return None
+            break
         folder = parent
+    if known is not None:
+        known.update(dict.fromkeys(passed, found))
+    return found
 
 
 def _warn_other_configs(used: str | None, paths: Sequence[str]) -> None:
@@ -290,13 +303,14 @@ def _warn_other_configs(used: str | None, paths: Sequence[str]) -> None:
     if len(paths) < 2:
         return
     seen: dict[str, str | None] = {}
+    known: dict[str, str | None] = {}
     others: dict[str | None, str] = {}
     for raw in paths:
         if raw == "-":
             continue
         folder = raw if os.path.isdir(raw) else os.path.dirname(raw.rstrip("/")) or "."
         if folder not in seen:
-            seen[folder] = _discover(folder)
+            seen[folder] = _discover(folder, known)
         own = seen[folder]
         if own != used and own not in others:
             others[own] = raw

@@ -167,6 +167,20 @@ def test_a_config_saved_with_a_bom_is_read(tmp_path: Path) -> None:
     assert load_config(str(config), []).doc_format == "notes"
 
 
+def test_discovery_remembering_folders_finds_what_each_lookup_finds(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One run looks up each path's folder (a hook's thousands of files): the answers of
+    folders already walked are reused, and are the same."""
+    from gtcbrief.config import _discover
+
+    monkeypatch.chdir(project)
+    known: dict[str, str | None] = {}
+    for start, _expected in [(c.values[0], c.values[1]) for c in CASES] * 2:
+        assert _discover(str(start), known) == _discover(str(start))
+    assert known
+
+
 def test_discovery_outside_a_project_goes_up_to_the_root(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# x\n", "utf-8")
     assert discover(tmp_path / "a.md") == _pathlib_discover(tmp_path / "a.md")

@@ -535,19 +535,31 @@ def _digits_only(pattern: str) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _id_piece(id_pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(name then id, id then name) for a config's id pattern."""
+def _id_piece(id_pattern: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(name then id, id then name, an id alone) for a config's id pattern."""
     pat = f"(?:{id_pattern})"
     return (
         re.compile(rf"(.*?)\s*[（(]?\s*({pat})\s*[）)]?", re.DOTALL),
         re.compile(rf"({pat})\s+(.+)", re.DOTALL),
+        re.compile(rf"(?<![A-Za-z0-9]){pat}(?![A-Za-z0-9])"),
     )
 
 
 def _authors_by_pattern(text: str, id_pattern: str) -> tuple[Author, ...]:
-    name_first, id_first = _id_piece(id_pattern)
+    """Authors whose ids are what ``id_pattern`` matches; a piece without one is read as
+    the default reading has it (``罗敏 6123450``: name and an id GB204 then refuses)."""
+    name_first, id_first, an_id = _id_piece(id_pattern)
     authors: list[Author] = []
     for piece in _split_top(text, AUTHOR_SEPARATORS):
+        ids = list(an_id.finditer(piece))
+        if len(ids) > 1:  # ``孙立 w0012345 何静 62345678``: pairs one after another
+            start, pairs = 0, []
+            for found in ids:
+                pairs.append((piece[start : found.start()].strip(), found.group()))
+                start = found.end()
+            if all(name for name, _id in pairs) and not piece[start:].strip():
+                authors += [Author(name=n, id=i, raw=f"{n} {i}") for n, i in pairs]
+                continue
         match = name_first.fullmatch(piece)
         if match is not None and match.group(1).strip():
             authors.append(Author(name=match.group(1).strip(), id=match.group(2), raw=piece))
@@ -556,7 +568,7 @@ def _authors_by_pattern(text: str, id_pattern: str) -> tuple[Author, ...]:
         if match is not None:
             authors.append(Author(name=match.group(2).strip(), id=match.group(1), raw=piece))
             continue
-        authors.append(Author(name=piece, id=None, raw=piece))
+        authors += parse_authors(piece)  # (no id of the pattern's: the default reading)
     return tuple(authors)
 
 

@@ -225,6 +225,12 @@ def test_ids_are_what_the_configured_pattern_matches_letters_too() -> None:
     ]  # fmt: skip
     found = run([doc], config, make_selection(config, ["GB204"]))
     assert [d.message for d in found] == ["author '李四' has no employee id"]
+    # pairs without a separator, and an id the pattern refuses, read as by default
+    line = "撰稿人：孙立 61234501 何静 62345678、罗敏 6123450"
+    doc = load_text(text.replace(authors, line), "t.md", config=config)
+    assert [(a.name, a.id) for a in doc.entries[0].authors] == [
+        ("孙立", "61234501"), ("何静", "62345678"), ("罗敏", "6123450"),
+    ]  # fmt: skip
 
 
 def test_setext_trap_is_read_as_author_line_and_separator() -> None:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from gtcbrief.errors import GtcbriefError
+from gtcbrief.walk import is_stream
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
@@ -306,7 +307,7 @@ def _warn_other_configs(used: str | None, paths: Sequence[str]) -> None:
     known: dict[str, str | None] = {}
     others: dict[str | None, str] = {}
     for raw in paths:
-        if raw == "-":
+        if is_stream(raw):  # (standard input, a pipe: they have no folder of their own)
             continue
         folder = raw if os.path.isdir(raw) else os.path.dirname(raw.rstrip("/")) or "."
         if folder not in seen:
@@ -388,7 +389,8 @@ def _load_config(explicit: str | None, paths: Sequence[str]) -> Config:
             raise GtcbriefError("config file not found", path=explicit)
         found = explicit
     else:
-        start = next((raw for raw in paths if raw != "-"), None)
+        # the first file's, not a pipe's (``<(…)`` is in /dev/fd) nor standard input's
+        start = next((raw for raw in paths if not is_stream(raw)), None)
         found = _discover(os.getcwd() if start is None else start)
         _warn_other_configs(found, paths)
     if found is None:

@@ -161,6 +161,17 @@ def test_an_unknown_rule_in_the_config_names_the_config(tmp_path: Path) -> None:
     assert str(info.value) == f"{config}: ignore: unknown rule 'GB999' (see --list-rules)"
 
 
+def test_a_pipe_first_leaves_the_config_to_the_first_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``validate <(cat a.md) a.md`` looked for a config from /dev/fd: it found none, used
+    the defaults, and warned that a.md's own was not used."""
+    (tmp_path / ".gtcbrief.toml").write_text('format = "notes"\n', "utf-8")
+    a = str(tmp_path / "a.md")
+    assert load_config(None, ["/dev/null", a]).doc_format == "notes"
+    assert capsys.readouterr().err == ""
+
+
 def test_a_config_saved_with_a_bom_is_read(tmp_path: Path) -> None:
     config = tmp_path / ".gtcbrief.toml"
     config.write_bytes(b'\xef\xbb\xbfformat = "notes"\n')

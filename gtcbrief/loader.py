@@ -491,7 +491,7 @@ AUTHOR_WORDS = "(?:和|及|与|以及)"
 #: The colon after the author prefix: ``：``, ``:`` and the small and vertical forms.
 COLONS = "：:﹕︰∶"
 
-_AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]+?)\s*(\d+)")
+_AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]*?[^\d\s{AUTHOR_SEPARATORS}])\s*(\d+)")
 _AFTER_ID = re.compile(rf"{AUTHOR_WORDS}\s*|\s+{AUTHOR_WORDS}\s+")
 #: ``张三 12345678``, ``张三（12345678）``, ``张三``.
 _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
@@ -539,7 +539,9 @@ def _id_piece(id_pattern: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pat
     """(name then id, id then name, an id alone) for a config's id pattern."""
     pat = f"(?:{id_pattern})"
     return (
-        re.compile(rf"(.*?)\s*[（(]?\s*({pat})\s*[）)]?", re.DOTALL),
+        # (the name ends on a non-blank, and one run of blanks comes before the id: two
+        # optional runs side by side took cubic time on a line of 1,000 spaces)
+        re.compile(rf"(.*?\S)\s*(?:[（(]\s*)?({pat})\s*[）)]?", re.DOTALL),
         re.compile(rf"({pat})\s+(.+)", re.DOTALL),
         re.compile(rf"(?<![A-Za-z0-9]){pat}(?![A-Za-z0-9])"),
     )

@@ -611,3 +611,11 @@ def test_the_author_line_tests_read_as_their_patterns_did(text: str) -> None:
 
     assert _names_with_ids(text) == bool(_OLD_NAMES_WITH_IDS.fullmatch(text))
     assert _signed(text) == bool(_OLD_SIGNED.search(text))
+
+
+@pytest.mark.parametrize("pattern", [r"\d{8}", r"[a-z]?\d{8}"], ids=["default", "letters"])
+def test_an_author_line_with_a_long_run_of_spaces_is_one_unidentified_name(pattern: str) -> None:
+    """'马超 61234503', 4,000 spaces and a letter: 274 s to read with a letter id_pattern
+    (two optional runs of blanks side by side in the pattern), under a second now."""
+    line = "马超 61234503" + " " * 4000 + "x"
+    assert [(a.name, a.id) for a in parse_authors(line, pattern)] == [(line, None)]

@@ -844,8 +844,16 @@ def _brief_entries(
         # is a section of the entry (before its separator)
         starts = block.kind == "heading" and (
             block.level == 1
-            or (block.level == 2 and (ended or template.field_of(block.text) is None))
-            or (block.level == 3 and _one_level_down(block.text, template))
+            or (
+                block.level == 2
+                # (an entry's 【 first: a section name is looked up for the others only)
+                and (ended or block.text.startswith("【") or template.field_of(block.text) is None)
+            )
+            or (
+                block.level == 3
+                and block.text.startswith("【")
+                and _one_level_down(block.text, template)
+            )
         )
         if starts:
             if head is not None:

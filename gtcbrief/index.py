@@ -1101,19 +1101,20 @@ def open_index(
     report = on_error or raise_error
     started = time.perf_counter()
     streams: list[tuple[str, Document]] = []
-    if any(map(is_stream, paths)):  # read once, as they come: indexed in memory
+    streamed = list(dict.fromkeys(filter(is_stream, paths)))  # (a stat a path, once)
+    if streamed:  # read once, as they come: indexed in memory
         from gtcbrief.loader import load_source
         from gtcbrief.sources import read_source
 
         in_memory = True
-        for given in dict.fromkeys(filter(is_stream, paths)):
+        for given in streamed:
             try:
                 source = read_source(given, encoding=encoding, stdin_name=stdin_name)
             except GtcbriefError as exc:
                 report(exc)
                 continue
             streams.append((given, load_source(source, config=config)))
-        paths = [p for p in paths if not is_stream(p)]
+        paths = [p for p in paths if p not in streamed]
     if walk is not None and not walk.joined and not in_memory:
         presumed = _presume_fresh(
             location or default_location(), paths, config, encoding, walk, report, started

@@ -30,7 +30,7 @@ MD_SUFFIXES = (".md", ".markdown")
 def passed_over(name: str) -> bool:
     """Whether a directory walk leaves out this file or directory: hidden ones
     (``.git``, ``.obsidian`` and its ``.trash`` of deleted notes, ``.hidden.md``) and
-    ``node_modules``, as ripgrep and markdownlint-cli2 do. Named in PATHS, they are read."""
+    ``node_modules``: ripgrep passes over hidden ones too. Named in PATHS, they are read."""
     return name.startswith(".") or name == "node_modules"
 
 

@@ -214,7 +214,9 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
         ) from None
     if decode(raw, result.path, encoding) != result.original:
         raise GtcbriefError("changed on disk while it was checked; not fixed", path=result.path)
-    if not os.access(target, os.W_OK):  # the rename needs only the folder: ask the file
+    # the rename needs only the folder: ask the file, and its mode (root may write a file
+    # nobody may write, as sed -i would; a file marked read-only is left alone all the same)
+    if not os.access(target, os.W_OK) or not info.st_mode & 0o222:
         raise GtcbriefError("cannot write: Permission denied (read-only file)", path=result.path)
     try:
         data = _encode(result.text, raw, encoding)

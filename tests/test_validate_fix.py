@@ -245,6 +245,17 @@ def test_a_fix_the_file_s_encoding_cannot_hold_is_refused_and_not_counted(tmp_pa
     assert not re.search(r"^fixed \d+ problem", err, re.M) and path.read_bytes() == before
 
 
+def test_a_file_marked_read_only_is_left_alone_even_by_root(tmp_path: Path) -> None:
+    """os.access says yes to root for any file: a 0444 brief was rewritten, though the
+    README promises a read-only file is left alone (exit 2)."""
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    path.chmod(0o444)
+    before = path.read_bytes()
+    code, _, err = validate(str(path), "--fix", "--select", ",".join(FIXABLE))
+    assert code == 2 and "read-only file" in err and path.read_bytes() == before
+
+
 def test_a_read_only_file_is_not_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rename that writes atomically needs only the folder's permission, so the file's
     own is asked first (root may write anything: the refusal is simulated)."""

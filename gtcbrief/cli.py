@@ -81,7 +81,7 @@ def _root(
 PathsArg = Annotated[
     list[str],
     typer.Argument(
-        help="Files, directories (searched for *.md, passing over hidden ones) "
+        help="Files, directories (searched for *.md and *.markdown, passing over hidden ones) "
         "or - for standard input.",
         show_default=False,
     ),

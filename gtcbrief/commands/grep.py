@@ -41,7 +41,7 @@ def grep(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.md, passing over hidden ones) "
+            help="Files, directories (searched for *.md and *.markdown, passing over hidden ones) "
             "or - for standard input "
             "(default: the current directory).",
             show_default=False,

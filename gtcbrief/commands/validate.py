@@ -36,7 +36,7 @@ def validate(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, directories (searched for *.md, passing over hidden ones) "
+            help="Files, directories (searched for *.md and *.markdown, passing over hidden ones) "
             "or - for standard input.",
             show_default=False,
         ),

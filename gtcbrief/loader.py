@@ -492,7 +492,20 @@ AUTHOR_WORDS = "(?:和|及|与|以及)"
 COLONS = "：:﹕︰∶"
 
 _AUTHOR_PAIR = re.compile(rf"([^\d{AUTHOR_SEPARATORS}]*?[^\d\s{AUTHOR_SEPARATORS}])\s*(\d+)")
-_AFTER_ID = re.compile(rf"{AUTHOR_WORDS}\s*|\s+{AUTHOR_WORDS}\s+")
+#: 和 after an id joins the next person right after it or spaced apart ('孙立 61234501
+#: 和静': 和 is a surname); 及, 与, 以及 (no surnames) however they are spaced.
+_AFTER_ID = re.compile(rf"{AUTHOR_WORDS}\s*|\s+和\s+|\s+(?:以及|及|与)\s*")
+
+
+def _without_joiner(name: str) -> str:
+    """A later author's name as written after the id before it, without the word that
+    joined them (``和赵磊`` is 赵磊, GB203 reports the 和)."""
+    joined = _AFTER_ID.match(name)
+    if joined and name[joined.end() :].strip():
+        name = name[joined.end() :]
+    return name.strip()
+
+
 #: ``张三 12345678``, ``张三（12345678）``, ``张三``.
 _NAME_AND_ID = re.compile(r"(.*?)\s*(?:[（(]\s*(\d+)\s*[）)]|(\d+))?", re.DOTALL)
 #: ``12345678 张三``: the id first.
@@ -510,12 +523,7 @@ def parse_authors(text: str, id_pattern: str = DEFAULT.template.id_pattern) -> t
         pairs = _AUTHOR_PAIR.findall(piece)
         if len(pairs) > 1 and not _AUTHOR_PAIR.sub("", piece).strip():
             for n, (name, number) in enumerate(pairs):
-                # after an id, 和 (and) joins the next person (GB203 reports it): right
-                # after the id or spaced apart ('孙立 61234501 和静': 和 is a surname)
-                joined = _AFTER_ID.match(name) if n else None
-                if joined and name[joined.end() :].strip():
-                    name = name[joined.end() :]
-                name = name.strip()
+                name = _without_joiner(name) if n else name.strip()
                 authors.append(Author(name=name, id=number, raw=f"{name} {number}"))
             continue
         match = _ID_AND_NAME.fullmatch(piece) or _NAME_AND_ID.fullmatch(piece)
@@ -557,7 +565,8 @@ def _authors_by_pattern(text: str, id_pattern: str) -> tuple[Author, ...]:
         if len(ids) > 1:  # ``孙立 w0012345 何静 62345678``: pairs one after another
             start, pairs = 0, []
             for found in ids:
-                pairs.append((piece[start : found.start()].strip(), found.group()))
+                name = piece[start : found.start()]
+                pairs.append((_without_joiner(name) if start else name.strip(), found.group()))
                 start = found.end()
             if all(name for name, _id in pairs) and not piece[start:].strip():
                 authors += [Author(name=n, id=i, raw=f"{n} {i}") for n, i in pairs]

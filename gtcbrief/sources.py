@@ -241,8 +241,8 @@ def _read_stream(fh: BinaryIO, path: str, encoding: str | None) -> bytes:
         chunk = fh.read(1 << 20)
         if not chunk:
             return b"".join(parts)
-        if not parts and not (encoding or chunk.startswith(_BOMS)) and b"\x00" in chunk:
-            decode(chunk, path)  # (the binary file's message, with its UTF-16 hint)
+        if not parts and b"\x00" in chunk and not _utf16_or_32(chunk, encoding):
+            decode(chunk, path, encoding)  # (the binary file's message, with its hints)
         parts.append(chunk)
         size += len(chunk)
         if size > STREAM_LIMIT:
@@ -250,6 +250,21 @@ def _read_stream(fh: BinaryIO, path: str, encoding: str | None) -> bytes:
                 f"more than {STREAM_LIMIT >> 20} MB from a pipe or device: not a brief",
                 path=path,
             )
+
+
+def _utf16_or_32(data: bytes, encoding: str | None) -> bool:
+    """Whether ``data`` is read as UTF-16 or UTF-32 (by its BOM, or ``--encoding``), whose
+    zero bytes are not NULs."""
+    import codecs
+
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if not encoding or data.startswith(b"\xef\xbb\xbf"):
+        return False
+    try:
+        return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return False
 
 
 def _directory_problem(path: str) -> str:

@@ -498,9 +498,10 @@ def split_track(topic: str) -> tuple[str, str | None]:
 def _elsewhere() -> re.Pattern[str]:
     """A section that only sends the reader elsewhere: ``见附件``, ``内容较多，详见附件中的
     PPT``; compiled when first asked (0.5 ms that a warm grep never needs)."""
+    # the pointer opens the text or a clause of it (演示中可以看见视频流… is a sentence)
     return re.compile(
-        r"[^。\n]{0,12}(?:详|请)?(?:见|参见|参考)(?:附件|附录|ppt|slides?|录音|视频|原文|链接)"
-        r"[^。\n]{0,24}[。.!！]?",
+        r"(?:[^。\n]{0,12}[，,；;：:]\s*)?(?:详|请)?(?:见|参见|参考)"
+        r"(?:附件|附录|ppt|slides?|录音|视频|原文|链接)[^。\n]{0,24}[。.!！]?",
         re.IGNORECASE,
     )
 

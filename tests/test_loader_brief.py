@@ -204,6 +204,12 @@ def test_a_speakers_fields_come_from_its_text(text: str) -> None:
             + [("赵磊", "54567890")],
             id="a-space-before-the-surname-和-but-spaces-around-the-word",
         ),
+        pytest.param(
+            "孙立 61234501 及何静 61234502、李四 12345678 以及 王五 87654321",
+            [("孙立", "61234501"), ("何静", "61234502"), ("李四", "12345678")]
+            + [("王五", "87654321")],
+            id="及-and-以及-are-no-surnames",
+        ),
     ],
 )
 def test_author_lines(text: str, expected: list[tuple[str, str | None]]) -> None:
@@ -226,10 +232,11 @@ def test_ids_are_what_the_configured_pattern_matches_letters_too() -> None:
     found = run([doc], config, make_selection(config, ["GB204"]))
     assert [d.message for d in found] == ["author '李四' has no employee id"]
     # pairs without a separator, and an id the pattern refuses, read as by default
-    line = "撰稿人：孙立 61234501 何静 62345678、罗敏 6123450"
+    line = "撰稿人：孙立 61234501 何静 62345678、罗敏 6123450、甲 w12345678 和 乙 w87654321"
     doc = load_text(text.replace(authors, line), "t.md", config=config)
     assert [(a.name, a.id) for a in doc.entries[0].authors] == [
         ("孙立", "61234501"), ("何静", "62345678"), ("罗敏", "6123450"),
+        ("甲", "w12345678"), ("乙", "w87654321"),
     ]  # fmt: skip
 
 

@@ -73,6 +73,9 @@ def test_an_endless_device_is_refused_at_its_first_read(monkeypatch: pytest.Monk
     monkeypatch.setattr(gtcbrief.sources, "STREAM_LIMIT", 1 << 22)  # (should it ever loop)
     with pytest.raises(GtcbriefError, match="binary file"):
         read_source("/dev/zero")
+    for encoding in ("gbk", "utf-8"):  # (an encoding asked for is no reason to read it all)
+        with pytest.raises(GtcbriefError, match="binary file"):
+            read_source("/dev/zero", encoding=encoding)
     assert decode("# 题\n".encode("utf-16-le"), "u.md", "utf-16-le") == "# 题\n"
     with pytest.raises(GtcbriefError, match="binary file"):  # --encoding gbk: a NUL too
         decode(b"# x\n\x00abc\n", "x.md", "gbk")

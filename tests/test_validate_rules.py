@@ -270,8 +270,17 @@ def test_a_placeholder_description_is_unfinished_not_mismatched(placeholder: str
     assert [(c, line) for c, line, _, _ in found] == [("GB105", 3)]
 
 
-def test_a_short_real_description_is_not_a_placeholder() -> None:
-    assert _found("## 【Keynote】A\n\n### 实事描述\n无人机\n", "GB105") == []
+@pytest.mark.parametrize(
+    "text",
+    [
+        "无人机",
+        "演示中可以看见视频流被实时分析并生成字幕。",
+        "可参考视频编解码方案，优化昇腾推理链路。",
+    ],
+)
+def test_a_short_real_description_is_not_a_placeholder(text: str) -> None:
+    """(见 or 参考 before 视频 inside a sentence is content, not 'see the video')"""
+    assert _found(f"## 【Keynote】A\n\n### 实事描述\n{text}\n", "GB105") == []
 
 
 def test_an_odd_colon_and_separators_are_replaced_not_kept() -> None:
@@ -294,6 +303,12 @@ def test_two_spaces_before_a_line_of_text_are_a_hard_break_not_trailing_whitespa
     # before a heading, a list item or a table, in a table row or code: no break
     others = "# 笔记\n\n文字  \n## 标题\n\n段  \n- 项\n\n| a |  \n| - |\n\n```\ncode  \nmore\n```\n"
     assert [line for _c, line, _col, _f in _found(others, "GB501")] == [3, 6, 9, 13]
+    # a line of the quote, a list not from 1, '#' without a space go on; an underline not
+    goes_on = (
+        "# 笔记\n\n> 第一行  \n> 第二行\n\n第三行  \n2. 第四行\n\n第五行  \n#5号展台\n\n"
+        "撰稿  \n---\n"
+    )
+    assert [line for _c, line, _col, _f in _found(goes_on, "GB501")] == [12]
 
 
 def test_the_template_s_comma_in_a_speaker_s_parentheses_is_not_half_width_punctuation() -> None:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 _JOINED_BY_COMMA = re.compile(r"[）)]\s*([,，;；/])\s*\S")
 _BAD_SEPARATOR = re.compile(
     rf"(?<=\d)\s*[{AUTHOR_SEPARATORS.replace('、', '')}/|]\s*"
-    rf"|(?<=\d)(?:{AUTHOR_WORDS}\s*|\s+{AUTHOR_WORDS}\s+)(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
+    rf"|(?<=[\dA-Za-z])(?:{AUTHOR_WORDS}\s*|\s+和\s+|\s+(?:以及|及|与)\s*)"
+    rf"(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
     rf"|(?<=\d)\s+(?=[^\d\s{AUTHOR_SEPARATORS}]+\s*\d)"
 )
 _SPACED_DUNHAO = re.compile(r"\s+、\s*|、\s+")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
-from gtcbrief.rules.common import code_lines, is_atx_heading, is_list_item
+from gtcbrief.rules.common import code_lines, is_atx_heading
 from gtcbrief.text import CJK_CLASS
 
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
@@ -61,18 +61,26 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
             )
 
 
+#: What ends a paragraph, or turns it into a heading, on the line after it: a bullet, a
+#: list from 1, a fence, a table row; a setext underline or a thematic break.
+_INTERRUPTS = re.compile(
+    r" {0,3}(?:[-+*][ \t]|1[.)][ \t]|```|~~~|\|"
+    r"|=+[ \t]*$|-+[ \t]*$|(?:[-*_][ \t]*){3,}$)"
+)
+
+
 def _hard_break(line: str, following: str) -> bool:
-    """Whether two trailing spaces break ``line`` inside its paragraph: text follows on
-    the next line, not a heading, list item, quote, table row or fence, and ``line`` is
-    neither a heading nor a table row."""
+    """Whether two trailing spaces break ``line`` inside its paragraph: the next line
+    goes on with it. Not before a blank line, a heading, a bullet or a list starting at
+    1, a fence, a table row or a ``---``/``===`` underline or rule (which make ``line``
+    a heading or end its paragraph); not on a heading or a table row. A quote's next
+    line goes on with it when it is the quote's too."""
     text = following.strip()
-    return (
-        bool(text)
-        and not text.startswith(("#", ">", "|", "```", "~~~"))
-        and not is_list_item(following)
-        and not is_atx_heading(line)
-        and not line.lstrip().startswith("|")
-    )
+    if not text or is_atx_heading(following) or _INTERRUPTS.match(following):
+        return False
+    if text.startswith(">") and not line.lstrip().startswith(">"):
+        return False
+    return not is_atx_heading(line) and not line.lstrip().startswith("|")
 
 
 def trailing_blank_lines(d: DocContext) -> Iterator[Hit]:

@@ -309,6 +309,13 @@ def test_two_spaces_before_a_line_of_text_are_a_hard_break_not_trailing_whitespa
         "撰稿  \n---\n"
     )
     assert [line for _c, line, _col, _f in _found(goes_on, "GB501")] == [12]
+    # in a list, the next item (any number, any depth) starts its own; an HTML tag ends it
+    items = "# 纪要\n\n1. 一\n2. 二  \n3. 三\n\n- 甲  \n    1. 乙\n\n文字  \n<div>\n"
+    assert [line for _c, line, _col, _f in _found(items, "GB501")] == [4, 7, 10]
+    # four spaces break the line too: the fix keeps two
+    doc = load_text("# 笔记\n\n提问：怎么做？    \n回答。\n", "t.md")
+    (found,) = run([doc], DEFAULT, make_selection(DEFAULT, ["GB501"]))
+    assert [line for edit in found.fix for line in edit.lines] == ["提问：怎么做？  "]
 
 
 def test_the_template_s_comma_in_a_speaker_s_parentheses_is_not_half_width_punctuation() -> None:

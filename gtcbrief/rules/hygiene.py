@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from gtcbrief import _re_speedup
 from gtcbrief.diagnostics import Edit
 from gtcbrief.rules import DocContext, Hit
-from gtcbrief.rules.common import code_lines, is_atx_heading
+from gtcbrief.rules.common import code_lines, is_atx_heading, is_list_item
 from gtcbrief.text import CJK_CLASS
 
 _TRAILING_ENDS = frozenset(" \t\u3000\n")
@@ -24,9 +24,10 @@ _FULLWIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 
 
 def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
-    """Trailing blanks, but not a hard line break: exactly two spaces before a line of
-    text, which Markdown renders as ``<br>`` (markdownlint's ``br_spaces``); its fix
-    changed what the entry says (a question and its answer ran together)."""
+    """Trailing blanks, but not a hard line break: two spaces before more of the
+    paragraph's text, which Markdown renders as ``<br>`` (markdownlint's ``br_spaces``).
+    Stripping them changed what the entry says (a question and its answer ran
+    together); more than two are reported with a fix that keeps two."""
     ends = _TRAILING_ENDS
     lines = d.lines
     code: set[int] | None = None  # fenced code's lines, found once a hard break asks
@@ -39,32 +40,37 @@ def trailing_whitespace(d: DocContext) -> Iterator[Hit]:
         # a long run inside the line (quadratic: 4.5 s for a 40 KB line)
         body = line[:-1] if line[-1] == "\n" else line
         start = len(body.rstrip(" \t\u3000"))
+        if start == len(body):
+            continue
+        size = len(body) - start
+        kept = ""  # what the fix leaves: a hard line break keeps its two spaces
         if (
-            len(body) - start == 2
-            and body.endswith("  ")
+            size >= 2
             and start
+            and not body[start:].strip(" ")
             and number < len(lines)
             and _hard_break(body, lines[number])
         ):
             if code is None:
                 code = code_lines(lines)
             if number not in code:
-                continue  # a hard line break
-        if start < len(body):
-            size = len(body) - start
-            yield Hit(
-                number,
-                start + 1,
-                f"trailing whitespace ({size} character{'s' if size != 1 else ''})",
-                extras={"context": line},
-                fix=(Edit(number, (line[:start],)),),
-            )
+                if size == 2:
+                    continue  # a hard line break
+                kept = "  "
+        yield Hit(
+            number,
+            start + 1,
+            f"trailing whitespace ({size} character{'s' if size != 1 else ''})"
+            + (": a line break needs two spaces" if kept else ""),
+            extras={"context": line},
+            fix=(Edit(number, (line[:start] + kept,)),),
+        )
 
 
 #: What ends a paragraph, or turns it into a heading, on the line after it: a bullet, a
-#: list from 1, a fence, a table row; a setext underline or a thematic break.
+#: list from 1, a fence, a table row, an HTML tag; a setext underline or a thematic break.
 _INTERRUPTS = re.compile(
-    r" {0,3}(?:[-+*][ \t]|1[.)][ \t]|```|~~~|\|"
+    r" {0,3}(?:[-+*][ \t]|1[.)][ \t]|```|~~~|\||<[A-Za-z/!?]"
     r"|=+[ \t]*$|-+[ \t]*$|(?:[-*_][ \t]*){3,}$)"
 )
 
@@ -72,11 +78,16 @@ _INTERRUPTS = re.compile(
 def _hard_break(line: str, following: str) -> bool:
     """Whether two trailing spaces break ``line`` inside its paragraph: the next line
     goes on with it. Not before a blank line, a heading, a bullet or a list starting at
-    1, a fence, a table row or a ``---``/``===`` underline or rule (which make ``line``
-    a heading or end its paragraph); not on a heading or a table row. A quote's next
-    line goes on with it when it is the quote's too."""
+    1, a fence, a table row, an HTML tag or a ``---``/``===`` underline or rule (which
+    make ``line`` a heading or end its paragraph), nor before any list item when
+    ``line`` is in a list; not on a heading or a table row. A quote's next line goes on
+    with it when it is the quote's too."""
     text = following.strip()
     if not text or is_atx_heading(following) or _INTERRUPTS.match(following):
+        return False
+    # in a list, any item next (2., a nested - at any depth) starts an item of its own;
+    # only after a paragraph of its own does '2. …' go on with the text
+    if is_list_item(following) and (is_list_item(line) or line[:1] in " \t"):
         return False
     if text.startswith(">") and not line.lstrip().startswith(">"):
         return False

@@ -97,18 +97,27 @@ def _identity(path: str) -> tuple[int, int] | None:
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
+#: Codecs whose zero bytes are not NULs and which read their own BOMs.
+WIDE_CODECS = ("utf-16", "utf-32")
+
+
+def codec_name(encoding: str) -> str | None:
+    """Python's name for ``encoding`` (``utf-16-le`` for ``UTF16LE``); ``None``: no such codec."""
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
 def bom_decides(data: bytes, encoding: str) -> bool:
     """Whether ``data``'s BOM overrules ``--encoding`` (not UTF-16 or UTF-32, whose own
     BOMs those codecs read)."""
-    import codecs
-
     if not data.startswith(_BOMS):
         return False
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return False
-    return not name.startswith(("utf-16", "utf-32"))
+    name = codec_name(encoding)
+    return name is not None and not name.startswith(WIDE_CODECS)
 
 
 def decode(data: bytes, path: str, encoding: str | None = None) -> str:
@@ -255,16 +264,12 @@ def _read_stream(fh: BinaryIO, path: str, encoding: str | None) -> bytes:
 def _utf16_or_32(data: bytes, encoding: str | None) -> bool:
     """Whether ``data`` is read as UTF-16 or UTF-32 (by its BOM, or ``--encoding``), whose
     zero bytes are not NULs."""
-    import codecs
-
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     if not encoding or data.startswith(b"\xef\xbb\xbf"):
         return False
-    try:
-        return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
-    except LookupError:
-        return False
+    name = codec_name(encoding)
+    return name is not None and name.startswith(WIDE_CODECS)
 
 
 def _directory_problem(path: str) -> str:

@@ -298,14 +298,12 @@ def _patch_codec(path: str, encoding: str | None) -> str | None:
     """The encoding a diff of ``path`` is written in for ``patch``, if not UTF-8: the
     file's own when it is ASCII-compatible (GBK, Big5); UTF-16's lines cannot be
     patched (its ``---`` is not ASCII), so they stay UTF-8, readable."""
-    import codecs
-
-    from gtcbrief.sources import bom_decides, stream_bytes
+    from gtcbrief.sources import WIDE_CODECS, bom_decides, codec_name, stream_bytes
 
     if not encoding:
         return None
-    name = codecs.lookup(encoding).name
-    if name.startswith(("utf-8", "utf-16", "utf-32")):
+    name = codec_name(encoding)
+    if name is None or name.startswith(("utf-8", *WIDE_CODECS)):
         return None
     try:
         if path == "-":

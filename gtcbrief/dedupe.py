@@ -92,6 +92,15 @@ MIN_PARTIAL = 40
 MIN_DESCRIPTION = 12
 
 _KEEP = _re_speedup.compile(f"[^0-9a-z{CJK_CLASS}]+")
+_UNIT = _re_speedup.compile(f"[0-9a-z]+|[{CJK_CLASS}]+")
+#: English words every text has: sharing them does not make two texts about one thing.
+_FUNCTION_WORDS = frozenset(
+    "about after all also and any are been being both but can could did does each "
+    "for from had has have how into its more most not now one only other our over "
+    "such than that the their them then there these they this those through under "
+    "use used using very was were what when where which while who why will with "
+    "would you your".split()
+)
 _SENTENCE = re.compile(r"(?<=[。！？!?；;])|\n+")
 
 
@@ -130,6 +139,37 @@ def _rare_sketches(sketches: Sequence[Sequence[int]], keep: int, cap: int) -> li
             if counts[slot] < 255:
                 counts[slot] += 1
     return [[h for h in sk if counts[h & mask] <= cap][:keep] for sk in sketches]
+
+
+def content_units(text: str) -> frozenset[str]:
+    """What a text is about, alike in any script: its Chinese character bigrams and its
+    Latin words and numbers of three characters or more, less English function words.
+
+    Character bigrams of a text without spaces overlap between any two English texts
+    (two unrelated English paragraphs share half of them), as Chinese ones do not.
+    """
+    units: set[str] = set()
+    for run in _UNIT.findall(normalize(text)):
+        if run.isascii():
+            if len(run) >= 3 and run not in _FUNCTION_WORDS:
+                units.add(run)
+        elif len(run) == 1:
+            units.add(run)
+        else:
+            units.update(run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(units)
+
+
+def shared_content(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller set of :func:`content_units` found in the other."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _mostly_latin(form: str) -> bool:
+    """Whether most of a compact text is Latin letters and digits."""
+    return len(form.encode("ascii", "ignore")) * 2 > len(form)
 
 
 def _sentences(text: str) -> str:
@@ -573,7 +613,23 @@ class _Prepared:
     def __init__(self, records: Sequence[Record]) -> None:
         self.titles, self.descs = compact_forms(records)
         self.sentences: dict[int, str] = {}
+        self.units: dict[int, frozenset[str]] = {}
         self.records = records
+
+    def content(self, i: int) -> frozenset[str]:
+        units = self.units.get(i)
+        if units is None:
+            units = self.units[i] = content_units(self.records[i].description or "")
+        return units
+
+    def about_one_thing(self, a: int, b: int) -> bool:
+        """Whether two descriptions are not unrelated by their words, when both are
+        mostly Latin script: the character scorers rate two unrelated English texts
+        about 0.5 alike (two unrelated Chinese ones under 0.2), so for them alone
+        the scorers' verdict stands."""
+        if not (_mostly_latin(self.descs[a]) and _mostly_latin(self.descs[b])):
+            return True
+        return shared_content(self.content(a), self.content(b)) >= UNRELATED
 
     def sentence_form(self, i: int) -> str:
         form = self.sentences.get(i)
@@ -838,7 +894,9 @@ def find_pairs(records: Sequence[Record], threshold: float = DEFAULT_THRESHOLD) 
         # otherwise it is needed just for a pair that is kept.
         if ts is None and ds is not None and ds >= CLOSELY_RELATED:
             ts = title_similarity(ta, tb)
-        if _same_session(ta, tb, 0.0 if ts is None else ts, ds):
+        if _same_session(ta, tb, 0.0 if ts is None else ts, ds) and (
+            ds is None or prep.about_one_thing(a, b)
+        ):
             if ts is None:
                 ts = title_similarity(ta, tb)
             kind, score = "same-session", max(ts, ds or 0.0)

@@ -93,6 +93,44 @@ def test_one_title_over_unrelated_descriptions_is_not_one_session() -> None:
     assert find_duplicates(records) == []
 
 
+# Two English accounts of one keynote, and an English account of another talk.
+KEYNOTE = (
+    "Jensen Huang introduced the Blackwell Ultra platform and described how the new "
+    "NVLink switch connects seventy-two GPUs into one rack-scale system for training "
+    "trillion-parameter models."
+)
+KEYNOTE_REWRITE = (
+    "Blackwell Ultra was the headline: seventy-two GPUs joined by NVLink switches act as "
+    "one rack-scale machine, which Huang said is what training trillion-parameter models needs."
+)
+RETAIL = (
+    "The speaker from a large retailer explained their demand forecasting pipeline, which "
+    "moved from spreadsheets to a cloud data warehouse and cut inventory waste by a third."
+)
+
+
+def test_one_generic_title_over_unrelated_english_descriptions_is_not_one_session() -> None:
+    # Character bigrams of any two English texts overlap (0.49 here): words decide.
+    records = [
+        Record("zhang.md", 3, "Keynote", KEYNOTE),
+        Record("li.md", 9, "Keynote", RETAIL),
+        Record("wang.md", 3, "Keynote", RETAIL.replace("a third", "half")),
+    ]
+    (cluster,) = find_duplicates(records, threshold=1.0)  # the one below: one text, same title
+    assert cluster.members == (1, 2)
+    assert cluster.kind == "same-session"
+    assert cluster.score == 1.0
+
+
+def test_two_english_accounts_of_one_talk_are_one_session() -> None:
+    records = [
+        Record("zhang.md", 3, "Keynote", KEYNOTE),
+        Record("li.md", 9, "Keynote", KEYNOTE_REWRITE),
+    ]
+    (cluster,) = find_duplicates(records)
+    assert cluster.kind == "same-session"
+
+
 def test_a_dropped_subtitle_still_names_the_same_session() -> None:
     records = [
         Record("a.md", 3, "Mobile-Agent: 探索基于多模态智能体的汽车座舱助手新技术", None),

@@ -1001,6 +1001,18 @@ def _scan_inline(
                 links.append(
                     Link(number, m.start() + 1, m.group(2), m.group(3), image=m.group(1) == "!")
                 )
+                if "![" in m.group(2):  # a linked image: [![alt](src)](target)
+                    for inner in _LINK.finditer(masked, m.start(2), m.end(2)):
+                        if inner.group(1):
+                            links.append(
+                                Link(
+                                    number,
+                                    inner.start() + 1,
+                                    inner.group(2),
+                                    inner.group(3),
+                                    image=True,
+                                )
+                            )
         if "<a" in masked or "<A" in masked:
             for m in _ANCHOR.finditer(masked):
                 name = m.group(1) if m.group(1) is not None else m.group(2)

@@ -43,7 +43,7 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "GB302.bad.md": [("GB302.bad.md", 21, 1)],
     "GB401.bad.md": [("GB401.bad.md", 4, 3), ("GB401.bad.md", 5, 3)],
     "GB402.bad.md": [("GB402.bad.md", 14, 13)],
-    "GB403.bad.md": [("GB403.bad.md", 4, 1)],
+    "GB403.bad.md": [("GB403.bad.md", 4, 1), ("GB403.bad.md", 6, 2)],
     "GB404.bad.md": [("GB404.bad.md", 3, 1), ("GB404.bad.md", 4, 1)],
     "GB405.bad.md": [("GB405.bad.md", 3, 1)],
     "GB406.bad.md": [("GB406.bad.md", 14, 13)],

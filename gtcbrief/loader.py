@@ -418,19 +418,21 @@ _PARENTHESIS = re.compile("[()（）]")
 
 
 def parse_speaker(raw: str) -> Speaker:
-    """``Name（Role, Organisation）``; the organisation is the last comma part.
+    """``Name（Role, Organisation）``; the organisation is the last comma part, and a
+    ``等`` closing the list ('and others') is left out of it (``raw`` keeps it).
 
     Company suffixes (``Co., Ltd``, ``Inc.``) stay with their company, a
     half-width parenthesis in the name stays in the name, and a trailing
     half-width group is used only when no full-width one is present.
     """
-    text = raw.strip()
+    text = without_and_others(raw.strip())
+    raw = raw.strip()
     if text.endswith("）"):
         close, open_ = "）", "（"
     elif text.endswith(")"):
         close, open_ = ")", "("
     else:
-        return Speaker(name=text, role=None, organisation=None, raw=text)
+        return Speaker(name=text, role=None, organisation=None, raw=raw)
     depth = 0
     for i in reversed([m.start() for m in _PARENTHESIS.finditer(text)]):
         ch = text[i]
@@ -448,8 +450,17 @@ def parse_speaker(raw: str) -> Speaker:
                 if not name:
                     break
                 role, org = _role_and_org(inner)
-                return Speaker(name=name, role=role, organisation=org, raw=text)
-    return Speaker(name=text, role=None, organisation=None, raw=text)
+                return Speaker(name=name, role=role, organisation=org, raw=raw)
+    return Speaker(name=text, role=None, organisation=None, raw=raw)
+
+
+#: ``等`` (and others) after the last speaker's parentheses: ``…（CEO, X）等``.
+_AND_OTHERS = re.compile(r"(?<=[）)])\s*等(?:人|等)?\s*[。.]?$")
+
+
+def without_and_others(text: str) -> str:
+    """A speaker without a trailing ``等`` ('and others') after their parentheses."""
+    return _AND_OTHERS.sub("", text) if "等" in text else text
 
 
 #: A separator other than ``、`` after someone's closing parenthesis: the next speaker.

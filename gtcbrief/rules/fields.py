@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from gtcbrief.diagnostics import Edit
-from gtcbrief.loader import AUTHOR_SEPARATORS, AUTHOR_WORDS, COLONS
+from gtcbrief.loader import AUTHOR_SEPARATORS, AUTHOR_WORDS, COLONS, without_and_others
 from gtcbrief.rules import CorpusContext, DocContext, Hit
 from gtcbrief.rules.common import column_of
 from gtcbrief.text import written
@@ -97,7 +97,7 @@ def speaker_format(d: DocContext) -> Iterator[Hit]:
                     f"speaker {speaker.name!r} has no '（Role, Organisation）'",
                     extras=extras,
                 )
-            elif raw.endswith(")"):
+            elif without_and_others(raw).endswith(")"):
                 yield Hit(
                     line,
                     column,

@@ -144,7 +144,9 @@ def test_one_name_with_three_ids_stays_three_people(seed) -> None:  # type: igno
             "Manycore Tech",
             id="and-others-after-the-last",
         ),
-        pytest.param("王芳（研究员, 某大学）等人。", "王芳", "研究员", "某大学", id="and-others-stop"),
+        pytest.param(
+            "王芳（研究员, 某大学）等人。", "王芳", "研究员", "某大学", id="and-others-stop"
+        ),
         pytest.param("NVIDIA 团队等", "NVIDIA 团队等", None, None, id="and-others-no-group"),
         pytest.param("Solo（NVIDIA）", "Solo", None, "NVIDIA", id="organisation-only"),
         pytest.param("NVIDIA", "NVIDIA", None, None, id="bare"),

@@ -293,6 +293,14 @@ def test_an_odd_colon_and_separators_are_replaced_not_kept() -> None:
     ]
 
 
+def test_every_kind_of_wrong_separator_is_named_once_as_the_fix_replaces_them_all() -> None:
+    authors = "撰稿人：张三 12345678,李四 12345679；王五 12345670,赵六 12345671"
+    text = f"## 【Keynote】K\n\n### 实事描述\n内容。\n\n{authors}\n"
+    (found,) = run([load_text(text, "t.md")], DEFAULT, make_selection(DEFAULT, ["GB203"]))
+    assert found.message == "author line: authors are separated by ',' and '；': use '、'"
+    assert found.column == 16
+
+
 def test_two_spaces_before_a_line_of_text_are_a_hard_break_not_trailing_whitespace() -> None:
     """Markdown's ``<br>`` (markdownlint's br_spaces): --fix stripped it, and a question and
     its answer ran together in the description."""

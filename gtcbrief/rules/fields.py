@@ -142,9 +142,16 @@ def author_line(d: DocContext) -> Iterator[Hit]:
                 )
             )
         offset = len(head) + len(gap) + len(colon) + len(space)
-        bad = _BAD_SEPARATOR.search(rest)
+        bads = list(_BAD_SEPARATOR.finditer(rest))
+        bad = bads[0] if bads else None
         if bad:
-            shown = repr(bad.group(0).strip()) if bad.group(0).strip() else "a space"
+            # each kind once, in the order written: "',' and '；'"
+            kinds = list(
+                dict.fromkeys(
+                    repr(b.group(0).strip()) if b.group(0).strip() else "a space" for b in bads
+                )
+            )
+            shown = kinds[-1] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
             problems.append(
                 (offset + bad.start() + 1, f"authors are separated by {shown}: use '、'")
             )

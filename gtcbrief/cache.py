@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
 
 #: Bump when the encoding below changes.
-FORMAT = 1
+FORMAT = 2
 #: Modules whose code decides what a loaded document contains.
 _LOADER_MODULES = ("loader.py", "model.py", "config.py", "cache.py", "_mistletoe_speedup.py")
 MAX_AGE_DAYS = 30
@@ -105,6 +105,7 @@ def encode(doc: Document) -> tuple[Any, ...]:
         doc.toc,
         tuple((p.line, p.column, p.message) for p in doc.problems),
         doc.line_count,
+        doc.front_matter,
     )
 
 
@@ -139,6 +140,7 @@ def decode(data: tuple[Any, ...], path: str, source: str) -> Document:
         toc,
         problems,
         line_count,
+        front_matter,
     ) = data
     return Document(
         path=path,
@@ -155,6 +157,7 @@ def decode(data: tuple[Any, ...], path: str, source: str) -> Document:
         toc=toc,
         problems=tuple(Problem(*p) for p in problems),
         line_count=line_count,
+        front_matter=front_matter,
         source=source,
     )
 

@@ -62,8 +62,18 @@ _ANCHOR = re.compile(
     r"<a\s[^>]{0,500}?\b(?:name|id)\s*=\s*(?:\"([^\"]{0,500})\"|'([^']{0,500})')", re.IGNORECASE
 )
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_TOC_START = re.compile(r"<!--\s*TOC\s+start", re.IGNORECASE)
-_TOC_END = re.compile(r"<!--\s*TOC\s+end", re.IGNORECASE)
+#: The markers TOC generators write: bitdowntoc (``<!-- TOC start … -->`` … ``<!-- TOC end
+#: -->``), markdown-toc (``<!-- toc -->`` … ``<!-- tocstop -->``), doctoc (``<!-- START
+#: doctoc … -->`` … ``<!-- END doctoc … -->``), VS Code's Markdown All in One (``<!-- TOC
+#: -->`` … ``<!-- /TOC -->``).
+_TOC_START = re.compile(r"<!--\s*(?:TOC\s+start|TOC\s*-->|START\s+doctoc)", re.IGNORECASE)
+_TOC_END = re.compile(r"<!--\s*(?:TOC\s+end|tocstop\s*-->|/TOC\s*-->|END\s+doctoc)", re.IGNORECASE)
+#: A list item that opens with a link into the document: ``- [Keynote](#keynote) (3)``.
+_TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\]\n]*\]\(\s*<?#")
+#: A link reference or footnote definition at the margin: ``[^1]: …``, ``[ref]: http://…``.
+_DEFINITION = re.compile(r"\[[^\]\n]+\]:")
+#: The first line of YAML or TOML front matter: a key.
+_FRONT_KEY = re.compile(r"[A-Za-z_][\w.-]*\s*[:=]")
 _COMPANY_SUFFIX = re.compile(
     r"^(?:ltd\.?|limited|inc\.?|llc|l\.l\.c\.|co\.?|corp\.?|corporation|gmbh|ag|s\.a\.|sas|plc"
     r"|pte\.?\s*ltd\.?|co\.,?\s*ltd\.?)$",
@@ -288,6 +298,8 @@ def _with_ends(raw: list[tuple[str, int, Any]], lines: list[str]) -> list[_Block
         end = raw[i + 1][1] - 1 if i + 1 < len(raw) else len(lines)
         while end > start and not lines[end - 1].strip():
             end -= 1
+        if kind == "list" and _DEFINITION.match(lines[end - 1]):
+            end = _before_definitions(lines, start, end)
         end = max(end, start)
         block = _Block(kind, start, end, token=token)
         if kind == "heading":
@@ -296,6 +308,16 @@ def _with_ends(raw: list[tuple[str, int, Any]], lines: list[str]) -> list[_Block
             block.text = _heading_text(lines, start, end, block.setext)
         blocks.append(block)
     return blocks
+
+
+def _before_definitions(lines: list[str], start: int, end: int) -> int:
+    """The last line of a list that ``end`` would close after link or footnote
+    definitions at the margin (which make no block of their own): after a blank line
+    they are not its last item's text."""
+    last = end
+    while last > start and (not lines[last - 1].strip() or _DEFINITION.match(lines[last - 1])):
+        last -= 1
+    return last if last < end and not lines[last].strip() else end
 
 
 def _fallback_blocks(lines: list[str]) -> list[_Block]:
@@ -1032,21 +1054,95 @@ def _scan_inline(
 
 
 def _detect(
-    blocks: list[_Block], template: Template, toc: object, anchors: Sequence[Anchor]
+    blocks: list[_Block],
+    lines: list[str],
+    template: Template,
+    toc: object,
+    anchors: Sequence[Anchor],
 ) -> DocFormat:
-    names = {name for name, _ in template.sections}
+    """A brief has its title (``每日参会快报``, also a level down or in Traditional
+    characters) or a template section heading (``### 主题``, also ``###主题`` or ``### 主題：``);
+    failing those, ``## 【kind】title`` headings, unless bullets sit right under them:
+    notes with days or topics in brackets (``## 【Day 1】3月18日``). Notes have a TOC, anchors
+    or such bullets."""
+    from gtcbrief.text import to_simplified
+
+    entry_heads = bulleted = False
+    under_entry = False  # the block before is an entry heading
     for block in blocks:
-        if block.kind != "heading":
+        if block.kind == "heading":
+            if block.level <= 2 and template.document_title in to_simplified(block.text):
+                return "brief"
+            if block.level == 3 and template.field_of(block.text) is not None:
+                return "brief"
+            under_entry = block.level == 2 and _ENTRY_HEADING.match(block.text) is not None
+            entry_heads = entry_heads or under_entry
             continue
-        if block.level == 2 and _ENTRY_HEADING.match(block.text):
-            return "brief"
-        if block.level == 3 and block.text in names:
-            return "brief"
-        if block.level == 1 and block.text == template.document_title:
-            return "brief"
-    if toc is not None or anchors:
+        if block.kind == "list" and under_entry:
+            bulleted = True
+        if block.kind != "break":
+            under_entry = False
+    if not entry_heads and _unspaced_brief(lines, template):
+        return "brief"
+    if entry_heads and not bulleted:
+        return "brief"
+    if bulleted or toc is not None or anchors:
         return "notes"
     return "markdown"
+
+
+def _unspaced_brief(lines: list[str], template: Template) -> bool:
+    """Whether a line is an entry or section heading without the space after its ``#``
+    marks (``##【Keynote】…``, ``###主题``), or the brief's title so (``#每日参会快报``)."""
+    from gtcbrief.text import to_simplified
+
+    for line in lines:
+        if not line.startswith("#"):
+            continue
+        if not line.startswith("##"):  # a title; ``# …`` (spaced) was a heading already
+            if template.document_title in to_simplified(line):
+                return True
+            continue
+        match = _UNSPACED.fullmatch(line)
+        if match is None:
+            continue
+        level, text = len(match.group(1)), match.group(2)
+        if (level == 2 and _ENTRY_HEADING.match(text)) or (
+            level == 3 and template.field_of(text) is not None
+        ):
+            return True
+    return False
+
+
+def _unmarked_toc(blocks: list[_Block], lines: list[str]) -> tuple[int, int] | None:
+    """The first list of two or more items, each a line that opens with a link into the
+    document: a table of contents without markers (VS Code's Markdown All in One,
+    hand-made ones)."""
+    for block in blocks:
+        if block.kind != "list":
+            continue
+        written = [line for line in lines[block.start - 1 : block.end] if line.strip()]
+        if len(written) >= 2 and all(_TOC_ITEM.match(line) for line in written):
+            return (block.start, block.end)
+    return None
+
+
+def _front_matter(lines: list[str]) -> int:
+    """The last line of YAML (``---`` … ``---``) or TOML (``+++`` … ``+++``) front matter
+    opening the file, whose first line is a key; 0 without."""
+    if not lines or lines[0].rstrip() not in ("---", "+++"):
+        return 0
+    fence = lines[0].rstrip()
+    for n in range(1, min(len(lines), _FRONT_MATTER_LINES)):
+        line = lines[n].rstrip()
+        if line == fence or (fence == "---" and line == "..."):
+            body = [x for x in lines[1:n] if x.strip()]
+            return n + 1 if body and _FRONT_KEY.match(body[0]) else 0
+    return 0
+
+
+#: Front matter longer than this is not looked for (its closing fence, that is).
+_FRONT_MATTER_LINES = 500
 
 
 def _document_sections(blocks: list[_Block], lines: list[str]) -> list[Section]:
@@ -1121,6 +1217,9 @@ def load_text(
 ) -> Document:
     """Load one document from text. Never raises; problems are recorded."""
     lines = split_lines(text)
+    front = _front_matter(lines) if lines and lines[0][:1] in "-+" else 0
+    if front:  # metadata, not Markdown: read as blank lines (numbers stay)
+        lines = [""] * front + lines[front:]
     problems: list[Problem] = []
     try:
         if _maybe_deep(text) and (deep := _deep_list(lines)):
@@ -1147,12 +1246,14 @@ def load_text(
         )
         blocks = _fallback_blocks(lines)
     links, anchors, comments, toc = _scan_inline(lines, blocks)
+    if toc is None:
+        toc = _unmarked_toc(blocks, lines)
     template = config.template
     fmt: DocFormat
     if config.doc_format in ("brief", "notes", "markdown"):
         fmt = config.doc_format  # type: ignore[assignment]
     else:
-        fmt = _detect(blocks, template, toc, anchors)
+        fmt = _detect(blocks, lines, template, toc, anchors)
     # Headings as CommonMark sees them (a setext trap included), before the
     # brief reading below turns a swallowed separator back into one.
     headings = [Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"]
@@ -1188,6 +1289,7 @@ def load_text(
         comments=tuple(comments),
         thematic_breaks=tuple(b.start for b in blocks if b.kind == "break"),
         toc=toc,
+        front_matter=(1, front) if front else None,
         problems=tuple(problems),
         line_count=len(lines),
         source=text,

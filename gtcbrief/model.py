@@ -260,6 +260,7 @@ class Document:
     thematic_breaks: tuple[int, ...] = ()
     toc: tuple[int, int] | None = None
     problems: tuple[Problem, ...] = ()
+    front_matter: tuple[int, int] | None = None
     line_count: int = 0
     source: str = field(default="", repr=False, compare=False)
 
@@ -292,6 +293,7 @@ class Document:
             "anchors": [{"line": a.line, "column": a.column, "name": a.name} for a in self.anchors],
             "thematic_breaks": list(self.thematic_breaks),
             "toc": list(self.toc) if self.toc else None,
+            "front_matter": list(self.front_matter) if self.front_matter else None,
             "problems": [
                 {"line": p.line, "column": p.column, "message": p.message} for p in self.problems
             ],

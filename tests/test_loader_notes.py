@@ -119,3 +119,118 @@ def test_tabs_and_block_quotes_nested_past_any_real_notes_are_read_line_by_line(
     for lines in (tabs, quotes):
         doc = load_text("\n".join(lines) + "\n", "deep.md")
         assert len(doc.problems) == 1 and "nested over 100 levels" in doc.problems[0].message
+
+
+TALKS = (
+    "## 中国AI创投\n\n- 七维科技CEO殷元江，用AI驱动3D内容生成。\n  - 分镜生成。\n"
+    "- 必优科技CEO周泽安。\n"
+)
+TOC_LINKS = "- [中国AI创投](#中国ai创投)\n- [GTC摘要](#gtc摘要)\n"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        pytest.param(
+            "<!-- TOC start (generated with bitdowntoc) -->", "<!-- TOC end -->", id="bitdowntoc"
+        ),
+        pytest.param("<!-- toc -->", "<!-- tocstop -->", id="markdown-toc"),
+        pytest.param(
+            "<!-- START doctoc generated TOC please keep comment here -->",
+            "<!-- END doctoc generated TOC please keep comment here -->",
+            id="doctoc",
+        ),
+        pytest.param("<!-- TOC -->", "<!-- /TOC -->", id="markdown-all-in-one"),
+        pytest.param("", "", id="no-markers"),
+    ],
+)
+def test_a_toc_of_any_generator_makes_notes_and_its_links_are_not_talks(
+    start: str, end: str
+) -> None:
+    text = f"# 参会笔记\n\n{start}\n{TOC_LINKS}{end}\n\n{TALKS}"
+    doc = load_text(text, "n.md")
+    assert doc.format == "notes"
+    assert doc.toc is not None and doc.toc[0] <= 4 and doc.toc[1] >= 5
+    assert [e.title for e in doc.entries] == [
+        "七维科技CEO殷元江，用AI驱动3D内容生成。",
+        "必优科技CEO周泽安。",
+    ]
+
+
+def test_a_list_of_links_under_a_heading_is_a_toc_not_talks(shared: Path) -> None:
+    """daily-arxiv's ``### 目录``: 46 category links were its 'talks'."""
+    (path,) = sorted((shared / "corpus" / "daily-arxiv").glob("*.md"))[:1]
+    doc = load_path(str(path))
+    assert doc.toc == (6, 51)
+    assert not [e for e in doc.entries if e.title.startswith("[")]
+
+
+def test_front_matter_is_metadata_not_talks_or_a_heading() -> None:
+    text = (
+        "---\ntitle: GTC 2024 笔记\ntags:\n  - gtc\n  - ai\n---\n\n"
+        '<a name="a"></a>\n# 第一天\n\n- 黄仁勋主题演讲\n  - Blackwell\n'
+    )
+    doc = load_text(text, "n.md")
+    assert doc.front_matter == (1, 6)
+    assert [(h.line, h.text) for h in doc.headings] == [(9, "第一天")]
+    assert [(e.line, e.title) for e in doc.entries] == [(11, "黄仁勋主题演讲")]
+
+
+def test_a_brief_with_front_matter_is_still_a_brief() -> None:
+    text = (
+        "---\ndate: 2024-03-18\n---\n# 每日参会快报\n\n"
+        "## 【Keynote】黄仁勋主题演讲\n\n### 主题\nAI - GPU\n"
+    )
+    doc = load_text(text, "b.md")
+    assert (doc.format, doc.front_matter, doc.title_line) == ("brief", (1, 3), 4)
+    assert [e.line for e in doc.entries] == [6]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("---\n\n---\n# A\n", id="empty"),
+        pytest.param("---\n这不是键\n---\n# A\n", id="not-a-key-first"),
+        pytest.param("---\ntitle: x\n# A\n", id="never-closed"),
+    ],
+)
+def test_what_is_not_front_matter_stays_markdown(text: str) -> None:
+    assert load_text(text, "n.md").front_matter is None
+
+
+def test_definitions_after_a_list_are_not_its_last_talks_text() -> None:
+    text = '<a name="a"></a>\n# A\n\n- 谈话一\n  - 子项\n\n[^1]: 脚注\n[ref]: https://example.com\n'
+    (talk,) = load_text(text, "n.md").entries
+    assert (talk.end_line, talk.description) == (5, "- 子项")
+
+
+def test_bracketed_day_headings_over_bullets_are_notes_not_a_brief() -> None:
+    text = (
+        "# GTC 参会笔记\n\n## 【Day 1】3月18日\n\n"
+        "- 黄仁勋主题演讲。\n  - GB200 NVL72。\n- 李飞飞演讲。\n"
+    )
+    doc = load_text(text, "n.md")
+    assert doc.format == "notes"
+    assert [(e.title, e.parent) for e in doc.entries] == [
+        ("黄仁勋主题演讲。", "【Day 1】3月18日"),
+        ("李飞飞演讲。", "【Day 1】3月18日"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "# 每日參會快報\n\n##【Keynote】K\n\n###主题\nAI - GPU\n", id="traditional-title"
+        ),
+        pytest.param("##【Keynote】K\n\n###主题\nAI - GPU\n", id="unspaced-only"),
+        pytest.param(
+            "## 每日参会快报\n\n### 【Keynote】K\n\n### 主題：\nAI - GPU\n", id="a-level-off"
+        ),
+        pytest.param("## 【Keynote】K\n\n讲者介绍了 GPU。\n", id="entry-headings-alone"),
+    ],
+)
+def test_a_brief_written_loosely_is_still_a_brief(text: str) -> None:
+    doc = load_text(text, "b.md")
+    assert doc.format == "brief"
+    assert [e.title for e in doc.entries] == ["K"]

@@ -131,8 +131,9 @@ def halfwidth_punctuation(d: DocContext) -> Iterator[Hit]:
         sec = entry.section("speakers")
         if sec is not None and sec.text_line is not None:
             skip.update(range(sec.text_line, sec.end_line + 1))
-    if d.doc.toc:
-        skip.update(range(d.doc.toc[0], d.doc.toc[1] + 1))
+    for span in (d.doc.toc, d.doc.front_matter):
+        if span:
+            skip.update(range(span[0], span[1] + 1))
     lines = d.lines
     code = code_lines(lines) if any("```" in x or "~~~" in x for x in lines) else set()
     for number, line in enumerate(lines, 1):

@@ -416,3 +416,55 @@ def test_a_findings_context_is_its_line_cut_to_a_thousand_characters() -> None:
 def test_authors_without_ids_are_found_in_order_even_with_one_name() -> None:
     text = "## 【Keynote】K\n\n撰稿人：张三、李四 12345678、张三\n"
     assert [(c, col) for c, _, col, _ in _found(text, "GB204")] == [("GB204", 5), ("GB204", 20)]
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        pytest.param("中国AI创投", "中国ai创投", id="cjk-and-latin"),
+        pytest.param("⑴背景", "背景", id="circled-number-is-a-symbol"),
+        pytest.param("Ⅻ 章", "ⅻ-章", id="roman-numeral-is-a-letter-number"),
+        pytest.param("[链接](https://example.com) 标题", "链接-标题", id="link-shows-its-text"),
+        pytest.param('<a name="x"></a>锚点标题', "锚点标题", id="html-tag-shows-nothing"),
+        pytest.param("Q &amp; A", "q--a", id="entity-is-its-character"),
+        pytest.param("`CUDA Graph` 优化", "cuda-graph-优化", id="code-span"),
+        pytest.param("英伟达（NVIDIA）", "英伟达nvidia", id="full-width-punctuation"),
+        pytest.param("snake_case", "snake_case", id="underscore-kept"),
+    ],
+)
+def test_heading_anchors_are_githubs(heading: str, anchor: str) -> None:
+    from gtcbrief.rules.notes import slug
+
+    assert slug(heading) == anchor
+
+
+def test_a_taken_anchor_name_gets_the_next_free_number_as_on_github() -> None:
+    text = (
+        "# 笔记\n\n- [a](#小结-2)\n- [b](#小结-1)\n- [c](#小结-3)\n\n## 小结-1\n## 小结\n## 小结\n"
+    )
+    # '小结-1', '小结', '小结' are 小结-1, 小结 and 小结-2: there is no 小结-3
+    assert _found(text, "GB401") == [("GB401", 5, 3, False)]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        pytest.param("[返回顶部](#top)", id="top"),
+        pytest.param("[回到顶部](#)", id="hash-to-the-top"),
+        pytest.param("[⬆️ Back](#)", id="arrow"),
+    ],
+)
+def test_a_link_to_the_top_of_the_page_is_not_broken(link: str) -> None:
+    assert _found(f"# 笔记\n\n- 谈话\n\n{link}\n", "GB401") == []
+
+
+def test_a_bare_hash_link_in_a_toc_or_not_to_the_top_is_broken() -> None:
+    text = (
+        "# 笔记\n\n<!-- toc -->\n- [回到顶部](#)\n- [笔记](#笔记)\n<!-- tocstop -->\n\n[待补](#)\n"
+    )
+    assert _found(text, "GB401") == [("GB401", 4, 3, False), ("GB401", 8, 1, False)]
+
+
+def test_front_matter_is_not_checked_for_half_width_punctuation() -> None:
+    text = "---\ntags: [gtc, ai]\ntitle: 笔记, 第一天\n---\n\n# 笔记\n\n中文, 逗号\n"
+    assert _found(text, "GB503") == [("GB503", 8, 3, False)]

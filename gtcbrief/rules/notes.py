@@ -15,26 +15,50 @@ _PLACEHOLDER = re.compile(
 )
 
 
+#: What a heading renders to text from: ``![alt](src)`` shows no text, ``[text](url)`` its
+#: text, ``<tag>`` nothing.
+_INLINE_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_INLINE_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_INLINE_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
+#: Links that go to the top of the page: ``[回到顶部](#)``, ``[Top](#top)``.
+_TO_TOP = re.compile(r"top|顶部|顶端|回到|返回|⬆|↑", re.IGNORECASE)
+
+
 def slug(text: str) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    """GitHub's heading anchor (github-slugger): the heading's rendered text in lower
+    case, without what is not a letter, mark, digit, letter number, ``_``, ``-`` or a
+    space; spaces become hyphens. ``⑴背景`` is ``背景`` (circled numbers are symbols there)."""
+    import html
+
+    if "[" in text or "<" in text:
+        text = _INLINE_LINK.sub(r"\1", _INLINE_IMAGE.sub("", text))
+        text = _INLINE_TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
     out = []
     for ch in text.strip().lower():
         if ch in " -":
             out.append("-")
-        elif ch == "_" or ch.isalnum() or unicodedata.category(ch).startswith("M"):
+        elif unicodedata.category(ch) in _SLUG_KEEPS or unicodedata.category(ch)[0] in "LM":
             out.append(ch)
     return "".join(out)
 
 
+_SLUG_KEEPS = frozenset(("Nd", "Nl", "Pc"))
+
+
 def _targets(d: DocContext) -> set[str]:
     names = {a.name for a in d.doc.anchors if a.name}
-    seen: dict[str, int] = {}
+    # github-slugger: a name taken gets '-1', '-2', … until one is free ('小结-1', '小结',
+    # '小结' are 小结-1, 小结, 小结-2)
+    taken: dict[str, int] = {}
     for heading in d.doc.headings:
-        name = slug(heading.text)
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        # GitHub names the second heading of a name '-1', the third '-2', …
-        names.add(f"{name}-{count}" if count else name)
+        name = first = slug(heading.text)
+        while name in taken:
+            taken[first] += 1
+            name = f"{first}-{taken[first]}"
+        taken[name] = 0
+        names.add(name)
     return names
 
 
@@ -49,12 +73,16 @@ def broken_link(d: DocContext) -> Iterator[Hit]:
         fragment = link.target[1:]
         extras = {"context": d.context(link.line)}
         if not fragment.strip():
+            if _TO_TOP.search(link.text) and not _in_toc(d, link.line):
+                continue  # '#' alone is the top of the page
             yield Hit(
                 link.line,
                 link.column,
                 f"link [{link.text}](#) points nowhere: its anchor is empty",
                 extras=extras,
             )
+        elif fragment.lower() == "top":
+            continue  # the top of the page, where no element has that name (HTML)
         elif fragment not in targets and unquote(fragment) not in targets:
             yield Hit(
                 link.line,
@@ -62,6 +90,10 @@ def broken_link(d: DocContext) -> Iterator[Hit]:
                 f"link to '#{fragment}': no anchor or heading has that name",
                 extras=extras,
             )
+
+
+def _in_toc(d: DocContext, line: int) -> bool:
+    return d.doc.toc is not None and d.doc.toc[0] <= line <= d.doc.toc[1]
 
 
 def empty_anchor(d: DocContext) -> Iterator[Hit]:

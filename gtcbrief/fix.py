@@ -140,11 +140,18 @@ def fix_document(doc: Document, config: Config, check: Check) -> FixResult:
     current = doc
     total = 0
     for _ in range(MAX_PASSES):
-        edits = [e for d in check(current) for e in d.fix]
-        if not edits:
+        fixable = [d for d in check(current) if d.fix]
+        if not fixable:
             break
-        text, applied = apply_edits(text, edits)
-        total += applied
+        text, _ = apply_edits(text, [e for d in fixable for e in d.fix])
+        # findings, not edits (GB502 removes 16 blank lines with 16): apply_edits takes the
+        # first edit of each line, so a finding is fixed in this pass when an earlier one
+        # took none of its lines
+        taken: set[int] = set()
+        for d in fixable:
+            lines = {e.line for e in d.fix}
+            total += not lines & taken
+            taken |= lines
         current = load_text(text, doc.path, config=config)
         if current.problems:
             return FixResult(

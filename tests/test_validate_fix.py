@@ -60,8 +60,16 @@ def test_fix_repairs_every_fixable_finding_and_nothing_else(tmp_path: Path) -> N
     path.write_text(damaged(), encoding="utf-8")
     code, out, err = validate(str(path), "--fix", "--ignore", "GB301,GB302")
     assert (code, out) == (0, "")
-    assert "fixed 5 problems in 1 file" in err
+    assert "fixed 4 problems in 1 file" in err  # the four findings above, not their 5 edits
     assert path.read_text(encoding="utf-8") == CLEAN
+
+
+def test_fixed_counts_findings_not_the_lines_a_fix_removes(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_text("# 笔记\n\n- 谈话\n" + "\n" * 16, encoding="utf-8")
+    code, _, err = validate(str(path), "--fix")
+    assert (code, path.read_text(encoding="utf-8")) == (0, "# 笔记\n\n- 谈话\n")
+    assert "fixed 1 problem in 1 file" in err  # GB502, as 'validate' counted it
 
 
 def test_fixing_twice_changes_nothing(tmp_path: Path) -> None:
@@ -77,7 +85,7 @@ def test_loader_sees_the_same_entries_before_and_after() -> None:
     doc = load_text(damaged(), "b.md")
     (result,) = fix_documents([doc], DEFAULT, make_selection(DEFAULT))
     after = load_text(result.text, "b.md")
-    assert result.changed and result.fixed == 5
+    assert result.changed and result.fixed == 4
     assert document_content(after) == document_content(doc)
     assert [(e.title, e.description, e.authors) for e in after.entries] == [
         (e.title, e.description, e.authors) for e in load_text(CLEAN, "b.md").entries

@@ -98,6 +98,12 @@ def test_csv_flattens_speakers_and_authors() -> None:
     assert rows[0]["speakers"].startswith("Jerry Wang（Sales & Marketing Director")
 
 
+def test_csv_of_notes_keeps_the_section_each_talk_sits_in() -> None:
+    result = invoke("parse", "samples/gtc-notes.md", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["parent"] == "中国AI创投"
+
+
 def test_table_shows_entries_with_locations() -> None:
     result = invoke("parse", BRIEF, "--format", "table")
     assert result.exit_code == 0

@@ -32,6 +32,7 @@ ENTRY_CSV = (
     "description",
     "implications",
     "authors",
+    "parent",  # the section a notes bullet sits in
 )
 ENTRY_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("where", "Where"),

@@ -254,15 +254,15 @@ def write_table(
     block = list(islice(rows, TABLE_HEAD_ROWS))
     following = list(islice(rows, TABLE_BLOCK_ROWS))
     if not following:
-        laid = narrowed = None
-        if any(len(c) == 3 for c in columns):  # (else each column is as wide as its cells)
-            natural = _widest(con, columns, block, [0] * len(keys), header=True)
-            laid = _layout(con, columns, natural)
-            if laid is None:  # too narrow a terminal for the table: a record at a time
-                _records(con, columns, block, title=title)
-                return len(block)
-            narrowed = laid[0] < natural[0]
-        con.print(_table(columns, block, title=title, widths=laid, narrowed=bool(narrowed)))
+        natural = _widest(con, columns, block, [0] * len(keys), header=True)
+        laid = _layout(con, columns, natural)
+        if laid is None:  # too narrow a terminal for the table: a record at a time
+            _records(con, columns, block, title=title)
+            return len(block)
+        if not any(len(c) == 3 for c in columns):
+            laid = None  # each column as wide as its cells: rich's own layout
+        narrowed = laid is not None and laid[0] < natural[0]
+        con.print(_table(columns, block, title=title, widths=laid, narrowed=narrowed))
         return len(block)
     fixed = [0] * len(columns)
     count = 0
@@ -276,11 +276,8 @@ def write_table(
 
                 drawer.finish()
                 rest = list(chain(block, following, rows))
-                header = not count
-                if any(len(c) == 3 for c in columns):  # too narrow for the table's ratios
-                    return count + _records(con, columns, rest, title=title if header else None)
-                con.print(_table(columns, rest, title=title if header else None, header=header))
-                return count + len(rest)
+                header = not count  # too narrow a terminal for the table: records
+                return count + _records(con, columns, rest, title=title if header else None)
             narrowed = widths[0] < fixed[0]
             drawer.draw((block, widths, not count, not following, narrowed))
             count += len(block)
@@ -515,40 +512,58 @@ def _layout(
 ) -> list[int] | None:
     """Every column's width, given the ``fixed`` widths of the columns without a ratio:
     the rest of the room shared out by ratio as ``rich._ratio.ratio_distribute`` does,
-    but each ratio column at least :data:`_LEAST` cells. rich gives one cell, into which
-    no Chinese character fits: rich drops it, and a name was gone from the table. Where
+    but each ratio column at least its header's width and :data:`_LEAST` cells a unit of
+    its ratio. rich gives one cell, into which no Chinese character fits: rich dropped
+    it, and a name was gone from the table; at two, a title was two characters a line
+    and a header broke inside its word. Where
     the location (the first column) leaves too little room for that, it is narrowed
     (and folds), down to :data:`_LOCATION_LEAST`. ``None`` where the table does not fit
     even so: rich then lays it out itself."""
-    from math import ceil
+    from rich.cells import cell_len
 
     room = con.options.max_width - (len(columns) + 1)  # the borders
-    ratios = [len(column) == 3 for column in columns]
     weight = sum(column[2] for column in columns if len(column) == 3)
     if not weight:  # every column as wide as its cells, if they fit
         return list(fixed) if sum(fixed) + _PAD * len(fixed) <= room else None
+    ratio = {i: column[2] for i, column in enumerate(columns) if len(column) == 3}
+    # each ratio column's least share (padding included)
+    least = {i: max(_LEAST * ratio[i], cell_len(columns[i][1])) + _PAD for i in ratio}
+    others = sum(w + _PAD for i, w in enumerate(fixed) if i and i not in ratio)
     first = fixed[0]
-    others = sum(w + _PAD for w, ratio in list(zip(fixed, ratios, strict=True))[1:] if not ratio)
-    while True:
-        left = room - others - (first + _PAD)
-        share_left, weight_left = left, weight
-        widths = [first]
-        for column, width in list(zip(columns, fixed, strict=True))[1:]:
-            if len(column) == 3:
-                share = max(_LEAST + _PAD, ceil(column[2] * share_left / weight_left))
-                share_left -= share
-                weight_left -= column[2]
-                width = share - _PAD
-            widths.append(width)
-        if share_left >= 0:
-            return widths
-        first += share_left  # the location gives up what the ratio columns lack
+    left = room - others - (first + _PAD)
+    if left < sum(least.values()):  # the location gives up what the ratio columns lack
+        first -= sum(least.values()) - left
+        left = sum(least.values())
         if first < min(fixed[0], _LOCATION_LEAST):
             return None
+    # the columns whose share by ratio would be under their least get it; the others
+    # share the rest by ratio (rounded down, so never under their least; the cells left
+    # over go one each to the first of them)
+    shares: dict[int, int] = {}
+    while True:
+        free = [i for i in ratio if i not in shares]
+        rest = left - sum(shares.values())
+        free_weight = sum(ratio[i] for i in free)
+        under = [i for i in free if ratio[i] * rest / free_weight < least[i]]
+        if not under:
+            break
+        shares.update((i, least[i]) for i in under)
+    for i in free:
+        shares[i] = ratio[i] * rest // free_weight
+    over = left - sum(shares.values())
+    for i in (free or [max(ratio, key=ratio.__getitem__)]) * over:
+        shares[i] += 1
+        over -= 1
+        if not over:
+            break
+    return [
+        first if i == 0 else shares[i] - _PAD if i in shares else w for i, w in enumerate(fixed)
+    ]
 
 
-#: The fewest cells a ratio column is given: room for one Chinese character.
-_LEAST = 2
+#: The fewest cells a ratio column is given for each unit of its ratio (a title of
+#: ratio 5: 15 cells, seven Chinese characters a line), if its header is no wider.
+_LEAST = 3
 #: The narrowest the location column is made, when it must fold to leave room.
 _LOCATION_LEAST = 16
 

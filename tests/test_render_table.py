@@ -100,10 +100,10 @@ def located(lines: int, where: Iterator[str]) -> list[dict[str, Any]]:
 
 def test_a_wider_cell_later_widens_its_column_from_its_block_on() -> None:
     paths = iter(["a.md:1", "a.md:2", "a.md:3", "reports/2025/day-two.md:120", "a.md:5"])
-    text = drawn(located(5, paths), ENTRY_TABLE, head=2, block=2, env={"COLUMNS": "80"})
+    text = drawn(located(5, paths), ENTRY_TABLE, head=2, block=2, env={"COLUMNS": "130"})
     lines = text.splitlines()
     assert "reports/2025/day-two.md:120" in text  # whole: a location is never folded
-    assert {cell_len(line) for line in lines} == {80}  # every line ends at the table's edge
+    assert {cell_len(line) for line in lines} == {130}  # every line ends at the table's edge
     first_rows = [line for line in lines if "a.md:1" in line or "a.md:3" in line]
     later_rows = [line for line in lines if "a.md:5" in line]
     assert first_rows[0].index("│", 1) < later_rows[0].index("│", 1)  # moved right
@@ -207,17 +207,18 @@ def first_cells(text: str) -> str:
 def test_a_location_too_wide_for_the_room_folds_and_squeezes_no_title_out() -> None:
     wide = "reports/2025/a-very-long-folder-name/day-two.md:120"
     paths = iter([*(f"a.md:{i}" for i in range(1, 9)), wide, "a.md:10"])
-    text = drawn(located(10, paths), ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "64"})
+    text = drawn(located(10, paths), ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "110"})
     # the blocks before it as they were drawn; from it on, the location folds
     assert all(f"第{i}场" in text for i in range(10))
     assert wide not in text and wide in first_cells(text) and "a.md:10" in text
-    assert max(cell_len(line) for line in text.splitlines()) <= 64
+    assert max(cell_len(line) for line in text.splitlines()) <= 110
 
 
 @pytest.mark.parametrize("rows", [3, 30], ids=["one-block", "blocks"])
 def test_every_column_keeps_room_for_a_chinese_character(rows: int) -> None:
     """A long location on an 80-column terminal once left the authors one cell, into
-    which no Chinese character fits: rich dropped the names, and the table showed ','."""
+    which no Chinese character fits: rich dropped the names, and the table showed ','.
+    (At 80 columns it is now a record at a time; at 100 the location still folds.)"""
     where = "reports/2025/gtc-shanghai/day-two/clean-brief.md"
     records = [
         {"where": f"{where}:{n}", "kind": "Talks & Panels", "title": "使用 Isaac Sim 加速仿真",
@@ -225,10 +226,10 @@ def test_every_column_keeps_room_for_a_chinese_character(rows: int) -> None:
          "desc": "330 chars", "author_names": "孙立, 何静"}
         for n in range(rows)
     ]  # fmt: skip
-    text = drawn(records, ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "80"})
+    text = drawn(records, ENTRY_TABLE, head=2, block=3, env={"COLUMNS": "100"})
     authors = "".join(line.split("│")[7].strip() for line in text.splitlines() if "│" in line)
     assert authors == "孙立,何静" * rows
-    assert {cell_len(line) for line in text.splitlines()} == {80}
+    assert {cell_len(line) for line in text.splitlines()} == {100}
 
 
 def test_a_line_feed_in_a_file_name_keeps_the_location_one_line() -> None:
@@ -237,3 +238,55 @@ def test_a_line_feed_in_a_file_name_keeps_the_location_one_line() -> None:
     columns = [("location", "Location"), ("kind", "Kind"), ("title", "Title", 1)]
     text = drawn(records, columns, head=2, block=3, env={"COLUMNS": "80"})
     assert "new\\x0aline.md:3" in text and "line.md" not in text.replace("\\x0aline.md", "")
+
+
+BRIEF_ROW = {
+    "where": "samples/gtc-daily-brief.md:3", "kind": "Talks & Panels",
+    "title": "3D 物理真实数字资产加速推动机器人开发进程", "topic": "Robotics - Robotics Simulation",
+    "speaker_names": "Jerry Wang, Neo Zhao", "desc": "427 chars", "author_names": "赵伟, 张峰",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", ["100", "120", "160", "250"])
+def test_a_table_gives_each_column_its_least_and_no_header_breaks(columns: str) -> None:
+    """At 80 columns the table had Authors one character a line under 'Au/th/or/s'."""
+    text = drawn([BRIEF_ROW] * 3, ENTRY_TABLE, head=2, block=3, env={"COLUMNS": columns})
+    header = next(line for line in text.splitlines() if "Where" in line)
+    assert [h.strip() for h in header.split("┃")[1:-1]] == [c[1] for c in ENTRY_TABLE]
+    top = next(line for line in text.splitlines() if line.startswith("┏"))
+    widths = [len(part) - 2 for part in top[1:-1].split("┳")]
+    for (_, name, *ratio), width in zip(ENTRY_TABLE, widths, strict=True):
+        if ratio:
+            assert width >= max(render._LEAST * ratio[0], cell_len(name))
+    assert {cell_len(line) for line in text.splitlines()} == {int(columns)}
+
+
+@pytest.mark.parametrize(
+    ("table", "records", "columns"),
+    [
+        pytest.param(ENTRY_TABLE, [BRIEF_ROW] * 3, "80", id="entries-at-80"),
+        pytest.param(
+            DOC_TABLE,
+            [
+                {
+                    "path": "samples/gtc-daily-brief.md",
+                    "format": "brief",
+                    "title": "每日参会快报",
+                    "entries": "19",
+                }
+            ]
+            * 3,
+            "40",
+            id="documents-at-40",
+        ),  # fmt: skip
+    ],
+)
+def test_a_table_too_wide_for_the_terminal_is_a_record_at_a_time(
+    table: Columns, records: list[dict[str, Any]], columns: str
+) -> None:
+    """--documents at 40 columns squeezed Format and Title to no width, unmarked."""
+    text = drawn(records, table, head=2, block=3, env={"COLUMNS": columns})
+    assert "┃" not in text and "│" not in text
+    first = records[0]
+    for key, name, *_ in table[1:]:
+        assert f"{name}:" in text and first[key].split(",")[0] in text

@@ -27,7 +27,7 @@ MEMBER_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("kind", "Kind"),
     ("score", "Score"),
     ("where", "Where"),
-    ("title", "Title", 1),
+    ("title", "Title", 5),  # the only share: 5 makes its least width 15 cells
 )
 
 

@@ -94,6 +94,47 @@ class Diagnostic:
 # --------------------------------------------------------------------------- writers
 
 
+#: Terminal cells of a finding's line shown under it.
+CONTEXT_CELLS = 120
+
+
+def context_window(line: str, column: int) -> str:
+    """``line`` as shown under a finding: whole if it fits :data:`CONTEXT_CELLS` cells
+    (a Chinese character takes two), else the part around ``column`` (1-based; a third
+    of the room before it) with ``…`` where it was cut; escaped (:func:`safe`)."""
+    import unicodedata
+
+    from gtcbrief.render import safe
+
+    def cells(text: str) -> list[int]:
+        return [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+
+    if len(line) * 2 <= CONTEXT_CELLS or (
+        len(line) <= CONTEXT_CELLS and sum(cells(line)) <= CONTEXT_CELLS
+    ):
+        return safe(line)
+    room = CONTEXT_CELLS - 2  # the two ellipses
+    at = min(max(column - 1, 0), len(line) - 1)
+    lo = max(0, at - room)  # (no window reaches further: a character takes a cell or more)
+    part = line[lo : at + room + 1]
+    width = cells(part)
+    at -= lo
+    start, used = at, 0
+    while start > 0 and used + width[start - 1] <= room // 3:
+        start -= 1
+        used += width[start]
+    end, used = start, 0
+    while end < len(part) and used + width[end] <= room:
+        used += width[end]
+        end += 1
+    while start > 0 and used + width[start - 1] <= room:  # the line's end came first
+        start -= 1
+        used += width[start]
+    head = "…" if lo + start else ""
+    tail = "…" if lo + end < len(line) else ""
+    return head + safe(part[start:end]) + tail
+
+
 def write_text(
     diagnostics: Iterable[Diagnostic], out: IO[str], *, color: bool = False, explain: bool = False
 ) -> int:
@@ -112,12 +153,8 @@ def write_text(
         out.write(f"{where} {code} {one_line(d.message)}\n")
         context = d.extras.get("context")
         if isinstance(context, str) and context.strip():
-            line = context.rstrip("\r\n")
-            # escapes only lengthen it: its first 161 characters decide what is shown
-            text = safe(line[:161])
-            if len(text) > 160:
-                text = text[:159] + "…"
-            out.write(f"    | {text}\n")
+            shown = context_window(context.rstrip("\r\n"), d.column)
+            out.write(f"    | {shown}\n")
         evidence = d.extras.get("evidence")
         if explain and isinstance(evidence, str):
             for line in evidence.splitlines():

@@ -366,3 +366,25 @@ def _fields(rule: object) -> dict[str, object]:
     from dataclasses import fields
 
     return {f.name: getattr(rule, f.name) for f in fields(rule)}  # type: ignore[arg-type]
+
+
+def _cells(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_a_long_lines_context_is_the_part_around_the_finding() -> None:
+    """A half-width comma at column 253 of a paragraph was cut off the 160 characters shown."""
+    from gtcbrief.diagnostics import CONTEXT_CELLS, context_window
+
+    line = "数据" * 125 + "测试, 这里" + "采集" * 100
+    shown = context_window(line, 253)
+    assert shown.startswith("…") and shown.endswith("…")
+    assert "测试, 这里" in shown and _cells(shown) <= CONTEXT_CELLS
+    near_end = context_window(line, len(line) - 1)
+    assert (
+        near_end.startswith("…") and near_end.endswith("采集") and _cells(near_end) <= CONTEXT_CELLS
+    )
+    assert context_window("短的一行, 全部显示", 5) == "短的一行, 全部显示"
+    assert context_window("\x1b[31m" + "x" * 300, 1).startswith("\\x1b[31mxxx")  # escaped

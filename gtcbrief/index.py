@@ -236,10 +236,12 @@ class IndexStats(Record):
         self.unreadable: list[str] = [] if unreadable is None else unreadable
 
     def summary(self) -> str:
+        from gtcbrief.render import plural
+
         text = (
-            f"index {self.location} ({self.segmenter}): {self.files} files, "
+            f"index {self.location} ({self.segmenter}): {plural(self.files, 'file')}, "
             f"{self.indexed} indexed, {self.reused} reused, {self.removed} removed, "
-            f"{self.units} entries, {self.seconds:.3f} s"
+            f"{plural(self.units, 'entry', 'entries')}, {self.seconds:.3f} s"
         )
         if self.rebuilt:
             text += f"; rebuilt ({self.rebuilt})"

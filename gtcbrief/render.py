@@ -88,6 +88,12 @@ def json_safe(text: str) -> str:
     return _json_unsafe().sub(_json_escape, text)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: ``count`` and the word for it (``many`` defaults to
+    ``one`` + s)."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def one_line(text: str) -> str:
     """:func:`safe`, and a line feed shown too (``\\x0a``): for a path or a message
     that must stay one line of output (a file named ``x\\nREADME.md:1:1: GB101 …``
@@ -252,6 +258,8 @@ def write_table(
     con = console()
     con.width = con.width  # one table: its blocks all laid out for the width it began with
     block = list(islice(rows, TABLE_HEAD_ROWS))
+    if not block:  # a header over nothing (after "no such file", say) says nothing
+        return 0
     following = list(islice(rows, TABLE_BLOCK_ROWS))
     if not following:
         natural = _widest(con, columns, block, [0] * len(keys), header=True)

@@ -108,7 +108,7 @@ def test_table_shows_entries_with_locations() -> None:
     result = invoke("parse", BRIEF, "--format", "table")
     assert result.exit_code == 0
     assert "gtc-daily-brief.md:3" in result.stdout
-    assert "19 entries in 1 documents" in result.stderr
+    assert "19 entries in 1 document" in result.stderr
 
 
 @pytest.mark.parametrize("columns", ["40", "50"])
@@ -261,3 +261,21 @@ def test_score_in_csv_adds_the_score_and_suggestion_columns() -> None:
         assert row["mismatch_suggestion"] == (mismatch["suggestion"] or "")
     plain = invoke("parse", BRIEF, "-f", "csv").stdout.splitlines()[0]
     assert "mismatch" not in plain
+
+
+def test_an_unreadable_file_gets_its_message_and_no_empty_table() -> None:
+    result = invoke("parse", "no-such-file.md", "--format", "table")
+    assert result.exit_code == 2
+    assert result.stdout == ""  # no header over nothing
+    assert "0 entries in 0 documents; 1 unreadable" in result.stderr
+
+
+def test_one_entry_in_one_document_is_said_so() -> None:
+    from gtcbrief.render import plural
+
+    assert [plural(n, "entry", "entries") for n in (0, 1, 2)] == [
+        "0 entries",
+        "1 entry",
+        "2 entries",
+    ]
+    assert plural(1, "document") == "1 document" and plural(3, "cluster") == "3 clusters"

@@ -82,7 +82,7 @@ def dedupe(
     has a score (its weakest pair) and a kind.
     """
     from gtcbrief.dedupe import Record, cluster, find_pairs, record_of, resolve_threshold
-    from gtcbrief.render import FORMATS, default_format, emit
+    from gtcbrief.render import FORMATS, default_format, emit, plural
 
     chosen = check_choice("--format", fmt or default_format(), FORMATS)
     check_choice("--kind", kind, KINDS)
@@ -133,8 +133,8 @@ def dedupe(
     if chosen == "table" or sys.stderr.isatty():
         duplicated = sum(len(c.members) for c in clusters)
         sys.stderr.write(
-            f"{len(clusters)} clusters ({duplicated} entries) among {len(records)} entries "
-            f"in {documents} documents"
+            f"{plural(len(clusters), 'cluster')} ({plural(duplicated, 'entry', 'entries')}) "
+            f"among {plural(len(records), 'entry', 'entries')} in {plural(documents, 'document')}"
             + (f"; {loaded.errors} unreadable" if loaded.errors else "")
             + "\n"
         )

@@ -120,7 +120,7 @@ def parse(
 
     Every record carries its path and the line of its heading.
     """
-    from gtcbrief.render import FORMATS, default_format, emit
+    from gtcbrief.render import FORMATS, default_format, emit, plural
 
     chosen = check_choice("--format", fmt or default_format(), FORMATS)
     loaded = Loaded(
@@ -163,7 +163,8 @@ def parse(
         emit(records(), chosen, csv_columns=csv_columns, table_columns=ENTRY_TABLE)
     if chosen == "table" or sys.stderr.isatty():
         sys.stderr.write(
-            f"{stats['entries']} entries in {stats['documents']} documents"
+            f"{plural(stats['entries'], 'entry', 'entries')} in "
+            f"{plural(stats['documents'], 'document')}"
             + (f"; {loaded.errors} unreadable" if loaded.errors else "")
             + "\n"
         )

@@ -51,13 +51,16 @@ def _render_table(summary: Summary) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from gtcbrief.render import console, one_line, safe
+    from gtcbrief.render import console, one_line, plural, safe
 
     con = console()
     total = summary.entries
     head = Text()
     head.append(f"{summary.entries}", style="bold")
-    head.append(f" entries in {summary.documents} documents (")
+    head.append(
+        f" {'entry' if summary.entries == 1 else 'entries'} in "
+        f"{plural(summary.documents, 'document')} ("
+    )
     head.append(", ".join(f"{n} {fmt}" for fmt, n in summary.files_by_format.items()))
     head.append(")")
     con.print(head)
@@ -82,12 +85,11 @@ def _render_table(summary: Summary) -> None:
     ]
     heads = (summary.by.capitalize(), "Entries", "No desc.", "No authors", "Desc. median")
     key_width = min(50, max(cell_len(row[0]) for row in [heads, *rows]))
-    # each count column as narrow as its numbers and its header's longest word (headers
-    # wrap), three cells of padding and border each; the key column and the bar share
-    # the rest: a fixed bar had squeezed the names to a few cells, or none
-    counts = sum(
-        max([*(len(row[i]) for row in rows), *map(len, heads[i].split())]) + 3 for i in range(1, 5)
-    )
+    # each count column as wide as its numbers and its header (which rich draws whole:
+    # sized by its longest word, the columns took from the names 12 cells the sum left
+    # out), three cells of padding and border each; the key column and the bar share the
+    # rest: a fixed bar had squeezed the names to a few cells, or none
+    counts = sum(max([*(len(row[i]) for row in rows), cell_len(heads[i])]) + 3 for i in range(1, 5))
     key_room = con.width - 1 - counts - 3
     key = min(key_width, key_room)
     bar = key_room - key - 3
@@ -100,7 +102,7 @@ def _render_table(summary: Summary) -> None:
         con.print(Text(f"entries by {summary.by}", style="italic"))
         for name, entries, no_desc, no_authors, median in rows:
             line = Text(name, style="bold")
-            line.append(f"  {entries} entries")
+            line.append(f"  {plural(int(entries), 'entry', 'entries')}")
             line.append(f", no desc. {no_desc}" if no_desc else "")
             line.append(f", no authors {no_authors}" if no_authors else "")
             line.append(f", desc. median {median}")

@@ -405,7 +405,25 @@ def test_a_unit_shows_its_first_line_unless_that_is_the_heading_shown_above(
         assert not any(line.startswith(("     3- # ", "     3- ## ")) for line in shown)
 
 
-def test_long_lines_are_cut_around_matches_by_terminal_width() -> None:
+def test_long_lines_are_whole_in_a_pipe_whatever_the_colour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The coloured text took the width of the terminal stderr was on; the plain, 80."""
+    plain = grep("GREATS", BRIEF, "--no-cache", "-m", "1").stdout
+    full = grep("GREATS", BRIEF, "--no-cache", "-m", "1", "--full-lines").stdout
+    assert "…" not in plain and plain == full
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = grep("GREATS", BRIEF, "--no-cache", "-m", "1").stdout
+    assert "\x1b[" in coloured and _plain(coloured) == plain
+
+
+def test_long_lines_are_cut_around_matches_by_terminal_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gtcbrief.commands import grep_core
+
+    monkeypatch.setattr(grep_core, "_to_terminal", lambda: True)
     out = grep("GREATS", BRIEF, "--no-cache", "-m", "1").stdout
     line = next(x for x in out.splitlines() if x.strip().startswith("12:"))
     assert "…" in line
@@ -422,6 +440,9 @@ def test_long_context_lines_are_cut_to_the_width_too(
 ) -> None:
     from rich.cells import cell_len
 
+    from gtcbrief.commands import grep_core
+
+    monkeypatch.setattr(grep_core, "_to_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("FORCE_COLOR", colour)
     doc = tmp_path / "t.md"

@@ -145,6 +145,11 @@ def _run(r: Request, targets: list[str], walk: Walk | None) -> int:
     from gtcbrief.render import use_colour
     from gtcbrief.search import Options, compile_regex, parse_query
 
+    if r.fmt == "text" and not r.full and not _to_terminal():
+        # whole lines in a pipe, as rg's: what a pager or a file gets must not hang on a
+        # width it cannot see (the coloured text took the width of the terminal stderr
+        # was on, the plain text 80 columns)
+        r = r._replace(full=True)
     # a bad query fails now, before any index is built
     if r.regex:
         compile_regex(r.query, case_sensitive=r.sensitive(), words=r.words)
@@ -467,6 +472,11 @@ def _columns() -> int:
         except (AttributeError, ValueError, OSError):
             columns = 0
     return columns or 80
+
+
+def _to_terminal() -> bool:
+    """Whether the text goes to a terminal (where long lines are cut to its width)."""
+    return _isatty(sys.stdout)
 
 
 def _isatty(stream: IO[str]) -> bool:

@@ -456,6 +456,7 @@ def _annotate(
     import bisect
 
     lines = unit.text.split("\n")
+    crossing: dict[int, list[tuple[int, int]]] = {}  # the lines of a phrase across lines
     normal: list[str] | None = None
     if fold and unit.norm is not None:
         # normalising never adds or removes a line feed, so the stored form splits alike
@@ -468,16 +469,34 @@ def _annotate(
             starts.append(starts[-1] + len(line) + 1)
         matched: set[int] = set()
         for m in matchers:
-            for start, _end in m.spans(unit.norm):
-                matched.add(bisect.bisect_right(starts, start) - 1)
-        candidates = sorted(matched)
+            for start, end in m.spans(unit.norm):
+                first = bisect.bisect_right(starts, start) - 1
+                matched.add(first)
+                last = bisect.bisect_right(starts, end - 1) - 1
+                if last > first:  # a phrase across line breaks: each line its part
+                    for n in range(first, last + 1):
+                        part = _part(start, end, starts, normal, lines, n)
+                        crossing.setdefault(n, []).append(part)
+        candidates = sorted(matched | crossing.keys())
     else:
         candidates = list(range(len(lines)))
     for n in candidates:
         spans = _spans(matchers, lines[n], fold, normal[n] if normal is not None else None)
+        if n in crossing:
+            spans = _merge(spans + crossing[n])
         if spans:
             hit.lines.append(LineMatch(unit.line + n, lines[n], spans))
     _annotate_fields(hit, matchers, fold, fields)
+
+
+def _part(
+    start: int, end: int, starts: list[int], normal: list[str], lines: list[str], n: int
+) -> tuple[int, int]:
+    """Line ``n``'s part of the span ``[start, end)`` of a unit's normalised text: all
+    of the line where normalising changed its length (the places differ then)."""
+    if len(normal[n]) != len(lines[n]):
+        return (0, len(lines[n]))
+    return (max(start, starts[n]) - starts[n], min(end, starts[n] + len(normal[n])) - starts[n])
 
 
 #: The reported fields (:data:`REPORTED`) a field filter's term is marked in.

@@ -159,6 +159,26 @@ def test_phrases_need_the_words_in_order() -> None:
     assert not _found('"Sim Isaac"')
 
 
+def test_a_phrase_across_a_line_break_reports_both_lines(tmp_path: Path) -> None:
+    """The entry was found but its lines were not: no lines in JSON, none in the text, and
+    a --json match event on the heading with no submatches."""
+    doc = tmp_path / "kv.md"
+    doc.write_text("## 小节\n我们讨论 KV\ncache 的设计\n", "utf-8")
+    (record,) = map(
+        json.loads, grep('"kv cache"', str(doc), "--no-cache", "-f", "jsonl").stdout.splitlines()
+    )
+    assert [(x["line"], x["spans"]) for x in record["lines"]] == [(2, [[5, 7]]), (3, [[0, 5]])]
+    events = [
+        json.loads(x)
+        for x in grep('"kv cache"', str(doc), "--no-cache", "--json").stdout.splitlines()
+    ]
+    matches = [e["data"] for e in events if e["type"] == "match"]
+    assert [(m["line_number"], [s["match"]["text"] for s in m["submatches"]]) for m in matches] == [
+        (2, ["KV"]),
+        (3, ["cache"]),
+    ]
+
+
 def test_field_filters_look_only_at_their_field() -> None:
     result = grep("org:nvidia", BRIEF, "--no-cache", "--format", "jsonl")
     records = [json.loads(line) for line in result.stdout.splitlines()]

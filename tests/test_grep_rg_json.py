@@ -136,13 +136,19 @@ def test_line_ends_and_offsets_are_the_file_s_own(
     assert got == expected
 
 
-def test_an_entry_matched_across_a_line_break_reports_its_first_line(tmp_path: Path) -> None:
+def test_an_entry_matched_across_a_line_break_reports_the_lines_of_the_match(
+    tmp_path: Path,
+) -> None:
+    """(It was one event on the entry's heading, without submatches.)"""
     doc = tmp_path / "p.md"
     doc.write_text(
         "# 每日参会快报\n\n## 【Talks & Panels】推理\n\n### 实事描述\n讲了 kv\ncache。\n"
     )
-    (match,) = [e["data"] for e in events('"kv cache"', str(doc)) if e["type"] == "match"]
-    assert (match["line_number"], match["submatches"]) == (3, [])
+    matches = [e["data"] for e in events('"kv cache"', str(doc)) if e["type"] == "match"]
+    assert [(m["line_number"], [s["match"]["text"] for s in m["submatches"]]) for m in matches] == [
+        (6, ["kv"]),
+        (7, ["cache"]),
+    ]
 
 
 def test_a_path_that_is_not_valid_utf8_comes_as_its_bytes(tmp_path: Path) -> None:

@@ -32,12 +32,12 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 
-from gtcbrief.errors import GtcbriefError
-from gtcbrief.index import Record, Value
-
 # not inside the functions: there ``from m import x`` looks for ``m.__path__``, and a
 # module without one formats and drops an AttributeError each time (≈2 µs; _spans
 # runs once per field of every hit in JSON)
+from gtcbrief import _re_speedup
+from gtcbrief.errors import GtcbriefError
+from gtcbrief.index import Record, Value
 from gtcbrief.text import CJK_CLASS, is_cjk, normalize, normalize_map, word_spans
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
@@ -185,23 +185,32 @@ class Matcher(Value):
         return (found.span() for found in self.pattern.finditer(norm_text))
 
 
+#: A character inside a Latin word: a letter or digit of any script but Chinese (``ü`` in
+#: ``Müller``: ``ller`` is not a word there). ``_`` separates words (``rag_pipeline``).
+_IN_WORD = rf"[^\W_{CJK_CLASS}]"
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() and not is_cjk(char)
+
+
 def compile_term(term: Term, *, fold: bool = True, words: bool = False) -> Matcher:
     norm = " ".join(normalize(term.text, fold=fold).split())
     if not norm:
         raise GtcbriefError(f"the term {term.text!r} is empty after normalisation")
     body = r"\s+".join(re.escape(w) for w in norm.split(" "))
-    head = r"(?<![0-9A-Za-z])" if _LATIN.match(norm[0].lower()) else ""
-    tail = r"(?![0-9A-Za-z])" if _LATIN.match(norm[-1].lower()) else ""
+    head = rf"(?<!{_IN_WORD})" if _in_word(norm[0]) else ""
+    tail = rf"(?!{_IN_WORD})" if _in_word(norm[-1]) else ""
     plain = not head and not tail and " " not in norm
     folded = norm if fold else " ".join(normalize(term.text).split())
     if head and " " not in norm:
         # the same test after the word instead of before it: a pattern that starts with
         # its literal is found by a fast scan, one that starts with a lookbehind is tried
         # at every position (ten times slower over an entry)
-        head, body = "", body + r"(?<![0-9A-Za-z]" + body + ")"
+        head, body = "", body + f"(?<!{_IN_WORD}{body})"
     if words:  # whole words (grep -w): each occurrence is tested where it stands
-        return Matcher(term, norm, folded, re.compile(head + body + tail), False, True)
-    return Matcher(term, norm, folded, re.compile(head + body + tail), plain)
+        return Matcher(term, norm, folded, _re_speedup.compile(head + body + tail), False, True)
+    return Matcher(term, norm, folded, _re_speedup.compile(head + body + tail), plain)
 
 
 def _char_kind(char: str) -> int:

@@ -17,7 +17,7 @@ from gtcbrief.config import Config
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Index, Unit, open_index
 from gtcbrief.search import Hit, Options, parse_query, ranking, search
-from gtcbrief.text import normalize
+from gtcbrief.text import is_cjk, normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -76,9 +76,45 @@ def test_latin_queries_match_whole_words_only(data: st.DataObject) -> None:
     _index, units = _corpus()
     unit = data.draw(st.sampled_from([u for u in units if LATIN_WORD.search(u.text)]))
     word = data.draw(st.sampled_from(LATIN_WORD.findall(unit.text)))
-    rx = re.compile(rf"(?<![0-9a-z]){re.escape(normalize(word))}(?![0-9a-z])")
-    expected = {(u.path, u.line) for u in units if rx.search(u.norm or "")}
+    needle = normalize(word)
+    expected = {(u.path, u.line) for u in units if _occurs_whole(u.norm or "", needle)}
     assert _found(word) == expected
+
+
+def _in_word(char: str) -> bool:
+    """A letter or digit of any script but Chinese: what a Latin word is made of."""
+    return char.isalnum() and not is_cjk(char)
+
+
+def _occurs_whole(text: str, needle: str) -> bool:
+    """``needle`` in ``text`` with no word character beside an end that is one."""
+    at = text.find(needle)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(needle) : at + len(needle) + 1] or " "
+        if not (_in_word(needle[0]) and _in_word(before)) and not (
+            _in_word(needle[-1]) and _in_word(after)
+        ):
+            return True
+        at = text.find(needle, at + 1)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        pytest.param("ller", False, id="inside-Müller"),
+        pytest.param("caf", False, id="inside-Café"),
+        pytest.param("thé", False, id="inside-théoriquement"),
+        pytest.param("müller", True, id="Müller"),
+        pytest.param("rag", True, id="underscore-separates"),
+        pytest.param("nccl", True, id="beside-chinese"),
+    ],
+)
+def test_a_latin_word_is_whole_in_any_script(tmp_path: Path, query: str, found: bool) -> None:
+    doc = tmp_path / "w.md"
+    doc.write_text("## t\nWei Müller 说 Café 好。rag_pipeline 与 théoriquement，用NCCL通信\n")
+    assert bool(grep(query, str(doc), "--no-cache", "-c").stdout) is found
 
 
 @pytest.mark.usefixtures("shared")  # (the corpus holds the entry about storage)
@@ -753,17 +789,14 @@ def test_quoted_mixed_text_finds_everything_a_substring_scan_finds(data: st.Data
     end = start + len(piece)
 
     def inside_word(i: int) -> bool:  # a Latin word cut in two at offset i
-        return 0 < i < len(text) and text[i - 1 : i + 1].isascii() and text[i - 1 : i + 1].isalnum()
+        return 0 < i < len(text) and _in_word(text[i - 1]) and _in_word(text[i])
 
     if '"' in piece or not piece.strip() or inside_word(start) or inside_word(end):
         return
     if not any(c.isalnum() for c in piece):
         return
     # Latin ends match whole words (so "AI" is not looked for inside "OpenAI")
-    head = r"(?<![0-9A-Za-z])" if piece[0].isascii() and piece[0].isalnum() else ""
-    tail = r"(?![0-9A-Za-z])" if piece[-1].isascii() and piece[-1].isalnum() else ""
-    rx = re.compile(head + re.escape(piece) + tail)
-    scan = {(u.path, u.line) for u in units if rx.search(u.text)}
+    scan = {(u.path, u.line) for u in units if _occurs_whole(u.text, piece)}
     assert (unit.path, unit.line) in scan
     assert scan <= _found(f'"{piece}"')
 

@@ -42,6 +42,7 @@ from gtcbrief.text import CJK_CLASS, is_cjk, normalize, normalize_map, word_span
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (see gtcbrief.tuples)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
 
     from gtcbrief.index import Index, Unit
@@ -720,8 +721,9 @@ class RegexTimeout(Exception):
     pass
 
 
-def _deadline(seconds: float) -> AbstractContextManager[None]:
-    """Interrupt the regex engine after ``seconds`` (it checks signals while matching).
+def _deadline(seconds: float) -> AbstractContextManager[Callable[[], None]]:
+    """Interrupt the regex engine after ``seconds`` (it checks signals while matching);
+    the callable it gives starts the ``seconds`` again (for the next entry).
 
     ``contextlib`` is imported here: only ``--regex`` needs it (≈1 ms of every grep).
     """
@@ -730,7 +732,7 @@ def _deadline(seconds: float) -> AbstractContextManager[None]:
     return contextlib.contextmanager(_interrupted)(seconds)
 
 
-def _interrupted(seconds: float) -> Iterator[None]:
+def _interrupted(seconds: float) -> Iterator[Callable[[], None]]:
     import signal  # here: only --regex needs it (with threading, ≈1 ms of every grep)
     import threading
 
@@ -740,16 +742,19 @@ def _interrupted(seconds: float) -> Iterator[None]:
         and threading.current_thread() is threading.main_thread()
     )
     if not usable:
-        yield
+        yield lambda: None
         return
 
     def expire(_signum: int, _frame: object) -> None:
         raise RegexTimeout
 
+    def again() -> None:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    again()
     try:
-        yield
+        yield again
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -799,8 +804,9 @@ def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
     emitted = 0
     hits: list[Hit] = []
     try:
-        with _deadline(options.regex_timeout):
+        with _deadline(options.regex_timeout) as again:
             for unit in index.all_units():
+                again()  # a time limit for each entry: a whole corpus of '.' takes longer
                 hit = Hit(unit, 0.0)
                 for n, line in enumerate(unit.text.split("\n")):
                     spans = spans_of(line)
@@ -818,7 +824,7 @@ def _regex_scan(index: Index, pattern: str, options: Options) -> Iterator[Hit]:
                         break
     except RegexTimeout:
         raise GtcbriefError(
-            f"the regular expression ran longer than {options.regex_timeout:g} s "
+            f"the regular expression ran longer than {options.regex_timeout:g} s on one entry "
             f"(after {time.perf_counter() - started:.1f} s; nested repetition such as (a+)+ "
             "backtracks catastrophically): simplify it or raise --regex-timeout"
         ) from None

@@ -568,6 +568,25 @@ def test_regex_errors_and_catastrophic_backtracking_are_bounded(tmp_path: Path) 
     assert "longer than 0.3 s" in slow.stderr
 
 
+def test_the_regex_time_limit_is_for_each_entry_not_the_whole_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'--regex .' over c10k stopped after 5 s as 'catastrophic backtracking': the scan
+    of ten thousand entries took longer, no entry did."""
+    import signal
+
+    armed: list[float] = []
+    real = signal.setitimer
+    monkeypatch.setattr(
+        signal, "setitimer", lambda which, s, *a: armed.append(s) or real(which, s, *a)
+    )
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text(f"# t{n}\n\n## 一\n\n甲\n\n## 二\n\n乙\n", "utf-8")
+    result = grep("--regex", ".", str(tmp_path), "--no-cache", "-c", "--regex-timeout", "2")
+    assert result.exit_code == 0
+    assert armed.count(2.0) >= 6  # once for each of the six sections, at least
+
+
 def test_a_regex_timeout_of_zero_sets_no_limit(tmp_path: Path) -> None:
     """``--regex-timeout 0`` waits as long as the scan takes, as its help says: a scan
     that takes longer than a short budget still ends with its matches."""

@@ -119,7 +119,7 @@ def grep(
         typer.Option(
             "--regex-timeout",
             min=0.0,
-            help="Give up a --regex scan after N seconds (0: no limit, wait as long as it takes).",
+            help="Give up a --regex scan after N seconds on one entry (0: no limit).",
         ),
     ] = 5.0,
     full: Annotated[bool, typer.Option("--full-lines", help="Never shorten long lines.")] = False,

@@ -185,3 +185,17 @@ def test_a_placeholder_description_counts_as_none(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["stats", str(tmp_path), "--format", "json"])
     data = json.loads(result.stdout)
     assert data["coverage"]["no_description"] == 1 and data["descriptions"]["count"] == 0
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_a_top_term_and_its_count_stay_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """'数据 ⏎ 2': a line break parted a word from its count, which then read as the next's."""
+    monkeypatch.setenv("COLUMNS", columns)
+    out = stats("samples/", "--format", "table").stdout
+    terms = json.loads(stats("samples/", "--format", "json").stdout)["top_terms"]
+    shown = out.split("top terms")[1]
+    for words in terms.values():
+        for item in words:
+            assert f"{item['term']}({item['count']})" in shown

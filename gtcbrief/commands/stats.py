@@ -147,7 +147,8 @@ def _render_table(summary: Summary) -> None:
         table.add_column("Track", overflow="fold", max_width=40)
         table.add_column("Terms", overflow="fold")
         for track, terms in summary.top_terms.items():
-            table.add_row(Text(safe(track)), Text(safe("  ".join(f"{t} {n}" for t, n in terms))))
+            # 'term(count)': a space inside a pair let a line break part a word from its count
+            table.add_row(Text(safe(track)), Text(safe("  ".join(f"{t}({n})" for t, n in terms))))
         con.print(table)
 
 

@@ -114,28 +114,32 @@ def number_setting(
     *,
     low: float | None = None,
     high: float | None = None,
+    option: str | None = None,
 ) -> float:
-    """A number from the command line, else config key ``key``, else ``default``.
+    """A number from the command line (``option``, named in its errors), else config key
+    ``key``, else ``default``.
 
     ``low`` is exclusive and ``high`` inclusive, (low, high]; NaN is refused.
     """
     value: Any = explicit
     bad: Callable[[str], GtcbriefError] = GtcbriefError
+    name = option or key
     if value is None and config is not None:
         value = config.get(key)
         bad = config.error  # the value is the config file's: name it
+        name = key
     if value is None:
         return default
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise bad(f"{key} must be a number, not {value!r}") from None
+        raise bad(f"{name} must be a number, not {value!r}") from None
     if number != number:  # NaN
-        raise bad(f"{key} must be a number")
+        raise bad(f"{name} must be a number")
     if (low is not None and number <= low) or (high is not None and number > high):
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise bad(f"{key} must be in ({lo}, {hi}], not {number:g}")
+        raise bad(f"{name} must be in ({lo}, {hi}], not {number:g}")
     return number
 
 

@@ -954,7 +954,13 @@ def resolve_threshold(config: Config | None, threshold: float | None) -> float:
     from gtcbrief.config import number_setting
 
     return number_setting(
-        config, "dedupe_threshold", threshold, DEFAULT_THRESHOLD, low=0.0, high=1.0
+        config,
+        "dedupe_threshold",
+        threshold,
+        DEFAULT_THRESHOLD,
+        low=0.0,
+        high=1.0,
+        option="--threshold",
     )
 
 

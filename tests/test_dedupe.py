@@ -346,7 +346,8 @@ def test_cli_jsonl_and_table_and_a_clean_corpus(tmp_path: Path) -> None:
 def test_cli_rejects_a_bad_threshold_or_kind_with_exit_2(tmp_path: Path) -> None:
     a, _ = write_pair(tmp_path)
     runner = CliRunner()
-    assert runner.invoke(app, ["dedupe", str(a), "--threshold", "7"]).exit_code == 2
+    bad = runner.invoke(app, ["dedupe", str(a), "--threshold", "7"])
+    assert bad.exit_code == 2 and "--threshold must be in (0, 1], not 7" in bad.stderr
     assert runner.invoke(app, ["dedupe", str(a), "--kind", "other"]).exit_code == 2
 
 

@@ -977,9 +977,17 @@ def _notes_entries(
             while end > start and not lines[end - 1].strip():
                 end -= 1
             first = _LIST_MARKER.sub("", lines[start - 1], count=1).strip()
+            # the first paragraph's next lines (a title wrapped by the editor) are the title
+            after = start
+            while after < end and _wraps(lines[after]):
+                more = lines[after].strip()
+                # a space between Latin words only (Chinese wraps between characters)
+                spaced = first[-1:].isascii() and more[:1].isascii() and bool(first)
+                first = f"{first} {more}" if spaced else first + more
+                after += 1
             import textwrap  # (here: only notes' bullets need it)
 
-            rest = textwrap.dedent("\n".join(lines[start:end])).strip()
+            rest = textwrap.dedent("\n".join(lines[after:end])).strip()
             entries.append(
                 Entry(
                     path=path,
@@ -994,6 +1002,16 @@ def _notes_entries(
             )
         del index
     return entries
+
+
+#: A line that opens a block of its own (in a list item): a list item, a heading, a
+#: quote, a fence, an image, a table row or an HTML tag.
+_OPENS_BLOCK = re.compile(r"\s*(?:[-*+]\s|\d{1,9}[.)]\s|#|>|```|~~~|!\[|\||<)")
+
+
+def _wraps(line: str) -> bool:
+    """Whether ``line``, after a bullet's first line, goes on with its text."""
+    return bool(line.strip()) and _OPENS_BLOCK.match(line) is None
 
 
 def _comments(number: int, line: str) -> Iterator[Comment]:

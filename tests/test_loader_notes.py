@@ -234,3 +234,16 @@ def test_a_brief_written_loosely_is_still_a_brief(text: str) -> None:
     doc = load_text(text, "b.md")
     assert doc.format == "brief"
     assert [e.title for e in doc.entries] == ["K"]
+
+
+def test_a_talks_first_paragraph_wrapped_by_the_editor_is_its_whole_title() -> None:
+    text = (
+        '<a name="a"></a>\n# A\n\n- 黄仁勋主题演讲，\n  发布Blackwell。\n  - GB200。\n'
+        "- Keynote on agents\n  that reason at scale\n- 单行\n![img](x.png)\n"
+    )
+    talks = [(e.line, e.title, e.description) for e in load_text(text, "n.md").entries]
+    assert talks == [
+        (4, "黄仁勋主题演讲，发布Blackwell。", "- GB200。"),
+        (7, "Keynote on agents that reason at scale", None),
+        (9, "单行", "![img](x.png)"),  # an image opens a block of its own
+    ]

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
@@ -867,20 +868,48 @@ def _prepare_all(
     if workers < 2 or sum(len(j[1]) for j in jobs) < PARALLEL_BYTES:
         yield from _prepare_here(jobs, replaced, segmented)
         return
-    import contextlib
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    with contextlib.ExitStack() as stack:
-        try:  # (making the pool starts spawn's resource tracker, a process too)
-            pool = stack.enter_context(
-                ProcessPoolExecutor(workers, mp_context=context, initializer=_become_worker)
-            )
-            answers = pool.map(_prepare, jobs, chunksize=4)
-        except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
-            answers = map(_prepare, jobs)
+    # spawn's resource tracker (a process, started with the pool, and with this
+    # interpreter's -W options) warns of the pool's semaphores when a run is cut short
+    # (Ctrl-C, SIGTERM) in two lines of a Python warning; it removes them all the same
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
+    try:  # (making the pool starts spawn's resource tracker, a process too)
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_become_worker)
+        answers = pool.map(_prepare, jobs, chunksize=4)
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
+        yield from map(_prepare, jobs)
+        return
+    try:
         yield from answers
+    except BaseException:
+        _abandon(pool)
+        raise
+    pool.shutdown()
+
+
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _abandon(pool: Any) -> None:
+    """Leave a process pool without waiting for it (Ctrl-C, an error, a search that
+    stopped reading): its workers are killed. Waiting, as leaving a ``with`` block does,
+    could hang for ever: a worker that Ctrl-C ended while it wrote its answer left half
+    a message, which the pool's thread then waits to read whole (the process holds the
+    pipe's other end too). The process ends soon after, without joining that thread."""
+    import contextlib
+    import threading
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    # the pool's thread may fail on the workers' deaths; the process is ending: no traceback
+    threading.excepthook = lambda _args: None
+    pool.shutdown(wait=False)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
 
 
 def _insert_rows(conn: sqlite3.Connection, file_id: int, rows: Sequence[UnitRow]) -> None:

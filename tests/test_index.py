@@ -732,3 +732,31 @@ def test_waiting_for_another_writer_is_said_not_silent(
     assert got
     err = capsys.readouterr().err
     assert f"{tmp_path / 'i.sqlite'}: waiting for another gtcbrief" in err
+
+
+def test_a_build_cut_short_leaves_its_worker_pool_without_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C during a large build hung for ever in the pool's shutdown: a worker ended
+    by the signal while it wrote its answer left half a message to wait for."""
+    import time
+
+    from gtcbrief.config import DEFAULT
+
+    monkeypatch.setenv("GTCBRIEF_INDEX_WORKERS", "2")
+    brief = (ROOT / "samples" / "gtc-daily-brief.md").read_bytes()
+    jobs = [(f"b{i}.md", brief, None, DEFAULT) for i in range(120)]  # 2.7 MB: the pool
+    answers = index_module._prepare_all(jobs)
+    error, fmt, rows = next(answers)
+    assert error is None and fmt == "brief" and rows
+    frame = answers.gi_frame
+    assert frame is not None
+    pool = frame.f_locals["pool"]
+    workers = list(pool._processes.values())
+    started = time.perf_counter()
+    answers.close()  # as a KeyboardInterrupt in the reader does
+    assert time.perf_counter() - started < 5
+    for worker in workers:
+        worker.join(5)
+        assert not worker.is_alive()
+    assert index_module._QUIET_TRACKER in sys.warnoptions

@@ -186,13 +186,22 @@ class Matcher(Value):
         return (found.span() for found in self.pattern.finditer(norm_text))
 
 
-#: A character inside a Latin word: a letter or digit of any script but Chinese (``ü`` in
-#: ``Müller``: ``ller`` is not a word there). ``_`` separates words (``rag_pipeline``).
-_IN_WORD = rf"[^\W_{CJK_CLASS}]"
+#: Scripts written without spaces between words (Chinese, Japanese, Korean, Thai, Lao,
+#: Myanmar, Khmer; full-width forms): their letters are never part of a Latin word, so a
+#: Latin term beside them stands alone (``GPU`` in ``GPUを使う``, ``NVIDIA의``).
+_UNSPACED_SCRIPTS = (
+    ("\u0e00", "\u0eff"), ("\u1000", "\u109f"), ("\u1100", "\u11ff"), ("\u1780", "\u17ff"),
+    ("\u2e80", "\ua4cf"), ("\ua960", "\ua97f"), ("\uac00", "\ud7ff"), ("\uf900", "\ufaff"),
+    ("\uff00", "\uffef"), ("\U0001b000", "\U0001b2ff"), ("\U00020000", "\U0003ffff"),
+)  # fmt: skip
+#: A character inside a Latin word: a letter or digit of a script written with spaces
+#: (``ü`` in ``Müller``: ``ller`` is not a word there). ``_`` separates words
+#: (``rag_pipeline``).
+_IN_WORD = "[^\\W_" + "".join(f"{lo}-{hi}" for lo, hi in _UNSPACED_SCRIPTS) + "]"
 
 
 def _in_word(char: str) -> bool:
-    return char.isalnum() and not is_cjk(char)
+    return char.isalnum() and not any(lo <= char <= hi for lo, hi in _UNSPACED_SCRIPTS)
 
 
 def compile_term(term: Term, *, fold: bool = True, words: bool = False) -> Matcher:

@@ -17,7 +17,7 @@ from gtcbrief.config import Config
 from gtcbrief.errors import GtcbriefError
 from gtcbrief.index import Index, Unit, open_index
 from gtcbrief.search import Hit, Options, parse_query, ranking, search
-from gtcbrief.text import is_cjk, normalize
+from gtcbrief.text import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -82,8 +82,11 @@ def test_latin_queries_match_whole_words_only(data: st.DataObject) -> None:
 
 
 def _in_word(char: str) -> bool:
-    """A letter or digit of any script but Chinese: what a Latin word is made of."""
-    return char.isalnum() and not is_cjk(char)
+    """What a Latin word is made of: a letter or digit that is not East Asian (wide, as
+    Chinese, kana and hangul are), so a Latin term beside those stands alone."""
+    import unicodedata
+
+    return char.isalnum() and unicodedata.east_asian_width(char) not in "WFH"
 
 
 def _occurs_whole(text: str, needle: str) -> bool:
@@ -109,11 +112,18 @@ def _occurs_whole(text: str, needle: str) -> bool:
         pytest.param("müller", True, id="Müller"),
         pytest.param("rag", True, id="underscore-separates"),
         pytest.param("nccl", True, id="beside-chinese"),
+        pytest.param("gpu", True, id="beside-kana"),
+        pytest.param("nvidia", True, id="beside-hangul"),
+        pytest.param("ソニー", True, id="kana-in-running-text"),
+        pytest.param("발표", True, id="hangul-in-running-text"),
     ],
 )
 def test_a_latin_word_is_whole_in_any_script(tmp_path: Path, query: str, found: bool) -> None:
     doc = tmp_path / "w.md"
-    doc.write_text("## t\nWei Müller 说 Café 好。rag_pipeline 与 théoriquement，用NCCL通信\n")
+    doc.write_text(
+        "## t\nWei Müller 说 Café 好。rag_pipeline 与 théoriquement，用NCCL通信\n"
+        "GPUを使う。ソニーのカメラ。NVIDIA의 발표를 들었다.\n"
+    )
     assert bool(grep(query, str(doc), "--no-cache", "-c").stdout) is found
 
 

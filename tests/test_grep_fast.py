@@ -35,7 +35,7 @@ from gtcbrief.search import (
     parse_query,
 )
 from gtcbrief.sources import iter_paths
-from gtcbrief.text import CJK_CLASS, _pattern, is_cjk, normalize
+from gtcbrief.text import _pattern, normalize
 from gtcbrief.walk import stat_files as _stat_files
 
 #: Characters that normalising widens, narrows, recases or converts, beside plain ones.
@@ -163,10 +163,11 @@ def test_latin_terms_match_where_a_leading_lookbehind_would(term: str, texts: li
         return
     norm = matcher.norm
     body = r"\s+".join(re.escape(w) for w in norm.split(" "))
-    # a letter or digit of any script but Chinese is inside a word
-    word = rf"[^\W_{CJK_CLASS}]"
-    head = rf"(?<!{word})" if norm[0].isalnum() and not is_cjk(norm[0]) else ""
-    tail = rf"(?!{word})" if norm[-1].isalnum() and not is_cjk(norm[-1]) else ""
+    # (the word characters are search's own: this holds the lookbehind's move, not them)
+    from gtcbrief.search import _IN_WORD, _in_word
+
+    head = rf"(?<!{_IN_WORD})" if _in_word(norm[0]) else ""
+    tail = rf"(?!{_IN_WORD})" if _in_word(norm[-1]) else ""
     reference = re.compile(head + body + tail)
     for text in texts:
         expected = [m.span() for m in reference.finditer(text)]

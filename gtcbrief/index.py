@@ -71,7 +71,11 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
     from gtcbrief.model import Document
 
-SCHEMA_VERSION = "5"  # 5: units.heading
+SCHEMA_VERSION = "6"  # 5: units.heading; 6: the loader reads front matter, TOCs, notes anew
+#: What the loader made of its golden files (``tests/data/loader``) when SCHEMA_VERSION
+#: was last set. A test holds the two together: an index reuses an unchanged file's
+#: units, so a change to what the loader reads must rebuild every index.
+LOADER_GOLDEN = "dde7dd2b6b51d0d5"
 NORMALISER = "nfkc-casefold-t2s-1"
 COLUMNS = ("title", "body", "words")
 #: Unit attributes a query may leave unread (:meth:`Index.match`'s ``fields``).
@@ -906,6 +910,9 @@ def _abandon(pool: Any) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())
     # the pool's thread may fail on the workers' deaths; the process is ending: no traceback
     threading.excepthook = lambda _args: None
+    calls = getattr(pool, "_call_queue", None)
+    if calls is not None:  # its feeder may be blocked on the dead workers' full pipe
+        calls.cancel_join_thread()
     pool.shutdown(wait=False)
     for process in processes:
         with contextlib.suppress(Exception):

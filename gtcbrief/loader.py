@@ -68,12 +68,18 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 #: -->`` … ``<!-- /TOC -->``).
 _TOC_START = re.compile(r"<!--\s*(?:TOC\s+start|TOC\s*-->|START\s+doctoc)", re.IGNORECASE)
 _TOC_END = re.compile(r"<!--\s*(?:TOC\s+end|tocstop\s*-->|/TOC\s*-->|END\s+doctoc)", re.IGNORECASE)
-#: A list item that opens with a link into the document: ``- [Keynote](#keynote) (3)``.
-_TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\]\n]*\]\(\s*<?#")
+#: A list item that is a link into the document, and at most a count after it:
+#: ``- [Keynote](#keynote)``, ``- [cs.CR](#cscr) (24 篇)``.
+_TOC_ITEM = re.compile(
+    r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[^\]\n]*\]\(\s*<?#[^()\s]*>?\s*\)"
+    r"[ \t]*(?:[(（][^()（）\n]*[)）])?[ \t]*"
+)
 #: A link reference or footnote definition at the margin: ``[^1]: …``, ``[ref]: http://…``.
 _DEFINITION = re.compile(r"\[[^\]\n]+\]:")
 #: The first line of YAML or TOML front matter: a key.
 _FRONT_KEY = re.compile(r"[A-Za-z_][\w.-]*\s*[:=]")
+#: Any line of it: a key, a list item, an indented value or a TOML table.
+_FRONT_LINE = re.compile(r"[A-Za-z_][\w.-]*\s*[:=]|[ \t]+\S|-(?:\s|$)|\[[^\]\n]+\][ \t]*$")
 _COMPANY_SUFFIX = re.compile(
     r"^(?:ltd\.?|limited|inc\.?|llc|l\.l\.c\.|co\.?|corp\.?|corporation|gmbh|ag|s\.a\.|sas|plc"
     r"|pte\.?\s*ltd\.?|co\.,?\s*ltd\.?)$",
@@ -1080,13 +1086,13 @@ def _detect(
 ) -> DocFormat:
     """A brief has its title (``每日参会快报``, also a level down or in Traditional
     characters) or a template section heading (``### 主题``, also ``###主题`` or ``### 主題：``);
-    failing those, ``## 【kind】title`` headings, unless bullets sit right under them:
-    notes with days or topics in brackets (``## 【Day 1】3月18日``). Notes have a TOC, anchors
-    or such bullets."""
+    failing those, ``## 【kind】title`` headings, unless bullets sit under them: notes with
+    days or topics in brackets (``## 【Day 1】3月18日``). Notes have a TOC, anchors or such
+    bullets."""
     from gtcbrief.text import to_simplified
 
     entry_heads = bulleted = False
-    under_entry = False  # the block before is an entry heading
+    under_entry = False  # the last heading is an entry heading
     for block in blocks:
         if block.kind == "heading":
             if block.level <= 2 and template.document_title in to_simplified(block.text):
@@ -1095,12 +1101,9 @@ def _detect(
                 return "brief"
             under_entry = block.level == 2 and _ENTRY_HEADING.match(block.text) is not None
             entry_heads = entry_heads or under_entry
-            continue
-        if block.kind == "list" and under_entry:
+        elif block.kind == "list" and under_entry:
             bulleted = True
-        if block.kind != "break":
-            under_entry = False
-    if not entry_heads and _unspaced_brief(lines, template):
+    if not entry_heads and _unspaced_brief(lines, blocks, template):
         return "brief"
     if entry_heads and not bulleted:
         return "brief"
@@ -1109,12 +1112,18 @@ def _detect(
     return "markdown"
 
 
-def _unspaced_brief(lines: list[str], template: Template) -> bool:
-    """Whether a line is an entry or section heading without the space after its ``#``
-    marks (``##【Keynote】…``, ``###主题``), or the brief's title so (``#每日参会快报``)."""
+def _unspaced_brief(lines: list[str], blocks: list[_Block], template: Template) -> bool:
+    """Whether a paragraph line is an entry or section heading without the space after its
+    ``#`` marks (``##【Keynote】…``, ``###主题``), or the brief's title so (``#每日参会快报``)."""
     from gtcbrief.text import to_simplified
 
-    for line in lines:
+    text_lines = (
+        line
+        for block in blocks
+        if block.kind == "paragraph"
+        for line in lines[block.start - 1 : block.end]
+    )
+    for line in text_lines:
         if not line.startswith("#"):
             continue
         if not line.startswith("##"):  # a title; ``# …`` (spaced) was a heading already
@@ -1140,14 +1149,15 @@ def _unmarked_toc(blocks: list[_Block], lines: list[str]) -> tuple[int, int] | N
         if block.kind != "list":
             continue
         written = [line for line in lines[block.start - 1 : block.end] if line.strip()]
-        if len(written) >= 2 and all(_TOC_ITEM.match(line) for line in written):
+        if len(written) >= 2 and all(_TOC_ITEM.fullmatch(line) for line in written):
             return (block.start, block.end)
     return None
 
 
 def _front_matter(lines: list[str]) -> int:
     """The last line of YAML (``---`` … ``---``) or TOML (``+++`` … ``+++``) front matter
-    opening the file, whose first line is a key; 0 without."""
+    opening the file, whose first line is a key and every line YAML's or TOML's; 0
+    without."""
     if not lines or lines[0].rstrip() not in ("---", "+++"):
         return 0
     fence = lines[0].rstrip()
@@ -1155,7 +1165,9 @@ def _front_matter(lines: list[str]) -> int:
         line = lines[n].rstrip()
         if line == fence or (fence == "---" and line == "..."):
             body = [x for x in lines[1:n] if x.strip()]
-            return n + 1 if body and _FRONT_KEY.match(body[0]) else 0
+            if body and _FRONT_KEY.match(body[0]) and all(map(_FRONT_LINE.match, body)):
+                return n + 1
+            return 0  # a separator and Markdown: '---', 'Date: …', '# 每日参会快报', …
     return 0
 
 
@@ -1264,14 +1276,14 @@ def load_text(
         )
         blocks = _fallback_blocks(lines)
     links, anchors, comments, toc = _scan_inline(lines, blocks)
-    if toc is None:
-        toc = _unmarked_toc(blocks, lines)
     template = config.template
     fmt: DocFormat
     if config.doc_format in ("brief", "notes", "markdown"):
         fmt = config.doc_format  # type: ignore[assignment]
     else:
         fmt = _detect(blocks, lines, template, toc, anchors)
+    if toc is None and fmt == "notes":  # (not what makes notes: a README has such a list)
+        toc = _unmarked_toc(blocks, lines)
     # Headings as CommonMark sees them (a setext trap included), before the
     # brief reading below turns a swallowed separator back into one.
     headings = [Heading(b.level, b.start, b.text, b.setext) for b in blocks if b.kind == "heading"]

@@ -141,7 +141,7 @@ TOC_LINKS = "- [中国AI创投](#中国ai创投)\n- [GTC摘要](#gtc摘要)\n"
             id="doctoc",
         ),
         pytest.param("<!-- TOC -->", "<!-- /TOC -->", id="markdown-all-in-one"),
-        pytest.param("", "", id="no-markers"),
+        pytest.param('<a name="top"></a>', "", id="no-markers-in-notes-with-anchors"),
     ],
 )
 def test_a_toc_of_any_generator_makes_notes_and_its_links_are_not_talks(
@@ -192,6 +192,11 @@ def test_a_brief_with_front_matter_is_still_a_brief() -> None:
         pytest.param("---\n\n---\n# A\n", id="empty"),
         pytest.param("---\n这不是键\n---\n# A\n", id="not-a-key-first"),
         pytest.param("---\ntitle: x\n# A\n", id="never-closed"),
+        pytest.param(
+            "---\nDate: 2025-03-18\n\n# 每日参会快报\n\n## 【Keynote】K\n\n"
+            "### 主题\nAI - 推理\n\n---\n",
+            id="a-separator-then-a-brief",
+        ),
     ],
 )
 def test_what_is_not_front_matter_stays_markdown(text: str) -> None:
@@ -247,3 +252,26 @@ def test_a_talks_first_paragraph_wrapped_by_the_editor_is_its_whole_title() -> N
         (7, "Keynote on agents that reason at scale", None),
         (9, "单行", "![img](x.png)"),  # an image opens a block of its own
     ]
+
+
+def test_a_list_of_links_alone_does_not_make_notes_nor_are_linked_talks_a_toc() -> None:
+    readme = "# 工具\n\n- [安装](#安装)\n- [用法](#用法)\n\n## 安装\n\n- 运行 make\n"
+    assert load_text(readme, "README.md").format == "markdown"
+    notes = (
+        '<a name="keynote"></a>\n# 笔记\n\n## 第一天\n\n'
+        "- [黄仁勋主题演讲](#keynote)：发布 Blackwell Ultra。\n- [CUDA 新特性](#cuda)：CUDA 13。\n"
+    )
+    doc = load_text(notes, "n.md")
+    assert doc.toc is None
+    assert [e.line for e in doc.entries] == [6, 7]
+
+
+def test_a_brief_in_a_code_block_does_not_make_a_guide_a_brief() -> None:
+    guide = "# 如何写快报\n\n```markdown\n#每日参会快报\n##【Keynote】标题\n###主题\n```\n"
+    assert load_text(guide, "guide.md").format == "markdown"
+
+
+def test_bullets_after_a_paragraph_under_a_bracketed_heading_are_notes() -> None:
+    text = "# 笔记\n\n## 【Day 1】3月18日\n\n上午听了两场。\n\n- 黄仁勋主题演讲。\n- 李飞飞演讲。\n"
+    doc = load_text(text, "n.md")
+    assert doc.format == "notes" and [e.line for e in doc.entries] == [7, 8]

@@ -472,33 +472,23 @@ def _annotate(
         if fields != ():
             _annotate_fields(hit, matchers, fold, fields)
         return
-    import bisect
-
     lines = unit.text.split("\n")
-    crossing: dict[int, list[tuple[int, int]]] = {}  # the lines of a phrase across lines
     normal: list[str] | None = None
     if fold and unit.norm is not None:
         # normalising never adds or removes a line feed, so the stored form splits alike
         normal = unit.norm.split("\n")
         if len(normal) != len(lines):
             normal = None
+    crossing: dict[int, list[tuple[int, int]]] = {}  # the lines of a phrase across lines
+    matched: set[int] | None = None
     if normal is not None and unit.norm is not None:
-        starts = [0]
-        for line in normal[:-1]:
-            starts.append(starts[-1] + len(line) + 1)
-        matched: set[int] = set()
-        for m in matchers:
-            for start, end in m.spans(unit.norm):
-                first = bisect.bisect_right(starts, start) - 1
-                matched.add(first)
-                last = bisect.bisect_right(starts, end - 1) - 1
-                if last > first:  # a phrase across line breaks: each line its part
-                    for n in range(first, last + 1):
-                        part = _part(start, end, starts, normal, lines, n)
-                        crossing.setdefault(n, []).append(part)
-        candidates = sorted(matched | crossing.keys())
-    else:
-        candidates = list(range(len(lines)))
+        matched, crossing = _lines_matched(matchers, unit.norm, normal, lines)
+    elif spaced is not False and any(" " in m.norm for m in matchers):
+        source = normalize(unit.text, fold=fold)  # (as _spans reads each line)
+        split = source.split("\n")
+        if len(split) == len(lines):
+            _, crossing = _lines_matched(matchers, source, split, lines)
+    candidates = sorted(matched | crossing.keys()) if matched is not None else range(len(lines))
     for n in candidates:
         spans = _spans(matchers, lines[n], fold, normal[n] if normal is not None else None)
         if n in crossing:
@@ -508,14 +498,44 @@ def _annotate(
     _annotate_fields(hit, matchers, fold, fields)
 
 
-def _part(
-    start: int, end: int, starts: list[int], normal: list[str], lines: list[str], n: int
-) -> tuple[int, int]:
-    """Line ``n``'s part of the span ``[start, end)`` of a unit's normalised text: all
-    of the line where normalising changed its length (the places differ then)."""
-    if len(normal[n]) != len(lines[n]):
-        return (0, len(lines[n]))
-    return (max(start, starts[n]) - starts[n], min(end, starts[n] + len(normal[n])) - starts[n])
+def _lines_matched(
+    matchers: Sequence[Matcher], source: str, split: list[str], lines: list[str]
+) -> tuple[set[int], dict[int, list[tuple[int, int]]]]:
+    """The lines (0-based) where a match in ``source`` (a unit's normalised text, ``split``
+    into its lines) starts, and each line's part of a match across line breaks (a phrase
+    with a line break for a space), as spans of ``lines`` (the unit's own)."""
+    import bisect
+
+    starts = [0]
+    for line in split[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    matched: set[int] = set()
+    crossing: dict[int, list[tuple[int, int]]] = {}
+    for m in matchers:
+        for start, end in m.spans(source):
+            first = bisect.bisect_right(starts, start) - 1
+            matched.add(first)
+            last = bisect.bisect_right(starts, end - 1) - 1
+            for n in range(first, last + 1) if last > first else ():
+                part = _part(start, end, starts[n], split[n], lines[n])
+                if part is not None:  # (not a blank line between paragraphs)
+                    crossing.setdefault(n, []).append(part)
+    return matched, crossing
+
+
+def _part(start: int, end: int, at: int, normal: str, line: str) -> tuple[int, int] | None:
+    """A line's part of the span ``[start, end)`` of its unit's normalised text (the line
+    starts at ``at`` there, and is ``normal`` normalised), without the spaces at its ends;
+    all of the line where normalising changed its length (the places differ then);
+    ``None`` where the part is only spaces."""
+    if len(normal) != len(line):
+        return (0, len(line)) if line.strip() else None
+    lo, hi = max(start, at) - at, min(end, at + len(normal)) - at
+    while lo < hi and line[lo].isspace():
+        lo += 1
+    while hi > lo and line[hi - 1].isspace():
+        hi -= 1
+    return (lo, hi) if hi > lo else None
 
 
 #: The reported fields (:data:`REPORTED`) a field filter's term is marked in.

@@ -225,6 +225,22 @@ def test_a_phrase_across_a_line_break_reports_both_lines(tmp_path: Path) -> None
     ]
 
 
+@pytest.mark.parametrize("case", ["-i", "-s"])
+def test_a_phrase_across_lines_marks_its_words_not_indents_nor_blank_lines(
+    tmp_path: Path, case: str
+) -> None:
+    doc = tmp_path / "kv.md"
+    doc.write_text("## 小节\n我们讨论 KV\n  cache 的设计\n\n别的 KV\n\ncache 段落\n", "utf-8")
+    out = grep('"KV cache"', str(doc), "--no-cache", "-f", "jsonl", case).stdout
+    (record,) = map(json.loads, out.splitlines())
+    assert [(x["line"], x["spans"]) for x in record["lines"]] == [
+        (2, [[5, 7]]),
+        (3, [[2, 7]]),  # 'cache', not its indent
+        (5, [[3, 5]]),
+        (7, [[0, 5]]),  # the blank line between is no match
+    ]
+
+
 def test_field_filters_look_only_at_their_field() -> None:
     result = grep("org:nvidia", BRIEF, "--no-cache", "--format", "jsonl")
     records = [json.loads(line) for line in result.stdout.splitlines()]

@@ -107,9 +107,12 @@ def context_window(line: str, column: int) -> str:
     from gtcbrief.render import safe
 
     def cells(text: str) -> list[int]:
-        return [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+        """Each character's cells as shown: two if wide, its escape's if escaped."""
+        if text.isprintable():
+            return [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+        return [2 if unicodedata.east_asian_width(ch) in "WF" else len(safe(ch)) for ch in text]
 
-    if len(line) * 2 <= CONTEXT_CELLS or (
+    if (len(line) * 2 <= CONTEXT_CELLS and line.isprintable()) or (
         len(line) <= CONTEXT_CELLS and sum(cells(line)) <= CONTEXT_CELLS
     ):
         return safe(line)

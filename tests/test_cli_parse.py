@@ -102,6 +102,9 @@ def test_csv_of_notes_keeps_the_section_each_talk_sits_in() -> None:
     result = invoke("parse", "samples/gtc-notes.md", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["parent"] == "中国AI创投"
+    # last, after --score's columns, which keep their places
+    header = invoke("parse", BRIEF, "--score", "-f", "csv").stdout.splitlines()[0]
+    assert header.endswith(",mismatch_score,mismatch_suggestion,parent")
 
 
 def test_table_shows_entries_with_locations() -> None:

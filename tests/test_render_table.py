@@ -291,3 +291,15 @@ def test_a_table_too_wide_for_the_terminal_is_a_record_at_a_time(
     first = records[0]
     for key, name, *_ in table[1:]:
         assert f"{name}:" in text and first[key].split(",")[0] in text
+
+
+def test_documents_wrap_their_title_before_they_become_records() -> None:
+    """At 140 columns a long path left the title 49 cells: it was drawn a record at a time."""
+    row = {
+        "path": "corpus/meeting-minutes/2023-10-26-meeting-minutes.md",
+        "format": "markdown",
+        "title": "Paddle Framework Contributor Club 第二十九次会议纪要",
+        "entries": "0",
+    }
+    text = drawn([row], DOC_TABLE, head=2, block=3, env={"COLUMNS": "100"})
+    assert "┃ Path" in text and {cell_len(line) for line in text.splitlines()} == {100}

@@ -388,3 +388,15 @@ def test_a_long_lines_context_is_the_part_around_the_finding() -> None:
     )
     assert context_window("短的一行, 全部显示", 5) == "短的一行, 全部显示"
     assert context_window("\x1b[31m" + "x" * 300, 1).startswith("\\x1b[31mxxx")  # escaped
+
+
+def test_a_context_of_escaped_characters_stays_in_its_cells() -> None:
+    """A line of zero-width spaces was measured before each became '\\u200b' (six cells):
+    its context ran to 661 columns."""
+    from rich.cells import cell_len
+
+    from gtcbrief.diagnostics import CONTEXT_CELLS, context_window
+
+    line = "中文" + "\u200b" * 200 + "内容,结尾"
+    shown = context_window(line, line.index(",") + 1)
+    assert cell_len(shown) <= CONTEXT_CELLS and shown.endswith("内容,结尾")

@@ -431,6 +431,7 @@ def test_authors_without_ids_are_found_in_order_even_with_one_name() -> None:
         pytest.param("`CUDA Graph` 优化", "cuda-graph-优化", id="code-span"),
         pytest.param("英伟达（NVIDIA）", "英伟达nvidia", id="full-width-punctuation"),
         pytest.param("snake_case", "snake_case", id="underscore-kept"),
+        pytest.param("_强调_ 文本", "强调-文本", id="underscore-emphasis-shows-its-text"),
     ],
 )
 def test_heading_anchors_are_githubs(heading: str, anchor: str) -> None:
@@ -461,9 +462,15 @@ def test_a_link_to_the_top_of_the_page_is_not_broken(link: str) -> None:
 
 def test_a_bare_hash_link_in_a_toc_or_not_to_the_top_is_broken() -> None:
     text = (
-        "# 笔记\n\n<!-- toc -->\n- [回到顶部](#)\n- [笔记](#笔记)\n<!-- tocstop -->\n\n[待补](#)\n"
+        "# 笔记\n\n<!-- toc -->\n- [回到顶部](#)\n- [笔记](#笔记)\n<!-- tocstop -->\n\n"
+        "[待补](#)\n[Laptop 评测](#)\n[回到第三节](#)\n"
     )
-    assert _found(text, "GB401") == [("GB401", 4, 3, False), ("GB401", 8, 1, False)]
+    assert _found(text, "GB401") == [
+        ("GB401", 4, 3, False),
+        ("GB401", 8, 1, False),
+        ("GB401", 9, 1, False),  # 'top' inside a word is not the top
+        ("GB401", 10, 1, False),
+    ]
 
 
 def test_front_matter_is_not_checked_for_half_width_punctuation() -> None:

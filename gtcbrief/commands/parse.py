@@ -32,8 +32,9 @@ ENTRY_CSV = (
     "description",
     "implications",
     "authors",
-    "parent",  # the section a notes bullet sits in
 )
+#: Last in CSV, after --score's columns (added later: columns before it keep their places).
+PARENT_CSV = ("parent",)  # the section a notes bullet sits in
 ENTRY_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
     ("where", "Where"),
     ("kind", "Kind", 2),
@@ -46,7 +47,12 @@ ENTRY_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
 #: CSV's columns for ``--score`` (JSON has the whole ``mismatch`` object).
 SCORE_CSV = ("mismatch_score", "mismatch_suggestion")
 DOC_CSV = ("path", "format", "title", "entries", "line_count")
-DOC_TABLE = (("path", "Path"), ("format", "Format"), ("title", "Title"), ("entries", "Entries"))
+DOC_TABLE: tuple[tuple[str, str] | tuple[str, str, int], ...] = (
+    ("path", "Path"),
+    ("format", "Format"),
+    ("title", "Title", 5),  # the only share: it wraps (15 cells at least) before records
+    ("entries", "Entries"),
+)
 
 
 def _scores(documents: list[Any], config: Any) -> dict[tuple[str, int], dict[str, Any]]:
@@ -159,7 +165,7 @@ def parse(
     if documents:
         emit(records(), chosen, csv_columns=DOC_CSV, table_columns=DOC_TABLE)
     else:
-        csv_columns = ENTRY_CSV + SCORE_CSV if score else ENTRY_CSV
+        csv_columns = ENTRY_CSV + (SCORE_CSV if score else ()) + PARENT_CSV
         emit(records(), chosen, csv_columns=csv_columns, table_columns=ENTRY_TABLE)
     if chosen == "table" or sys.stderr.isatty():
         sys.stderr.write(

@@ -555,8 +555,11 @@ class Index:
             size = 64  # small first, so ``--limit 1`` reads little; then larger batches
             start = 0
             while start < len(hits):
-                batch = hits[start : start + size]
-                start += size
+                end = min(start + size, len(hits))
+                while end < len(hits) and hits[end][1] == hits[end - 1][1]:
+                    end += 1  # a run of equal scores is put in order whole (see below)
+                batch = hits[start:end]
+                start = end
                 size = 1000
                 marks = ",".join("?" * len(batch))
                 rows = {

@@ -774,3 +774,25 @@ def test_a_change_to_what_the_loader_reads_rebuilds_every_index() -> None:
     assert digest.hexdigest() == index_module.LOADER_GOLDEN, (
         f"bump SCHEMA_VERSION and set LOADER_GOLDEN = {digest.hexdigest()!r}"
     )
+
+
+def test_tied_hits_come_in_file_order_after_a_refresh_across_batches(tmp_path: Path) -> None:
+    """Equal scores were put in order a batch of rows at a time (64, then 1,000): a run
+    of them across the edge kept the order files were indexed in again."""
+    from typer.testing import CliRunner
+
+    from gtcbrief.cli import app
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    one = "# 每日参会快报\n\n## 【Keynote】机器人\n\n### 实事描述\n机器人仿真。\n"
+    for i in range(100):
+        (docs / f"f{i:03}.md").write_text(one, "utf-8")
+    args = ["grep", "机器人", str(docs), "--cache-dir", str(tmp_path / "idx"), "-f", "jsonl"]
+    runner = CliRunner()
+    runner.invoke(app, args)
+    for i in range(50):  # indexed again: new row ids, after the others
+        with open(docs / f"f{i:03}.md", "a", encoding="utf-8") as fh:
+            fh.write("\n---\n\n## 【Keynote】其他\n\n### 实事描述\n别的内容。\n")
+    paths = [json.loads(x)["path"] for x in runner.invoke(app, args).stdout.splitlines()]
+    assert paths == sorted(paths) and len(paths) == 100

@@ -206,15 +206,28 @@ def _encode(text: str, raw: bytes, encoding: str | None) -> bytes:
     return data
 
 
+def _changed_since(path: str, info: os.stat_result) -> bool:
+    """Whether ``path`` is no longer the file ``info`` described (written, replaced)."""
+    try:
+        now = os.stat(path)
+    except OSError:
+        return True
+    return (now.st_ino, now.st_size, now.st_mtime_ns) != (
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+    )
+
+
 def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
     """Replace the file with the fixed text, keeping its mode, encoding and BOM."""
     from gtcbrief.sources import decode
 
     target = os.path.realpath(result.path)
     try:
+        info = os.stat(target)  # (before the read: a write after it shows in the stat below)
         with open(target, "rb") as fh:
             raw = fh.read()
-        info = os.stat(target)
     except OSError as exc:
         raise GtcbriefError(
             f"cannot read for --fix: {exc.strerror or exc}", path=result.path
@@ -255,6 +268,8 @@ def write_atomic(result: FixResult, *, encoding: str | None = None) -> None:
                 os.chown(tmp, info.st_uid, info.st_gid)
             except OSError:
                 pass
+        if _changed_since(target, info):  # written by another process in the meantime
+            raise GtcbriefError("changed on disk while it was fixed; not fixed", path=result.path)
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:

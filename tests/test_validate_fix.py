@@ -463,3 +463,26 @@ def test_sigterm_while_writing_removes_the_temporary_file(tmp_path: Path) -> Non
     assert stopped.value.code == 128 + signal.SIGTERM
     assert [p.name for p in tmp_path.iterdir()] == ["brief.md"]
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_write_by_another_process_during_the_fix_is_kept_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file was compared before the fixed text was written out and renamed over it:
+    a line another process appended meanwhile was lost (4 of 400 in a QA run)."""
+    from gtcbrief import fix
+
+    path = tmp_path / "brief.md"
+    path.write_text(damaged(), encoding="utf-8")
+    chmod = os.chmod
+
+    def chmod_then_append(target: str, mode: int) -> None:
+        chmod(target, mode)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("\n另一个进程写的一行\n")
+
+    monkeypatch.setattr(fix.os, "chmod", chmod_then_append)
+    code, _, err = validate(str(path), "--fix", "--ignore", "GB301,GB302")
+    assert code == 2 and "changed on disk while it was fixed; not fixed" in err
+    assert path.read_text(encoding="utf-8").endswith("另一个进程写的一行\n")
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -146,6 +146,8 @@ def _standalone(argv: Sequence[str]) -> int:
         _app_for(argv)(args=list(argv), prog_name="gtcbrief", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code
+        if code == 130:  # Typer's answer to Ctrl-C: say it, as the other paths do
+            sys.stderr.write("gtcbrief: interrupted\n")
         return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
     return EXIT_OK
 

@@ -314,3 +314,21 @@ def test_output_that_cannot_be_written_is_an_io_error(args: list[str]) -> None:
         "gtcbrief: cannot write the output: No space left on device"
     )
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["stats", "dedupe", "parse"])
+def test_ctrl_c_says_interrupted_in_every_command(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate and grep said 'gtcbrief: interrupted'; the commands run through Typer
+    ended with 130 and nothing on stderr."""
+    from gtcbrief import loader
+    from gtcbrief.cli import run
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "load_text", interrupt)
+    monkeypatch.setenv("GTCBRIEF_NO_CACHE", "1")
+    assert run([command, "samples/clean-brief.md"]) == 130
+    assert capsys.readouterr().err.endswith("gtcbrief: interrupted\n")

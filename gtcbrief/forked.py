@@ -55,7 +55,7 @@ def fork_running(body: Callable[[], None]) -> int:
     return pid
 
 
-def pool_worker() -> None:
+def pool_worker(parent: int | None = None) -> None:
     """Set up a worker of a ``ProcessPoolExecutor`` (its ``initializer``): it ends with
     its parent, and a Ctrl-C ends it quietly.
 
@@ -63,10 +63,14 @@ def pool_worker() -> None:
     when the parent is killed (SIGTERM, SIGKILL, out of memory): it would wait, or
     block writing its answer, for ever, holding the pipeline's stdout open. Linux's
     ``PR_SET_PDEATHSIG`` kills it when the parent ends. Ctrl-C reaches every process
-    of the group; the parent reports it, so a worker leaves without a traceback."""
+    of the group; the parent reports it, so a worker leaves without a traceback.
+
+    ``parent``: the pool's process id, if known (a worker that starts after its parent
+    has ended sees its new parent's, and would wait for ever)."""
     import signal
 
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
     signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     try:
         import ctypes

@@ -71,11 +71,11 @@ if TYPE_CHECKING:
     from gtcbrief.config import Config
     from gtcbrief.model import Document
 
-SCHEMA_VERSION = "6"  # 5: units.heading; 6: the loader reads front matter, TOCs, notes anew
+SCHEMA_VERSION = "7"  # 5: units.heading; 6, 7: the loader reads front matter, TOCs, notes anew
 #: What the loader made of its golden files (``tests/data/loader``) when SCHEMA_VERSION
 #: was last set. A test holds the two together: an index reuses an unchanged file's
 #: units, so a change to what the loader reads must rebuild every index.
-LOADER_GOLDEN = "dde7dd2b6b51d0d5"
+LOADER_GOLDEN = "59e132eaea8e7702"
 NORMALISER = "nfkc-casefold-t2s-1"
 COLUMNS = ("title", "body", "words")
 #: Unit attributes a query may leave unread (:meth:`Index.match`'s ``fields``).
@@ -560,15 +560,18 @@ class Index:
                     end += 1  # a run of equal scores is put in order whole (see below)
                 batch = hits[start:end]
                 start = end
-                size = 1000
-                marks = ",".join("?" * len(batch))
-                rows = {
-                    row[0]: row
-                    for row in self.conn.execute(
-                        f"SELECT {columns} FROM units u WHERE u.id IN ({marks})",
-                        [rowid for rowid, _score in batch],
+                size = _VARIABLES
+                rows: dict[int, Sequence[Any]] = {}
+                for at in range(0, len(batch), _VARIABLES):
+                    part = batch[at : at + _VARIABLES]
+                    rows.update(
+                        (row[0], row)
+                        for row in self.conn.execute(
+                            f"SELECT {columns} FROM units u WHERE u.id IN "
+                            f"({','.join('?' * len(part))})",
+                            [rowid for rowid, _score in part],
+                        )
                     )
-                }
                 found = [unit(rows[rowid], -float(score)) for rowid, score in batch]
                 scores = [score for _rowid, score in batch]
                 if len(set(scores)) < len(scores):
@@ -781,12 +784,12 @@ def _unit_rows(
 _WORKER = False
 
 
-def _become_worker() -> None:
+def _become_worker(parent: int) -> None:
     global _WORKER
     _WORKER = True
     from gtcbrief.forked import pool_worker
 
-    pool_worker()
+    pool_worker(parent)
 
 
 def _prepare(job: tuple[str, bytes, str | None, Config]) -> tuple[str | None, str, list[UnitRow]]:
@@ -884,12 +887,29 @@ def _prepare_all(
     # (Ctrl-C, SIGTERM) in two lines of a Python warning; it removes them all the same
     if _QUIET_TRACKER not in sys.warnoptions:
         sys.warnoptions.append(_QUIET_TRACKER)
+    pool = None
     try:  # (making the pool starts spawn's resource tracker, a process too)
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_become_worker)
-        answers = pool.map(_prepare, jobs, chunksize=4)
+        # Ctrl-C waits while the workers start (a worker it reached before its handler
+        # was set printed a traceback): they start ignoring it, and here it is raised as
+        # the hold ends, inside this guard
+        _start_resource_tracker()  # (it unblocks SIGINT after it starts: not while held)
+        held = _hold_interrupts()
+        try:
+            pool = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_become_worker, initargs=(os.getpid(),)
+            )
+            answers = pool.map(_prepare, jobs, chunksize=4)
+        finally:
+            _release_interrupts(held)
     except OSError:  # no process to spare (EAGAIN, ENOMEM): all of it here
+        if pool is not None:
+            _abandon(pool)
         yield from map(_prepare, jobs)
         return
+    except BaseException:  # Ctrl-C while the pool starts
+        if pool is not None:
+            _abandon(pool)
+        raise
     try:
         yield from answers
     except BaseException:
@@ -899,6 +919,43 @@ def _prepare_all(
 
 
 _QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+#: Ids one query names at most: SQLite's least limit on a statement's variables (999
+#: before 3.32, 32,766 since, more where a build sets it so).
+_VARIABLES = 999
+
+
+def _start_resource_tracker() -> None:
+    """spawn's resource tracker, started now if it is not running (POSIX)."""
+    try:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _hold_interrupts() -> Any:
+    """Hold SIGINT back while processes start: blocked here (a blocked signal waits, even
+    ignored), ignored by what is started meanwhile (a disposition a process keeps across
+    exec; a blocked mask it does not). The handler it replaced, or None if it cannot."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _release_interrupts(held: Any) -> None:
+    """Undo :func:`_hold_interrupts`: a Ctrl-C that came meanwhile is raised now."""
+    if held is not None:
+        import signal
+
+        signal.signal(signal.SIGINT, held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _abandon(pool: Any) -> None:
@@ -912,7 +969,16 @@ def _abandon(pool: Any) -> None:
 
     processes = list((getattr(pool, "_processes", None) or {}).values())
     # the pool's thread may fail on the workers' deaths; the process is ending: no traceback
-    threading.excepthook = lambda _args: None
+    # (for that thread: the others' failures are reported as before)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        previous = threading.excepthook
+
+        def quiet_for_manager(args: Any) -> None:
+            if args.thread is not manager:
+                previous(args)
+
+        threading.excepthook = quiet_for_manager
     calls = getattr(pool, "_call_queue", None)
     if calls is not None:  # its feeder may be blocked on the dead workers' full pipe
         calls.cancel_join_thread()

@@ -76,10 +76,16 @@ _TOC_ITEM = re.compile(
 )
 #: A link reference or footnote definition at the margin: ``[^1]: …``, ``[ref]: http://…``.
 _DEFINITION = re.compile(r"\[[^\]\n]+\]:")
-#: The first line of YAML or TOML front matter: a key.
-_FRONT_KEY = re.compile(r"[A-Za-z_][\w.-]*\s*[:=]")
-#: Any line of it: a key, a list item, an indented value or a TOML table.
-_FRONT_LINE = re.compile(r"[A-Za-z_][\w.-]*\s*[:=]|[ \t]+\S|-(?:\s|$)|\[[^\]\n]+\][ \t]*$")
+#: The first line of YAML or TOML front matter: a key (in any script, or quoted), then
+#: ``: `` or ``=``.
+_FRONT_KEY = re.compile(
+    r"""(?:[^\s#:=\[\]{}'"-][^:=\n]*?|"[^"\n]*"|'[^'\n]*')[ \t]*(?::(?:[ \t]|$)|=)"""
+)
+#: Any line of it: a key, a comment, a list item, an indented value, a closing bracket
+#: or a TOML table (``[tool]``, ``[[authors]]``).
+_FRONT_LINE = re.compile(
+    _FRONT_KEY.pattern + r"|[ \t]+\S|-(?:\s|$)|#|[\]}][,]?[ \t]*$|\[\[?[^\]\n]+\]\]?[ \t]*$"
+)
 _COMPANY_SUFFIX = re.compile(
     r"^(?:ltd\.?|limited|inc\.?|llc|l\.l\.c\.|co\.?|corp\.?|corporation|gmbh|ag|s\.a\.|sas|plc"
     r"|pte\.?\s*ltd\.?|co\.,?\s*ltd\.?)$",

@@ -176,6 +176,22 @@ def test_front_matter_is_metadata_not_talks_or_a_heading() -> None:
     assert [(e.line, e.title) for e in doc.entries] == [(11, "黄仁勋主题演讲")]
 
 
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        pytest.param("---\ntitle: 快报\n# 作者信息\nauthor: 张三\n---\n", 5, id="yaml-comment"),
+        pytest.param("---\n作者: 张三\n日期: 2025-03-18\n---\n", 4, id="chinese-keys"),
+        pytest.param(
+            '+++\ntags = [\n  "a",\n]\n[[authors]]\nname = "张三"\n"a key" = 1\n+++\n',
+            8,
+            id="toml-array-and-tables",
+        ),
+    ],
+)
+def test_front_matter_as_yaml_and_toml_write_it(text: str, last: int) -> None:
+    assert load_text(text + "# 每日参会快报\n", "b.md").front_matter == (1, last)
+
+
 def test_a_brief_with_front_matter_is_still_a_brief() -> None:
     text = (
         "---\ndate: 2024-03-18\n---\n# 每日参会快报\n\n"

@@ -432,6 +432,7 @@ def test_authors_without_ids_are_found_in_order_even_with_one_name() -> None:
         pytest.param("英伟达（NVIDIA）", "英伟达nvidia", id="full-width-punctuation"),
         pytest.param("snake_case", "snake_case", id="underscore-kept"),
         pytest.param("_强调_ 文本", "强调-文本", id="underscore-emphasis-shows-its-text"),
+        pytest.param("`__init__` 方法", "__init__-方法", id="underscores-in-code-stay"),
     ],
 )
 def test_heading_anchors_are_githubs(heading: str, anchor: str) -> None:
@@ -454,6 +455,7 @@ def test_a_taken_anchor_name_gets_the_next_free_number_as_on_github() -> None:
         pytest.param("[返回顶部](#top)", id="top"),
         pytest.param("[回到顶部](#)", id="hash-to-the-top"),
         pytest.param("[⬆️ Back](#)", id="arrow"),
+        pytest.param("[回到Top](#)", id="top-after-chinese"),
     ],
 )
 def test_a_link_to_the_top_of_the_page_is_not_broken(link: str) -> None:

@@ -21,7 +21,8 @@ _INLINE_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _INLINE_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
 _INLINE_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
 #: Links that go to the top of the page: ``[回到顶部](#)``, ``[Top](#top)``.
-_TO_TOP = re.compile(r"\btop\b|顶部|顶端|⬆|↑", re.IGNORECASE)
+_TO_TOP = re.compile(r"(?<![a-z])top(?![a-z])|顶部|顶端|⬆|↑", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+[^`]*`+)")
 #: Emphasis by underscores, which renders as its text: ``_强调_``, ``__粗体__``.
 _UNDERSCORED = re.compile(r"(?<!\w)(_{1,2})(?=\S)(.+?)(?<=\S)\1(?!\w)")
 
@@ -35,8 +36,11 @@ def slug(text: str) -> str:
     if "[" in text or "<" in text:
         text = _INLINE_LINK.sub(r"\1", _INLINE_IMAGE.sub("", text))
         text = _INLINE_TAG.sub("", text)
-    if "_" in text:
-        text = _UNDERSCORED.sub(r"\2", text)
+    if "_" in text:  # (not inside a code span: `__init__` is shown as it is)
+        text = "".join(
+            part if part.startswith("`") else _UNDERSCORED.sub(r"\2", part)
+            for part in _CODE_SPAN.split(text)
+        )
     if "&" in text:
         text = html.unescape(text)
     out = []

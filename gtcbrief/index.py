@@ -888,7 +888,7 @@ def _prepare_all(
     if _QUIET_TRACKER not in sys.warnoptions:
         sys.warnoptions.append(_QUIET_TRACKER)
     pool = None
-    try:  # (making the pool starts spawn's resource tracker, a process too)
+    try:  # (the tracker and the workers are processes: starting them may fail, OSError)
         # Ctrl-C waits while the workers start (a worker it reached before its handler
         # was set printed a traceback): they start ignoring it, and here it is raised as
         # the hold ends, inside this guard

@@ -934,6 +934,20 @@ def _one_level_down(text: str, template: Template) -> bool:
 _UNSPACED = re.compile(r" {0,3}(#{2,3})(?=[^#\s])(.*?)[ \t]*")
 
 
+def _unspaced_heading(line: str, template: Template) -> tuple[int, str] | None:
+    """(level, text) of a line shaped like an entry heading (``##【Keynote】…``) or a
+    template section (``###主题``) but for the space after its ``#`` marks; else None."""
+    match = _UNSPACED.fullmatch(line)
+    if match is None:
+        return None
+    level, text = len(match.group(1)), match.group(2)
+    if (level == 2 and _ENTRY_HEADING.match(text)) or (
+        level == 3 and template.field_of(text) is not None
+    ):
+        return level, text
+    return None
+
+
 def _promote_unspaced_headings(
     blocks: list[_Block], lines: list[str], template: Template
 ) -> list[_Block]:
@@ -949,15 +963,10 @@ def _promote_unspaced_headings(
             continue
         start = block.start
         for n in range(block.start, block.end + 1):
-            match = _UNSPACED.fullmatch(lines[n - 1])
-            if match is None:
+            heading = _unspaced_heading(lines[n - 1], template)
+            if heading is None:
                 continue
-            level, text = len(match.group(1)), match.group(2)
-            if not (
-                (level == 2 and _ENTRY_HEADING.match(text))
-                or (level == 3 and template.field_of(text) is not None)
-            ):
-                continue
+            level, text = heading
             if n > start:
                 out.append(_Block("paragraph", start, n - 1))
             out.append(_Block("heading", n, n, level=level, text=text, unspaced=True))
@@ -1135,14 +1144,7 @@ def _unspaced_brief(lines: list[str], blocks: list[_Block], template: Template) 
         if not line.startswith("##"):  # a title; ``# …`` (spaced) was a heading already
             if template.document_title in to_simplified(line):
                 return True
-            continue
-        match = _UNSPACED.fullmatch(line)
-        if match is None:
-            continue
-        level, text = len(match.group(1)), match.group(2)
-        if (level == 2 and _ENTRY_HEADING.match(text)) or (
-            level == 3 and template.field_of(text) is not None
-        ):
+        elif _unspaced_heading(line, template) is not None:
             return True
     return False
 

@@ -66,7 +66,6 @@ REPORTED = (
     ("description", "description"),
     ("implications", "implications"),
 )
-_LATIN = re.compile(r"[0-9a-z]")
 _QUERY_TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
 
 
